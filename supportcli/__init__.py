@@ -1,0 +1,3 @@
+"""support: a command-line customer-center client."""
+
+__version__ = "0.1.0"

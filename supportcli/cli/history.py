@@ -1,0 +1,150 @@
+"""list (history), show, export, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from supportcli import console
+from supportcli.errors import BadInput
+
+CHANNEL = typer.Option(None, "--channel", help="chat or email.")
+STATUS = typer.Option(
+    None,
+    "--status",
+    help="open, resolved, unresolved, escalated, draft, queued, sent, failed, answered or closed.",
+)
+TOPIC = typer.Option(None, "--topic", help="account, payment, usage or other.")
+SINCE = typer.Option(None, "--since", help="Created on or after DATE (ISO 8601).")
+UNTIL = typer.Option(None, "--until", help="Created on or before DATE (ISO 8601).")
+SEARCH = typer.Option(
+    None,
+    "-q",
+    "--search",
+    help="Words in the subject or messages; Korean fragments too (결제 finds 결제했는데).",
+)
+
+
+def _filters(channel, status, topic, since, until, search, limit):  # type: ignore[no-untyped-def]
+    from supportcli.store.reads import Filters
+
+    return Filters(
+        channel=channel,
+        status=status,
+        topic=topic,
+        since=since,
+        until=until,
+        search=search,
+        limit=limit,
+    )
+
+
+def list_cmd(
+    channel: str | None = CHANNEL,
+    status: str | None = STATUS,
+    topic: str | None = TOPIC,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    search: str | None = SEARCH,
+    limit: int = typer.Option(20, "-n", "--limit", help="How many, newest first (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON array, for scripts."),
+) -> None:
+    """List chats and email inquiries, newest first."""
+    from supportcli import history
+
+    rows = history.list_inquiries(_filters(channel, status, topic, since, until, search, limit))
+    if as_json:
+        from supportcli.render.export import dumps
+
+        typer.echo("[" + ",\n".join(dumps(row) for row in rows) + "]")
+        return
+    if not rows:
+        console.err().print(
+            "No inquiries found."
+            if any((channel, status, topic, since, until, search))
+            else "No inquiries yet. Start one with `support chat` or `support email`."
+        )
+        return
+    from supportcli.render.human import inquiry_table
+
+    console.out().print(inquiry_table(rows))
+
+
+def show(
+    inquiry_id: int = typer.Argument(..., metavar="ID", help="The inquiry's id."),
+    as_json: bool = typer.Option(False, "--json", help="The whole record as JSON."),
+) -> None:
+    """Show one inquiry with its whole conversation."""
+    from supportcli import history
+
+    record = history.get(inquiry_id)
+    if as_json:
+        from supportcli.render.export import dumps
+
+        typer.echo(dumps(record, indent=2))
+        return
+    from supportcli.render.human import transcript
+
+    transcript(record)
+
+
+def export(
+    fmt: str = typer.Option("json", "--format", "-f", help="json, jsonl, csv or markdown."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to PATH (0600) instead of standard output."
+    ),
+    channel: str | None = CHANNEL,
+    status: str | None = STATUS,
+    topic: str | None = TOPIC,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    search: str | None = SEARCH,
+    limit: int = typer.Option(0, "-n", "--limit", help="At most N, newest first (0: all)."),
+) -> None:
+    """Export inquiries with their messages, for scripts and backups."""
+    from supportcli import history
+
+    count = history.export(
+        _filters(channel, status, topic, since, until, search, limit), fmt, output
+    )
+    if output is not None:
+        console.err().print(f"Exported {count} inquiries to {output}")
+
+
+def delete(
+    ids: list[int] = typer.Argument(..., metavar="ID...", help="Inquiries to delete."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete inquiries with their messages and attachments."""
+    from supportcli import history
+
+    if not yes:
+        if not console.interactive():
+            raise BadInput("deleting needs confirmation: pass --yes")
+        from supportcli.ui import prompts
+
+        if not prompts.confirm(f"Delete {len(ids)} inquiries and everything in them?"):
+            raise typer.Exit(0)
+    count = history.delete(ids)
+    console.err().print(f"Deleted {count} inquiries.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "list",
+        epilog="Examples: support list --search 환불 · "
+        "support list --channel email --status queued --json",
+    )(list_cmd)
+    app.command(
+        "history",
+        help="Same as `support list`.",
+        epilog="Example: support history --since 2026-11-01",
+    )(list_cmd)
+    app.command("show", epilog="Example: support show 42 --json")(show)
+    app.command(
+        "export",
+        epilog="Examples: support export --format jsonl -o all.jsonl · "
+        "support export --format markdown --search 결제",
+    )(export)
+    app.command("delete", epilog="Example: support delete 41 42 --yes")(delete)

@@ -1,0 +1,92 @@
+"""The root of the command line: global options, the command groups, the error handler."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from supportcli import __version__, console
+from supportcli.cli import history, settings
+from supportcli.errors import ExitCode, SupportError
+
+app = typer.Typer(
+    name="support",
+    help="Talk to the customer center from your terminal: chat with an agent, send an "
+    "email inquiry, and keep every conversation in a private local history.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Example: support list --search 환불",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"support {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    if debug:
+        import os
+
+        os.environ["SUPPORT_DEBUG"] = "1"
+
+
+history.register(app)
+settings.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the program and turn every outcome into an exit code and at most one line."""
+    try:
+        app(args=argv, prog_name="support")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except SupportError as exc:
+        _report(exc.message, exc.hint)
+        if console.debug():
+            raise
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        _report("cancelled")
+        return int(ExitCode.CANCELLED)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if console.debug() or "--debug" in (argv or sys.argv):
+            raise
+        _report(_unexpected(exc), "run again with --debug to see the traceback")
+        return int(ExitCode.FAILED)
+    return 0
+
+
+def _unexpected(exc: Exception) -> str:
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(exc, sqlite3.Error):
+        from supportcli.store.db import describe, resolve
+
+        return f"{resolve()}: {describe(exc)}"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+def _report(message: str, hint: str | None = None) -> None:
+    line = f"support: {message}"
+    if hint:
+        line += f" ({hint})"
+    print(line.replace("\n", " "), file=sys.stderr)

@@ -1,0 +1,125 @@
+"""config, login, logout, topics."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from supportcli import console
+
+config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
+
+
+@config_app.command("path", epilog="Example: support config path")
+def config_path() -> None:
+    """Print the config file, history database and data folder in use."""
+    from supportcli import paths
+    from supportcli.store.db import resolve
+
+    typer.echo(f"config: {paths.config_file()}")
+    typer.echo(f"database: {resolve()}")
+    typer.echo(f"data: {paths.data_dir()}")
+
+
+@config_app.command("show", epilog="Example: support config show --json")
+def config_show(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> None:
+    """Print every setting, where it comes from, and whether a password is stored."""
+    from supportcli.account import password_state
+    from supportcli.config import KEYS, Settings
+
+    settings = Settings.load()
+    values = {name: settings.get(name) for name in KEYS}
+    secrets = {f"{kind}.password": password_state(kind, settings) for kind in ("smtp", "imap")}
+    if as_json:
+        import json
+
+        typer.echo(json.dumps({**values, **secrets}, ensure_ascii=False, indent=2))
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("key", "value", "from", "environment"):
+        table.add_column(column)
+    for name, key in KEYS.items():
+        value = values[name]
+        table.add_row(
+            name, Text("" if value is None else str(value)), settings.source(name), key.env
+        )
+    for name, state in secrets.items():
+        env = "SUPPORT_SMTP_PASSWORD" if name.startswith("smtp") else "SUPPORT_IMAP_PASSWORD"
+        table.add_row(name, Text(state, style="dim"), "keyring/env", env)
+    console.out().print(table)
+
+
+@config_app.command("set", epilog="Example: support config set desk.email help@example.com")
+def config_set(
+    key: str = typer.Argument(..., help="A key from `support config show`."),
+    value: str = typer.Argument(..., help='The value; "" removes the key.'),
+) -> None:
+    """Write one setting to config.toml."""
+    from supportcli.config import Settings
+
+    stored = Settings.load().set(key, value)
+    console.err().print(Text(f"{key} = {stored}" if stored != "" else f"{key} removed"))
+
+
+@config_app.command(
+    "password",
+    epilog="Example: support config password  "
+    "(or: printf '%s\\n' \"$PW\" | support config password)",
+)
+def config_password(
+    imap: bool = typer.Option(False, "--imap", help="The IMAP password instead of the SMTP one."),
+) -> None:
+    """Store the mail password in the system keyring (never in a file)."""
+    from supportcli.account import set_password
+
+    account = set_password("imap" if imap else "smtp")
+    console.err().print(f"Password for {account} stored in the system keyring.")
+
+
+def login(
+    name: str | None = typer.Option(None, "--name", help="Your name."),
+    email: str | None = typer.Option(None, "--email", help="Your email address."),
+    account: str | None = typer.Option(None, "--account", help="Your account id."),
+) -> None:
+    """Say who you are: name, email and account id, used for every inquiry."""
+    from supportcli.account import login as do_login
+
+    saved = do_login(
+        {"user.name": name, "user.email": email, "user.account": account}, ask=console.interactive()
+    )
+    console.err().print(Text(f"Logged in as {saved['user.name']} <{saved['user.email']}>"))
+
+
+def logout() -> None:
+    """Forget your name, email and account id."""
+    from supportcli.account import logout as do_logout
+
+    do_logout()
+    console.err().print("Logged out.")
+
+
+def topics(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> None:
+    """List the topics an inquiry can be about."""
+    from supportcli.topics import TOPICS
+
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(TOPICS, ensure_ascii=False, indent=2))
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic")
+    table.add_column("what it covers")
+    for name, text in TOPICS.items():
+        table.add_row(name, text)
+    console.out().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")
+    app.command("login", epilog="Example: support login --name 홍길동 --email hong@example.com")(
+        login
+    )
+    app.command("logout", epilog="Example: support logout")(logout)
+    app.command("topics", epilog="Example: support topics --json")(topics)

@@ -1,0 +1,290 @@
+"""Settings from config.toml, overridden by SUPPORT_* variables; secrets from keyring or env.
+
+Passwords never pass through this file's writer: `Settings.save` refuses unknown keys and
+there is no password key, so nothing secret can land in config.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from supportcli import paths
+from supportcli.errors import BadInput, SupportError
+
+SECURITY_CHOICES = ("ssl", "starttls", "none")
+KEYRING_SERVICE = "support"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    env: str
+    help: str
+    kind: str = "str"  # str | int | float | choice | email
+    choices: tuple[str, ...] = ()
+
+
+KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("user.name", "SUPPORT_USER_NAME", "the customer's name"),
+        Key(
+            "user.email",
+            "SUPPORT_USER_EMAIL",
+            "the customer's address: From of every inquiry",
+            "email",
+        ),
+        Key("user.account", "SUPPORT_USER_ACCOUNT", "the customer's account id (optional)"),
+        Key(
+            "desk.email",
+            "SUPPORT_DESK_EMAIL",
+            "the customer center's address: To of inquiries",
+            "email",
+        ),
+        Key("smtp.host", "SUPPORT_SMTP_HOST", "SMTP server"),
+        Key("smtp.port", "SUPPORT_SMTP_PORT", "465 for ssl, 587 for starttls, 25 for none", "int"),
+        Key(
+            "smtp.security",
+            "SUPPORT_SMTP_SECURITY",
+            "ssl, starttls or none (default ssl)",
+            "choice",
+            SECURITY_CHOICES,
+        ),
+        Key("smtp.user", "SUPPORT_SMTP_USER", "login name (default user.email)"),
+        Key(
+            "smtp.timeout",
+            "SUPPORT_SMTP_TIMEOUT",
+            "seconds for connect and each reply (30)",
+            "float",
+        ),
+        Key("smtp.ca_file", "SUPPORT_SMTP_CA_FILE", "an extra CA bundle to trust"),
+        Key("imap.host", "SUPPORT_IMAP_HOST", "IMAP server for answers"),
+        Key("imap.port", "SUPPORT_IMAP_PORT", "993 for ssl, 143 for starttls", "int"),
+        Key(
+            "imap.security",
+            "SUPPORT_IMAP_SECURITY",
+            "ssl, starttls or none (default ssl)",
+            "choice",
+            SECURITY_CHOICES,
+        ),
+        Key("imap.user", "SUPPORT_IMAP_USER", "IMAP login (default smtp.user)"),
+        Key("imap.folder", "SUPPORT_IMAP_FOLDER", "mailbox to read answers from (INBOX)"),
+        Key("imap.ca_file", "SUPPORT_IMAP_CA_FILE", "an extra CA bundle to trust for IMAP"),
+        Key("chat.agent", "SUPPORT_CHAT_AGENT", "which agent answers chats (default kb)"),
+        Key("chat.kb_dir", "SUPPORT_KB_DIR", "a folder of extra help-center articles"),
+        Key(
+            "email.max_attachment_mb",
+            "SUPPORT_MAX_ATTACHMENT_MB",
+            "largest total attachment size after encoding, in MB (25)",
+            "float",
+        ),
+    )
+}
+
+DEFAULTS: dict[str, object] = {
+    "smtp.security": "ssl",
+    "smtp.timeout": 30.0,
+    "imap.security": "ssl",
+    "imap.folder": "INBOX",
+    "chat.agent": "kb",
+    "email.max_attachment_mb": 25.0,
+}
+PORTS = {
+    "smtp": {"ssl": 465, "starttls": 587, "none": 25},
+    "imap": {"ssl": 993, "starttls": 143, "none": 143},
+}
+
+
+def parse_value(key: Key, raw: str, origin: str) -> object:
+    """Check and convert one raw value; `origin` names where it came from for the error."""
+    raw = raw.strip()
+    if any(ch in raw for ch in "\r\n\x00"):
+        raise BadInput(f"{origin}: line breaks are not allowed in {key.name}")
+    if key.kind == "int":
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            raise BadInput(f"{origin}: {key.name} must be a port number, not {raw!r}")
+        return int(raw)
+    if key.kind == "float":
+        try:
+            number = float(raw)
+        except ValueError:
+            number = -1.0
+        if not number > 0:
+            raise BadInput(f"{origin}: {key.name} must be a positive number, not {raw!r}")
+        return number
+    if key.kind == "choice" and raw not in key.choices:
+        raise BadInput(f"{origin}: {key.name} must be one of {', '.join(key.choices)}")
+    if key.kind == "email" and raw:
+        from supportcli.addresses import normalize_address
+
+        return normalize_address(raw, field=origin)
+    return raw
+
+
+class Settings:
+    """The merged view: environment over config.toml over defaults."""
+
+    def __init__(self, file_values: dict[str, object], path: Path) -> None:
+        self.file_values = file_values
+        self.path = path
+
+    @classmethod
+    def load(cls) -> Settings:
+        path = paths.config_file()
+        return cls(_read_toml(path), path)
+
+    def source(self, name: str) -> str:
+        key = KEYS[name]
+        if os.environ.get(key.env):
+            return "env"
+        if name in self.file_values:
+            return "file"
+        return "default"
+
+    def get(self, name: str) -> object | None:
+        key = KEYS[name]
+        env_value = os.environ.get(key.env)
+        if env_value:
+            return parse_value(key, env_value, key.env)
+        if name in self.file_values:
+            return self.file_values[name]
+        return self._default(name)
+
+    def text(self, name: str) -> str:
+        value = self.get(name)
+        return "" if value is None else str(value)
+
+    def _default(self, name: str) -> object | None:
+        if name in DEFAULTS:
+            return DEFAULTS[name]
+        section, _, field = name.partition(".")
+        if field == "port":
+            return PORTS[section][str(self.get(f"{section}.security"))]
+        if name == "smtp.user":
+            return self.get("user.email")
+        if name == "imap.user":
+            return self.get("smtp.user")
+        return None
+
+    def set(self, name: str, raw: str) -> object:
+        key = KEYS.get(name)
+        if key is None:
+            raise BadInput(f"unknown setting {name!r}; see `support config show`")
+        value = parse_value(key, raw, name)
+        if value == "":
+            self.file_values.pop(name, None)
+        else:
+            self.file_values[name] = value
+        self.save()
+        return value
+
+    def unset(self, *names: str) -> None:
+        for name in names:
+            self.file_values.pop(name, None)
+        self.save()
+
+    def save(self) -> None:
+        paths.write_private_file(self.path, _dump_toml(self.file_values).encode())
+
+    def require(self, name: str, flag: str | None = None) -> str:
+        value = self.text(name)
+        if not value:
+            how = f"pass {flag} or " if flag else ""
+            raise BadInput(
+                f"{name} is not set: {how}run `support config set {name} VALUE` "
+                f"or set {KEYS[name].env}"
+            )
+        return value
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SupportError(f"cannot read {path}: {exc}") from exc
+    flat: dict[str, object] = {}
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            continue
+        for field, value in table.items():
+            name = f"{section}.{field}"
+            if name in KEYS:
+                flat[name] = value
+    return flat
+
+
+def _dump_toml(values: dict[str, object]) -> str:
+    sections: dict[str, dict[str, object]] = {}
+    for name in sorted(values):
+        section, _, field = name.partition(".")
+        sections.setdefault(section, {})[field] = values[name]
+    lines = ["# support settings; `support config set KEY VALUE` writes this file."]
+    for section, table in sections.items():
+        lines.append(f"\n[{section}]")
+        lines.extend(f"{field} = {_toml_value(value)}" for field, value in table.items())
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+# --- secrets -----------------------------------------------------------------------------
+
+PASSWORD_ENV = {"smtp": "SUPPORT_SMTP_PASSWORD", "imap": "SUPPORT_IMAP_PASSWORD"}
+
+
+class NoKeyring(SupportError):
+    pass
+
+
+def _keyring():  # type: ignore[no-untyped-def]
+    import keyring
+    import keyring.errors
+
+    return keyring, keyring.errors
+
+
+def store_password(kind: str, account: str, password: str) -> None:
+    keyring, errors = _keyring()
+    try:
+        keyring.set_password(f"{KEYRING_SERVICE}-{kind}", account, password)
+    except (errors.KeyringError, RuntimeError) as exc:
+        raise NoKeyring(
+            f"no system keyring is available here ({type(exc).__name__}); "
+            f"set {PASSWORD_ENV[kind]} in the environment instead"
+        ) from exc
+
+
+def load_password(kind: str, account: str) -> str | None:
+    """The password from the environment, else the keyring; None when there is none."""
+    env_value = os.environ.get(PASSWORD_ENV[kind])
+    if env_value:
+        return env_value
+    keyring, errors = _keyring()
+    try:
+        return keyring.get_password(f"{KEYRING_SERVICE}-{kind}", account)
+    except (errors.KeyringError, RuntimeError):
+        return None
+
+
+def delete_password(kind: str, account: str) -> bool:
+    keyring, errors = _keyring()
+    try:
+        keyring.delete_password(f"{KEYRING_SERVICE}-{kind}", account)
+    except errors.PasswordDeleteError:
+        return False
+    except (errors.KeyringError, RuntimeError) as exc:
+        raise NoKeyring(f"no system keyring is available here ({type(exc).__name__})") from exc
+    return True

@@ -1,0 +1,39 @@
+"""The program's surroundings: whether we may ask questions, and the two consoles.
+
+Kept in one place so tests and pseudo-terminals see one consistent answer."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def interactive() -> bool:
+    """True when standard input is a terminal: only then may a command ask questions."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # stdin closed
+        return False
+
+
+def debug() -> bool:
+    return os.environ.get("SUPPORT_DEBUG", "") not in ("", "0")
+
+
+@cache
+def out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+@cache
+def err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)

@@ -1,0 +1,93 @@
+"""Where config, history and attachments live: SUPPORT_HOME first, then platformdirs.
+
+Every folder we create is 0700 and every file 0600 from its first byte, because the
+history holds what customers wrote to a company, and attachments are their files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+APP_NAME = "support"
+
+
+def home() -> Path | None:
+    value = os.environ.get("SUPPORT_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    root = home()
+    if root is not None:
+        return root
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    root = home()
+    if root is not None:
+        return root
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def attachments_dir() -> Path:
+    return data_dir() / "attachments"
+
+
+def logs_dir() -> Path:
+    return data_dir() / "logs"
+
+
+def db_target() -> str:
+    """The SUPPORT_DB value (a path or a URL), or the default history file."""
+    value = os.environ.get("SUPPORT_DB")
+    if value:
+        return value
+    return str(data_dir() / "history.db")
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) as 0700 folders; tighten ours if too open."""
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        path.chmod(0o700)
+    return path
+
+
+def create_private_file(path: Path) -> int:
+    """Open a new file that is 0600 before its first byte; fails if it exists."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Replace `path` atomically with `data`, as a 0600 file."""
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = create_private_file(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

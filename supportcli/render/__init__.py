@@ -1,0 +1,1 @@
+"""Output: `human` draws for people with rich, `export` writes records for machines."""

@@ -1,0 +1,138 @@
+"""Rich rendering for people: tables, transcripts, settings.
+
+Everything users typed is shown as plain Text, never parsed as rich markup, so a subject
+like "[red]" or "[/]" prints as itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
+
+from supportcli import console
+
+ROLE_STYLE = {"customer": "bold cyan", "agent": "bold green", "system": "dim"}
+STATUS_STYLE = {
+    "open": "yellow",
+    "queued": "yellow",
+    "draft": "dim",
+    "failed": "red",
+    "sent": "blue",
+    "answered": "green",
+    "resolved": "green",
+    "unresolved": "red",
+    "escalated": "magenta",
+    "closed": "dim",
+}
+
+
+def local_time(stamp: str | None, *, relative: bool = False) -> str:
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp)
+    if relative:
+        seconds = (datetime.now(UTC) - moment).total_seconds()
+        if seconds < 60:
+            return "just now"
+        for size, unit in ((86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m")):
+            if seconds >= size and (unit != "w" or seconds < 86400 * 60):
+                return f"{int(seconds // size)}{unit} ago"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLE.get(status, ""))
+
+
+def inquiry_table(rows: Iterable[dict[str, object]]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Created", no_wrap=True)
+    table.add_column("Channel", no_wrap=True)
+    table.add_column("Topic", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Last word", no_wrap=True)
+    table.add_column("Subject", no_wrap=True, overflow="ellipsis", ratio=1)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            local_time(str(row["created_at"])),
+            str(row["channel"]),
+            str(row["topic"]),
+            status_text(str(row["status"])),
+            last_word(row),
+            Text(one_line(str(row["subject"]))),
+        )
+    return table
+
+
+def last_word(row: dict[str, object]) -> Text:
+    """Who spoke last, and when: the agent (waiting on you) or you (waiting on them)."""
+    role, stamp = row.get("last_role"), row.get("last_message_at")
+    if not role:
+        return Text("")
+    who = {"agent": "agent", "customer": "you"}.get(str(role), str(role))
+    return Text(
+        f"{who}, {local_time(str(stamp), relative=True)}", style="green" if role == "agent" else ""
+    )
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def transcript(record: dict[str, object]) -> None:
+    """Print one inquiry as a conversation."""
+    out = console.out()
+    title = Text.assemble(
+        (f"#{record['id']} ", "bold"),
+        (f"{record['channel']} · ", "dim"),
+        (f"{record['topic']} · ", "dim"),
+        status_text(str(record["status"])),
+    )
+    out.print(title)
+    if record["subject"]:
+        out.print(Text(str(record["subject"]), style="bold"))
+    envelope = record.get("email")
+    if isinstance(envelope, dict):
+        out.print(Text(f"From {envelope['from']}  To {', '.join(envelope['to'])}", style="dim"))
+        if envelope["cc"]:
+            out.print(Text(f"Cc {', '.join(envelope['cc'])}", style="dim"))
+        if envelope.get("last_error"):
+            out.print(Text(f"Last error: {envelope['last_error']}", style="red"))
+    out.print(Text(f"Created {local_time(str(record['created_at']))}", style="dim"))
+    for message in record["messages"]:  # type: ignore[attr-defined]
+        out.print()
+        out.print(
+            Text.assemble(
+                (str(message["role"]), ROLE_STYLE.get(message["role"], "")),
+                (f"  {local_time(message['created_at'])}", "dim"),
+            )
+        )
+        out.print(message_body(message))
+    for item in record["attachments"]:  # type: ignore[attr-defined]
+        out.print(
+            Text(
+                f"📎 {item['filename']} ({human_size(int(item['size']))}, {item['content_type']})",
+                style="dim",
+            )
+        )
+
+
+def message_body(message: dict[str, object]) -> Text | Markdown:
+    body = str(message["body"])
+    if message["role"] == "agent":
+        return Markdown(body)
+    return Text(body)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

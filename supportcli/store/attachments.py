@@ -1,0 +1,61 @@
+"""Private copies of attached files, so the history stays whole when originals change.
+
+Copies live in the data folder under their sha256 (`attachments/ab/abcdef...`): the same
+file attached twice is kept once, and a copy's name never carries the user's file name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from supportcli import paths
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+def stored_path(sha256: str) -> Path:
+    return paths.attachments_dir() / sha256[:2] / sha256
+
+
+def keep_copy(source: Path, *, filename: str | None = None) -> StoredFile:
+    """Copy `source` into the attachment store (0600) and describe it."""
+    name = filename or source.name
+    folder = paths.ensure_private_dir(paths.attachments_dir())
+    tmp = folder / f".incoming.{os.getpid()}.{os.urandom(4).hex()}"
+    digest = hashlib.sha256()
+    size = 0
+    fd = paths.create_private_file(tmp)
+    try:
+        with source.open("rb") as src, os.fdopen(fd, "wb") as out:
+            while chunk := src.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        sha = digest.hexdigest()
+        final = stored_path(sha)
+        paths.ensure_private_dir(final.parent)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return StoredFile(filename=name, size=size, sha256=sha, content_type=content_type)
+
+
+def remove_copies(shas: list[str]) -> None:
+    for sha in shas:
+        stored_path(sha).unlink(missing_ok=True)

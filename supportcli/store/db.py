@@ -1,0 +1,170 @@
+"""Opening the history: find it, refuse what is not ours, create it privately, migrate it.
+
+SQLite is used through the standard library's sqlite3 (fast to import, exact control of
+transactions); `models.py` declares the same schema for SQLModel and the tests keep the
+two in step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from supportcli import paths
+from supportcli.errors import NotOurDatabase, StorageError
+from supportcli.store.migrations import MIGRATIONS
+from supportcli.store.search import fold
+
+APPLICATION_ID = 0x53555054  # "SUPT", stamped into the header of every history we create
+_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 30.0
+
+
+def now() -> str:
+    """The current time as stored: UTC, ISO 8601, fixed width so text order is time order."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def resolve(target: str | None = None) -> Path:
+    """The SQLite file named by SUPPORT_DB (a path or a sqlite:/// URL) or the default."""
+    value = target or paths.db_target()
+    if "://" in value:
+        scheme, _, rest = value.partition("://")
+        if scheme != "sqlite":
+            raise StorageError(
+                f"SUPPORT_DB: {scheme} databases are not supported by this version; "
+                "use a path to an SQLite file"
+            )
+        value = rest[1:] if rest.startswith("/") else rest
+    return Path(value).expanduser().absolute()
+
+
+def connect(target: str | None = None) -> sqlite3.Connection:
+    """An open, checked, migrated connection to the history."""
+    path = resolve(target)
+    try:
+        if not path.exists():
+            paths.ensure_private_dir(path.parent)
+            _create(path)
+        version = _check_ours(path)
+        db = _open(path)
+        if version < len(MIGRATIONS):
+            migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"{path}: {describe(exc)}") from exc
+    except OSError as exc:
+        raise StorageError(f"{path}: {exc.strerror or exc}") from exc
+    return db
+
+
+def describe(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "malformed" in text or "not a database" in text:
+        return "the history file is damaged (it is not a complete SQLite database)"
+    if "full" in text:
+        return "the disk is full"
+    if "readonly" in text:
+        return "the history is read-only here"
+    if "locked" in text:
+        return "the history stayed busy (locked by another support process)"
+    return text
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    db.create_function("support_fold", 1, fold, deterministic=True)
+    db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA secure_delete = ON")
+    return db
+
+
+def _check_ours(path: Path) -> int:
+    """Read the header without letting SQLite touch the file; return the schema version."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header:
+        raise NotOurDatabase(f"{path} is an empty file, not a support history; left untouched")
+    if not header.startswith(_MAGIC) or len(header) < 100:
+        raise NotOurDatabase(
+            f"{path} is not a support history (not an SQLite database); left untouched"
+        )
+    (version,) = struct.unpack(">i", header[60:64])
+    (app_id,) = struct.unpack(">i", header[68:72])
+    if app_id != APPLICATION_ID:
+        raise NotOurDatabase(
+            f"{path} is another program's SQLite database, not a support history; left untouched"
+        )
+    if version > len(MIGRATIONS):
+        raise NotOurDatabase(
+            f"{path} was written by a newer version of support; upgrade support to open it"
+        )
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        path.chmod(0o600)
+    return version
+
+
+def _create(path: Path) -> None:
+    """Build a new history beside `path`, then link it into place in one step.
+
+    A history is therefore never an empty or half-made file, which is what lets us refuse
+    any empty file as not ours; and it is 0600 before SQLite writes its first byte."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.new")
+    os.close(paths.create_private_file(tmp))
+    try:
+        db = _open(tmp)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        migrate(db)
+        db.close()
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            os.link(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the steps this history has not had yet; return their names."""
+    applied = []
+    with transaction(db):
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _support_migrations ("
+            "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in db.execute("SELECT name FROM _support_migrations")}
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            step(db)
+            db.execute("INSERT INTO _support_migrations VALUES (?, ?)", (name, now()))
+            applied.append(name)
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    return applied
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction that holds the write lock from its first statement.
+
+    A deferred transaction that later upgrades to a write fails at once with "database is
+    locked" when another writer got there first, whatever the busy timeout; IMMEDIATE
+    waits for the lock instead."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -1,0 +1,160 @@
+"""Named, ordered schema steps. Each runs once, inside the opening transaction, and is
+recorded in `_support_migrations`; `PRAGMA user_version` mirrors their count so that an
+up-to-date history is recognised from its header without a query.
+
+Never edit a step that has shipped: add a new one. `tests/test_migrations.py` builds the
+first schema with rows in it, runs every later step, and checks that the result matches
+`models.py` and that no row was lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: `executescript` would COMMIT the open transaction."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            db.execute(pending)
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete statement in migration: {pending!r}")
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE inquiry (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL CHECK (channel IN ('chat', 'email')),
+            topic TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX inquiry_created ON inquiry (created_at, id);
+
+        CREATE TABLE message (
+            id INTEGER PRIMARY KEY,
+            inquiry_id INTEGER NOT NULL REFERENCES inquiry (id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('customer', 'agent', 'system')),
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX message_inquiry ON message (inquiry_id, id);
+
+        CREATE TABLE attachment (
+            id INTEGER PRIMARY KEY,
+            inquiry_id INTEGER NOT NULL REFERENCES inquiry (id) ON DELETE CASCADE,
+            message_id INTEGER REFERENCES message (id) ON DELETE CASCADE,
+            filename TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX attachment_inquiry ON attachment (inquiry_id, id);
+        CREATE INDEX attachment_sha256 ON attachment (sha256);
+
+        CREATE TABLE email (
+            inquiry_id INTEGER PRIMARY KEY REFERENCES inquiry (id) ON DELETE CASCADE,
+            from_addr TEXT NOT NULL,
+            to_addrs TEXT NOT NULL,
+            cc_addrs TEXT NOT NULL DEFAULT '[]',
+            message_id TEXT NOT NULL UNIQUE,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT
+        );
+        """,
+    )
+
+
+def m002_conversation_state(db: sqlite3.Connection) -> None:
+    """What the channels need beyond the first schema: who spoke last (for `list`), the
+    status to return to on reopen, a chat's agent and rating, the chat an email came from,
+    and each message's own Message-ID (answers and follow-ups are threaded by it)."""
+    run_script(
+        db,
+        """
+        ALTER TABLE inquiry ADD COLUMN previous_status TEXT;
+        ALTER TABLE inquiry ADD COLUMN agent TEXT;
+        ALTER TABLE inquiry ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+        ALTER TABLE inquiry ADD COLUMN parent_id INTEGER
+            REFERENCES inquiry (id) ON DELETE SET NULL;
+        ALTER TABLE inquiry ADD COLUMN last_role TEXT;
+        ALTER TABLE inquiry ADD COLUMN last_message_at TEXT;
+        CREATE INDEX inquiry_status ON inquiry (status, created_at);
+
+        ALTER TABLE message ADD COLUMN rfc_message_id TEXT;
+        ALTER TABLE message ADD COLUMN meta TEXT;
+        CREATE UNIQUE INDEX message_rfc_id ON message (rfc_message_id)
+            WHERE rfc_message_id IS NOT NULL;
+
+        UPDATE inquiry SET
+            last_role = (SELECT role FROM message WHERE inquiry_id = inquiry.id
+                         ORDER BY id DESC LIMIT 1),
+            last_message_at = (SELECT created_at FROM message WHERE inquiry_id = inquiry.id
+                               ORDER BY id DESC LIMIT 1);
+        """,
+    )
+
+
+def m003_search_index(db: sqlite3.Connection) -> None:
+    """Full-text search over subjects and messages, kept in step by triggers.
+
+    The tables are contentless (the text already lives in `inquiry` and `message`); the
+    triggers feed them `support_fold(text)`, a function every connection registers."""
+    run_script(
+        db,
+        """
+        CREATE VIRTUAL TABLE message_fts USING fts5 (
+            tokens, content = '', tokenize = 'unicode61 remove_diacritics 2');
+        CREATE VIRTUAL TABLE subject_fts USING fts5 (
+            tokens, content = '', tokenize = 'unicode61 remove_diacritics 2');
+
+        CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN
+            INSERT INTO message_fts (rowid, tokens) VALUES (new.id, support_fold(new.body));
+        END;
+        CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+            INSERT INTO message_fts (message_fts, rowid, tokens)
+                VALUES ('delete', old.id, support_fold(old.body));
+        END;
+        CREATE TRIGGER message_fts_update AFTER UPDATE OF body ON message BEGIN
+            INSERT INTO message_fts (message_fts, rowid, tokens)
+                VALUES ('delete', old.id, support_fold(old.body));
+            INSERT INTO message_fts (rowid, tokens) VALUES (new.id, support_fold(new.body));
+        END;
+
+        CREATE TRIGGER subject_fts_insert AFTER INSERT ON inquiry BEGIN
+            INSERT INTO subject_fts (rowid, tokens) VALUES (new.id, support_fold(new.subject));
+        END;
+        CREATE TRIGGER subject_fts_delete AFTER DELETE ON inquiry BEGIN
+            INSERT INTO subject_fts (subject_fts, rowid, tokens)
+                VALUES ('delete', old.id, support_fold(old.subject));
+        END;
+        CREATE TRIGGER subject_fts_update AFTER UPDATE OF subject ON inquiry BEGIN
+            INSERT INTO subject_fts (subject_fts, rowid, tokens)
+                VALUES ('delete', old.id, support_fold(old.subject));
+            INSERT INTO subject_fts (rowid, tokens) VALUES (new.id, support_fold(new.subject));
+        END;
+
+        INSERT INTO message_fts (rowid, tokens) SELECT id, support_fold(body) FROM message;
+        INSERT INTO subject_fts (rowid, tokens) SELECT id, support_fold(subject) FROM inquiry;
+        """,
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("m001_initial", m001_initial),
+    ("m002_conversation_state", m002_conversation_state),
+    ("m003_search_index", m003_search_index),
+]

@@ -1,0 +1,46 @@
+"""Text folding for the full-text index, so that Korean fragments are found.
+
+SQLite's FTS5 `unicode61` tokenizer keeps a run of Hangul as one token, so 결제 would never
+match 결제했는데, and its trigram tokenizer cannot match a two-character query. We therefore
+index each run of CJK characters as its overlapping bigrams (결제했는데 -> 결제 제했 했는 는데)
+and search a Korean word as the phrase of its bigrams. Other scripts are left to unicode61,
+which folds case and diacritics, and are searched as word prefixes (invoice finds invoices).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Hangul syllables and compatibility jamo, CJK ideographs, hiragana and katakana.
+_CJK = "\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _bigrams(run: str) -> str:
+    if len(run) == 1:
+        return f" {run} "
+    return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+
+
+def fold(text: str | None) -> str:
+    """The text as the index sees it: NFKC, CJK runs as bigrams, the rest unchanged."""
+    if not text:
+        return ""
+    return _CJK_RUN.sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
+
+
+def match_query(text: str) -> str | None:
+    """An FTS5 MATCH expression requiring every word of `text`; None if it has no words."""
+    terms = []
+    for word in unicodedata.normalize("NFKC", text).split():
+        tokens = _WORD.findall(fold(word))
+        if not tokens:
+            continue
+        phrase = '"' + " ".join(tokens) + '"'
+        last = tokens[-1]
+        if not _CJK_RUN.fullmatch(last) or len(last) == 1:
+            phrase += "*"
+        terms.append(phrase)
+    return " AND ".join(terms) if terms else None
