@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.sslproto as sslproto
+import contextlib
 import email
 import email.policy
 import logging
@@ -110,7 +111,7 @@ class ReceivedMessage:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes  # raw bytes exactly as received (CRLF line ends, dot-unstuffed)
-    message: EmailMessage  # `data` parsed with email.policy.default
+    message: EmailMessage  # `data` parsed with email.policy.default (CRLF -> LF first)
     auth_login: str | None  # login of a successful AUTH on that connection, else None
     connection: int  # 1-based number of the connection it arrived on
     tls: bool  # True if the session was encrypted (implicit TLS or STARTTLS)
@@ -121,6 +122,15 @@ class ReceivedMessage:
     def login(self) -> str | None:
         """Alias of `auth_login`."""
         return self.auth_login
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    # Parse with "\n" line ends, as if read from a file: with CRLF kept, 8bit
+    # and quoted-printable text parts would come back from get_content() with
+    # "\r\n" in them. `ReceivedMessage.data` keeps the bytes as received.
+    msg = email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
 
 
 class _QuietSession(Session):
@@ -173,7 +183,7 @@ class _Handler:
             mail_from=envelope.mail_from or "",
             rcpt_tos=list(envelope.rcpt_tos),
             data=raw,
-            message=email.message_from_bytes(raw, policy=email.policy.default),  # type: ignore[arg-type]
+            message=_parse(raw),
             auth_login=session.auth_data if session.authenticated else None,
             connection=server.connection_number,
             tls=server.is_encrypted,
@@ -253,6 +263,10 @@ class _SMTPSession(SMTP):
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         await self._reader.readuntil(b"\r\n")  # the first line of the message
         self._srv._abort_connection_of(self)
+        # End this session now. Returning would make aiosmtpd's command loop
+        # parse the rest of the already-buffered message as commands and try
+        # to answer them on the dead (possibly TLS) transport.
+        raise asyncio.CancelledError
 
 
 class _TrackedTLSProtocol(sslproto.SSLProtocol):
@@ -272,7 +286,7 @@ class _TrackedTLSProtocol(sslproto.SSLProtocol):
         self._srv._track(transport)
         super().connection_made(transport)
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def connection_lost(self, exc: BaseException | None) -> None:
         if self._transport is not None:
             self._srv._untrack(self._transport)
         super().connection_lost(exc)
@@ -303,7 +317,8 @@ class SmtpServer:
 
     Attributes (read them from the test thread at will):
         host, port        where to connect (port is only known once started)
-        ca_file           PEM file of the CA that a client should trust
+        ca_file           PEM file of the CA that a client should trust (deleted
+                          by stop())
         messages          list[ReceivedMessage] accepted with 250
         rejected          list[ReceivedMessage] whose DATA completed but that
                           got an error reply (or none, for hang_after_data)
@@ -367,7 +382,7 @@ class SmtpServer:
 
         self._handler = _Handler(self)
         self._cond = threading.Condition()
-        self._transports: set[asyncio.BaseTransport] = set()
+        self._transports: set[asyncio.Transport] = set()
         self._tmpdir: str | None = None
         self._ssl_context: ssl.SSLContext | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -410,6 +425,15 @@ class SmtpServer:
                 )
             return list(self.messages)
 
+    def wait_for_connections(self, n: int = 1, timeout: float = 5.0) -> int:
+        """Wait until at least `n` connections were counted; return the count."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.connections >= n, timeout):
+                raise TimeoutError(
+                    f"expected {n} connection(s) within {timeout}s, got {self.connections}"
+                )
+            return self.connections
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("SmtpServer already started")
@@ -438,10 +462,8 @@ class SmtpServer:
         thread, loop = self._thread, self._loop
         if thread is not None and loop is not None:
             if thread.is_alive():
-                try:
+                with contextlib.suppress(RuntimeError):  # loop already closed
                     loop.call_soon_threadsafe(loop.stop)
-                except RuntimeError:  # loop already closed
-                    pass
                 thread.join(15)
                 if thread.is_alive():  # pragma: no cover - would be a bug here
                     raise RuntimeError("SmtpServer thread did not stop")
@@ -568,19 +590,20 @@ class SmtpServer:
     def _new_connection(self) -> int:
         with self._cond:
             self.connections += 1
+            self._cond.notify_all()
             return self.connections
 
     def _track(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
         self._transports.add(transport)
 
     def _untrack(self, transport: asyncio.BaseTransport) -> None:
-        self._transports.discard(transport)
+        self._transports.discard(transport)  # type: ignore[arg-type]
 
     def _abort_connection_of(self, smtp: _SMTPSession) -> None:
-        if smtp._raw_transport is not None:
-            smtp._raw_transport.abort()
-        elif smtp.transport is not None:  # implicit TLS: app transport -> raw abort
-            smtp.transport.abort()
+        transport = smtp._raw_transport or smtp.transport  # implicit TLS: app -> raw abort
+        if isinstance(transport, asyncio.Transport):
+            transport.abort()
 
     def _record_message(self, msg: ReceivedMessage, *, accepted: bool) -> None:
         with self._cond:

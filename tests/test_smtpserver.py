@@ -24,7 +24,12 @@ import pytest
 try:
     from smtpserver import DEFAULT_PASSWORD, DEFAULT_USER, AuthAttempt, SmtpServer
 except ImportError:  # tests/ became a package
-    from tests.smtpserver import DEFAULT_PASSWORD, DEFAULT_USER, AuthAttempt, SmtpServer
+    from tests.smtpserver import (  # type: ignore[no-redef]
+        DEFAULT_PASSWORD,
+        DEFAULT_USER,
+        AuthAttempt,
+        SmtpServer,
+    )
 
 pytestmark = [
     pytest.mark.filterwarnings("error::ResourceWarning"),
@@ -35,7 +40,7 @@ pytestmark = [
 CLIENT_NAME = "client.test.example"  # else smtplib calls socket.getfqdn() (slow DNS)
 SENDER = "customer@example.com"
 RCPT = "help@support.example.com"
-SIMPLE = b"From: customer@example.com\r\nTo: help@support.example.com\r\nSubject: hi\r\n\r\nHello\r\n"
+SIMPLE = b"From: customer@example.com\r\nTo: help@support.example.com\r\nSubject: hi\r\n\r\nHi\r\n"
 
 ServerFactory = Callable[..., SmtpServer]
 
@@ -224,12 +229,14 @@ def test_certificate_verification_fails(
 
 def _tls_greeting(srv: SmtpServer, server_hostname: str) -> bytes:
     ctx = ssl.create_default_context(cafile=srv.ca_file)
-    with socket.create_connection(srv.address, timeout=5) as raw:
-        with ctx.wrap_socket(raw, server_hostname=server_hostname) as tls:
-            greeting = tls.recv(1024)
-            tls.sendall(b"QUIT\r\n")
-            tls.recv(1024)
-            return greeting
+    with (
+        socket.create_connection(srv.address, timeout=5) as raw,
+        ctx.wrap_socket(raw, server_hostname=server_hostname) as tls,
+    ):
+        greeting = tls.recv(1024)
+        tls.sendall(b"QUIT\r\n")
+        tls.recv(1024)
+        return greeting
 
 
 @pytest.mark.parametrize("name", ["127.0.0.1", "localhost"])
@@ -278,9 +285,8 @@ def test_421_rejects_and_closes(make_server: ServerFactory) -> None:
 
 def test_550_refuses_all_recipients(make_server: ServerFactory) -> None:
     srv = make_server(mode="ssl", behaviour="550")
-    with connect(srv) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
-            client.sendmail(SENDER, [RCPT, "other@example.com"], SIMPLE)
+    with connect(srv) as client, pytest.raises(smtplib.SMTPRecipientsRefused) as info:
+        client.sendmail(SENDER, [RCPT, "other@example.com"], SIMPLE)
     assert info.value.recipients == {
         RCPT: (550, b"5.1.1 Mailbox unavailable"),
         "other@example.com": (550, b"5.1.1 Mailbox unavailable"),
@@ -314,6 +320,7 @@ def test_hang_times_out_and_stop_does_not_block(mode: str) -> None:
         assert srv.connections == 1
         # A connection that is still held open must not block stop().
         held = socket.create_connection(srv.address, timeout=2)
+        srv.wait_for_connections(2)  # accepted by the server, not just queued by the kernel
         stopping = time.monotonic()
     try:
         assert time.monotonic() - stopping < 2
@@ -339,9 +346,8 @@ def test_hang_after_data(make_server: ServerFactory) -> None:
 @pytest.mark.parametrize("mode", ["none", "ssl", "starttls"])
 def test_disconnect_in_data(make_server: ServerFactory, mode: str) -> None:
     srv = make_server(mode=mode, behaviour="disconnect_in_data")
-    with connect(srv) as client:
-        with pytest.raises(smtplib.SMTPServerDisconnected):
-            client.sendmail(SENDER, [RCPT], SIMPLE + b"more\r\n" * 2000)
+    with connect(srv) as client, pytest.raises(smtplib.SMTPServerDisconnected):
+        client.sendmail(SENDER, [RCPT], SIMPLE + b"more\r\n" * 2000)
     assert srv.messages == [] and srv.rejected == []
 
 
@@ -370,7 +376,8 @@ def test_korean_subject_and_attachment_arrive_intact(make_server: ServerFactory)
     assert b"Subject: =?utf-8?" in got.data  # RFC 2047 on the wire
     assert got.message["subject"] == subject
     assert got.message["from"].addresses[0].display_name == "김고객"
-    assert got.message.get_body(("plain",)).get_content() == body
+    text_part = got.message.get_body(("plain",))
+    assert text_part is not None and text_part.get_content() == body
     (attachment,) = got.message.iter_attachments()
     assert attachment.get_filename() == filename
     assert attachment.get_content() == payload
@@ -421,10 +428,7 @@ def test_stop_with_open_sessions_leaks_nothing() -> None:
             client = connect(srv)
             client.ehlo()
             clients.append(client)  # left open, mid-session
-        deadline = time.monotonic() + 5
-        while srv.connections < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert srv.connections == 3
+        assert srv.wait_for_connections(3) == 3
     assert not os.path.exists(ca_file)
     for client in clients:
         with pytest.raises(smtplib.SMTPServerDisconnected):

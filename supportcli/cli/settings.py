@@ -8,7 +8,11 @@ from rich.text import Text
 
 from supportcli import console
 
-config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Show and change settings.",
+    no_args_is_help=True,
+    epilog="Example: support config set user.email me@example.com",
+)
 
 
 @config_app.command("path", epilog="Example: support config path")

@@ -125,7 +125,7 @@ def transcript(record: dict[str, object]) -> None:
 def message_body(message: dict[str, object]) -> Text | Markdown:
     body = str(message["body"])
     if message["role"] == "agent":
-        return Markdown(body)
+        return Markdown(body, hyperlinks=False)
     return Text(body)
 
 

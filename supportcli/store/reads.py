@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from supportcli.errors import BadInput, NotFound
-from supportcli.store.search import match_query
+from supportcli.store.search import match_terms
 from supportcli.topics import check_topic
 
 CHANNELS = ("chat", "email")
@@ -63,15 +63,16 @@ class Filters:
             params["until"] = parse_when(self.until, flag="--until", end=True)
             clauses.append("created_at < :until")
         if self.search is not None:
-            query = match_query(self.search)
-            if query is None:
+            terms = match_terms(self.search)
+            if not terms:
                 raise BadInput("--search: give at least one letter or digit to look for")
-            params["match"] = query
-            clauses.append(
-                "id IN (SELECT inquiry_id FROM message WHERE id IN "
-                "(SELECT rowid FROM message_fts WHERE message_fts MATCH :match) "
-                "UNION SELECT rowid FROM subject_fts WHERE subject_fts MATCH :match)"
-            )
+            for n, term in enumerate(terms):
+                params[f"match{n}"] = term
+                clauses.append(
+                    "id IN (SELECT inquiry_id FROM message WHERE id IN "
+                    f"(SELECT rowid FROM message_fts WHERE message_fts MATCH :match{n}) "
+                    f"UNION SELECT rowid FROM subject_fts WHERE subject_fts MATCH :match{n})"
+                )
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -31,8 +31,9 @@ def fold(text: str | None) -> str:
     return _CJK_RUN.sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
 
 
-def match_query(text: str) -> str | None:
-    """An FTS5 MATCH expression requiring every word of `text`; None if it has no words."""
+def match_terms(text: str) -> list[str]:
+    """One FTS5 MATCH expression per word of `text` (an inquiry must match them all,
+    in its subject or any of its messages); empty when `text` has no letters or digits."""
     terms = []
     for word in unicodedata.normalize("NFKC", text).split():
         tokens = _WORD.findall(fold(word))
@@ -43,4 +44,4 @@ def match_query(text: str) -> str | None:
         if not _CJK_RUN.fullmatch(last) or len(last) == 1:
             phrase += "*"
         terms.append(phrase)
-    return " AND ".join(terms) if terms else None
+    return terms

@@ -135,3 +135,26 @@ def delete_inquiries(db: sqlite3.Connection, ids: Sequence[int]) -> list[str]:
             is None
         ]
     return orphans
+
+
+def add_envelope(
+    db: sqlite3.Connection,
+    *,
+    inquiry_id: int,
+    sender: str,
+    to: Sequence[str],
+    cc: Sequence[str],
+    message_id: str,
+) -> None:
+    with _tx(db):
+        db.execute(
+            "INSERT INTO email (inquiry_id, from_addr, to_addrs, cc_addrs, message_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                inquiry_id,
+                sender,
+                json.dumps(list(to), ensure_ascii=False),
+                json.dumps(list(cc), ensure_ascii=False),
+                message_id,
+            ),
+        )

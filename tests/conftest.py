@@ -1,0 +1,80 @@
+"""Every test runs against real files under its own SUPPORT_HOME, and drives the real
+`support` command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private SUPPORT_HOME for this test; no SUPPORT_* setting leaks in."""
+    for name in list(os.environ):
+        if name.startswith("SUPPORT_") or name == "PYTHON_KEYRING_BACKEND":
+            monkeypatch.delenv(name)
+    support_home = tmp_path / "home"
+    monkeypatch.setenv("SUPPORT_HOME", str(support_home))
+    # No system keyring in tests unless a test chooses one.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("PYTHONIOENCODING", "utf-8")
+    return support_home
+
+
+def support(
+    *args: str,
+    input: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    check: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real program; standard input is a pipe (so never a terminal)."""
+    data = input.encode() if isinstance(input, str) else input
+    done = subprocess.run(
+        [sys.executable, "-m", "supportcli", *args],
+        input=data if data is not None else b"",
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+    result = subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"support {' '.join(args)} -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture
+def run():  # type: ignore[no-untyped-def]
+    return support
+
+
+@pytest.fixture
+def db(home: Path):  # type: ignore[no-untyped-def]
+    """A connection to this test's history, through the real store."""
+    from supportcli.store.db import connect
+
+    connection = connect()
+    yield connection
+    connection.close()
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
