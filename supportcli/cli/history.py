@@ -68,7 +68,8 @@ def list_cmd(
         return
     from supportcli.render.human import inquiry_table
 
-    console.out().print(inquiry_table(rows))
+    out = console.out()
+    out.print(inquiry_table(rows, out.width))
 
 
 def show(

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from supportcli import __version__, console
-from supportcli.cli import history, settings
+from supportcli.cli import chat, history, settings
 from supportcli.errors import ExitCode, SupportError
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ def root(
         os.environ["SUPPORT_DEBUG"] = "1"
 
 
+chat.register(app)
 history.register(app)
 settings.register(app)
 

@@ -5,9 +5,9 @@ like "[red]" or "[/]" prints as itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from rich.cells import cell_len
 from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
@@ -47,25 +47,43 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
-def inquiry_table(rows: Iterable[dict[str, object]]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Created", no_wrap=True)
-    table.add_column("Channel", no_wrap=True)
-    table.add_column("Topic", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Last word", no_wrap=True)
-    table.add_column("Subject", no_wrap=True, overflow="ellipsis", ratio=1)
-    for row in rows:
-        table.add_row(
-            str(row["id"]),
-            local_time(str(row["created_at"])),
-            str(row["channel"]),
-            str(row["topic"]),
+def inquiry_table(rows: list[dict[str, object]], width: int) -> Table:
+    """One line per inquiry. Every column keeps its full width; only the subject is cut
+    (with …) to fit the terminal, measured in cells so Korean text lines up."""
+    cells = [
+        [
+            Text(str(row["id"])),
+            Text(local_time(str(row["created_at"]))),
+            Text(str(row["channel"])),
+            Text(str(row["topic"])),
             status_text(str(row["status"])),
             last_word(row),
-            Text(one_line(str(row["subject"]))),
+        ]
+        for row in rows
+    ]
+    headers = ["ID", "Created", "Channel", "Topic", "Status", "Last word"]
+    widths = [
+        max([len(h), *(cell_len(line[n].plain) for line in cells)]) for n, h in enumerate(headers)
+    ]
+    # On a narrow terminal drop the least useful columns before squeezing the subject.
+    for header in ("Last word", "Topic", "Channel", "Created"):
+        if width - sum(w + 2 for w in widths) >= 16:
+            break
+        n = headers.index(header)
+        del headers[n], widths[n]
+        for line in cells:
+            del line[n]
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    for header, column in zip(headers, widths, strict=True):
+        table.add_column(
+            header, no_wrap=True, width=column, justify="right" if header == "ID" else "left"
         )
+    room = max(width - sum(w + 2 for w in widths), 8)
+    table.add_column("Subject", no_wrap=True, max_width=room)
+    for line, row in zip(cells, rows, strict=True):
+        subject = Text(one_line(str(row["subject"])))
+        subject.truncate(room, overflow="ellipsis")
+        table.add_row(*line, subject)
     return table
 
 

@@ -38,3 +38,17 @@ def select(message: str, choices: Sequence[tuple[str, str]], *, default: str | N
 
 def password(message: str) -> str:
     return str(questionary.password(message).unsafe_ask())
+
+
+def chat_line() -> str:
+    """One chat message; Enter sends it."""
+    return str(questionary.text("", qmark="나 ›").unsafe_ask())
+
+
+def choose_topic() -> str:
+    from supportcli.topics import TOPICS
+
+    return select(
+        "무엇에 관한 상담인가요? · What is this about?",
+        [(name, f"{name}: {text}") for name, text in TOPICS.items()],
+    )

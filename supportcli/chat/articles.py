@@ -1,0 +1,99 @@
+"""Help-center articles: Markdown files with a small front matter.
+
+    ---
+    title: 비밀번호 재설정하기
+    topic: account
+    language: ko
+    link: https://help.example.com/ko/articles/account-password-reset
+    keywords: 비밀번호, 재설정, 비번
+    ---
+    The first paragraph answers the most common question; `## ` sections follow.
+
+The bundled ones live in `kb/articles/`; chat.kb_dir adds more (same format)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BUNDLED = Path(__file__).parent / "kb" / "articles"
+REQUIRED = ("title", "topic", "language", "link")
+
+
+class ArticleError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    topic: str
+    language: str
+    link: str
+    keywords: tuple[str, ...]
+    summary: str
+    sections: tuple[Section, ...] = field(default=())
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join([self.summary, *(f"{s.heading}\n{s.text}" for s in self.sections)])
+
+
+def parse(path: Path) -> Article:
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    match = re.match(r"---\n(.*?)\n---\n(.*)", text, re.S)
+    if not match:
+        raise ArticleError(f"{path}: no front matter (--- ... ---) at the top")
+    meta: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            meta[key.strip().lower()] = value.strip()
+    missing = [key for key in REQUIRED if not meta.get(key)]
+    if missing:
+        raise ArticleError(f"{path}: front matter lacks {', '.join(missing)}")
+    summary, sections = _split(match.group(2).strip())
+    return Article(
+        slug=path.stem,
+        title=meta["title"],
+        topic=meta["topic"].lower(),
+        language=meta["language"].lower(),
+        link=meta["link"],
+        keywords=tuple(k.strip() for k in meta.get("keywords", "").split(",") if k.strip()),
+        summary=summary,
+        sections=sections,
+    )
+
+
+def _split(body: str) -> tuple[str, tuple[Section, ...]]:
+    parts = re.split(r"^## +(.+)$", body, flags=re.M)
+    summary = parts[0].strip()
+    sections = tuple(
+        Section(heading.strip(), text.strip())
+        for heading, text in zip(parts[1::2], parts[2::2], strict=True)
+    )
+    return summary, sections
+
+
+def load(extra_dir: str | None = None) -> tuple[list[Article], list[str]]:
+    """Bundled articles plus those in `extra_dir`; returns (articles, problems)."""
+    articles, problems = [], []
+    folders = [BUNDLED] + ([Path(extra_dir).expanduser()] if extra_dir else [])
+    for folder in folders:
+        if not folder.is_dir():
+            problems.append(f"chat.kb_dir: {folder} is not a folder")
+            continue
+        for path in sorted(folder.glob("*.md")):
+            try:
+                articles.append(parse(path))
+            except (ArticleError, OSError, UnicodeDecodeError) as exc:
+                problems.append(str(exc))
+    return articles, problems

@@ -1,0 +1,130 @@
+"""Ranking help-center articles against a conversation: BM25 over the same folded text as
+the history's search (Korean as overlapping bigrams, so 결제 matches 결제했는데), with light
+English stemming and stop words."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from supportcli.chat.articles import Article
+from supportcli.store.search import fold
+
+_WORD = re.compile(r"[^\W_]+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_CJK_TOKEN = re.compile(r"[\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3\uf900-\ufaff]+")
+STOP = frozenset(
+    """
+a an the i me my we our you your it its is are was were be been am do does did
+to of in on at for from by with and or but not no so if this that these those
+there here what when where how why which who can could would should will shall
+may might must have has had get got just also still yet please hi hello thanks
+thank help want need like im dont cant ive id some any all out up about into
+than then them they he she
+""".split()  # noqa: SIM905
+)
+
+# Korean endings and filler that every question has ("...하려면 어떻게 해야 하나요?"), as
+# the bigrams they fold into.
+STOP_KO = frozenset(
+    """
+어떻 떻게 해야 하나 나요 있나 해요 세요 어요 싶어 하고 려면 으려
+하려 는데 은데 인데 했는 했어 했어요 었어 았어 에서 으로 에게 한테
+이에 에요 예요 인가 건가 가요 까요 할까 하면 되나 되요 돼요 나왔
+이렇 그런 저는 제가 내가 혹시 좀 요 은 는 이 가 을 를 에 도 게
+고 합니 니다 습니 주세 해주 알려 려주 주세요 있어 없어 어서 아서
+하는 되는 했습 는지 은지
+""".split()  # noqa: SIM905
+)
+
+K1, B = 1.4, 0.75
+TITLE_WEIGHT, KEYWORD_WEIGHT = 2, 3
+
+
+def language_of(text: str) -> str:
+    return "ko" if _HANGUL.search(text) else "en"
+
+
+def stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]  # cancelled -> cancell -> cancel
+    return word
+
+
+def terms(text: str) -> list[str]:
+    out = []
+    for token in _WORD.findall(fold(text).lower()):
+        if _CJK_TOKEN.fullmatch(token):
+            if token not in STOP_KO:
+                out.append(token)
+        elif token not in STOP and not token.isdigit():
+            out.append(stem(token))
+    return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    score: float
+    coverage: float  # share of the question's weight the article matched
+
+
+class Index:
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.articles = list(articles)
+        self.docs = [Counter(self._doc_terms(a)) for a in self.articles]
+        self.lengths = [sum(doc.values()) for doc in self.docs]
+        self.avg = sum(self.lengths) / max(len(self.lengths), 1)
+        df: Counter[str] = Counter()
+        for doc in self.docs:
+            df.update(doc.keys())
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    @staticmethod
+    def _doc_terms(article: Article) -> list[str]:
+        return (
+            terms(article.title) * TITLE_WEIGHT
+            + terms(" ".join(article.keywords)) * KEYWORD_WEIGHT
+            + terms(article.body)
+        )
+
+    def rank(
+        self,
+        query: Counter[str] | dict[str, float],
+        *,
+        language: str | None = None,
+        topic: str | None = None,
+    ) -> list[Hit]:
+        total = sum(self.idf.get(t, self.unknown_idf) * w for t, w in query.items()) or 1.0
+        hits = []
+        for article, doc, length in zip(self.articles, self.docs, self.lengths, strict=True):
+            if language and article.language != language:
+                continue
+            score = matched = 0.0
+            for term, weight in query.items():
+                freq = doc.get(term, 0)
+                if not freq:
+                    continue
+                idf = self.idf[term]
+                score += (
+                    weight * idf * freq * (K1 + 1) / (freq + K1 * (1 - B + B * length / self.avg))
+                )
+                matched += weight * idf
+            if score <= 0:
+                continue
+            if topic and article.topic == topic:
+                score *= 1.15
+            hits.append(Hit(article, score, matched / total))
+        return sorted(hits, key=lambda h: (-h.score, h.article.slug))
+
+    def search(self, text: str, *, language: str | None = None) -> list[Hit]:
+        return self.rank(Counter(terms(text)), language=language)

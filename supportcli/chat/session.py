@@ -1,0 +1,184 @@
+"""The chat session loop. It knows nothing of terminals: it reads customer lines from a
+`ChatIO` and shows answers through it, so the same loop serves a terminal, a pipe and the
+tests. Every message, the customer's and the agent's, is committed to the history before
+it is shown and before the next line is read: a killed process loses nothing on screen."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from supportcli.chat.agent import Agent, Answer, Turn
+from supportcli.errors import BadInput
+from supportcli.store import reads, writes
+from supportcli.store.db import transaction
+
+HELP = """Commands:
+  /help              this list
+  /email             turn this chat into an email inquiry carrying the transcript
+  /save PATH         save the transcript as Markdown
+  /end               end the chat (in a pipe: /end solved 5 or /end unsolved 2)
+Start a message with // to send text that begins with /."""
+
+SUBJECT_CHARS = 80
+
+
+class ChatIO(Protocol):
+    interactive: bool
+
+    def read(self) -> str | None: ...
+
+    def show_answer(self, text: str, answer: Answer) -> None: ...
+
+    def notice(self, text: str) -> None: ...
+
+    def wait(self, work: Callable[[], str]) -> str: ...
+
+    def ask_outcome(self) -> tuple[bool, int | None]: ...
+
+
+@dataclass
+class Outcome:
+    """How a session ended: `eof` (input ended or interrupted), `end`, or `email`."""
+
+    how: str
+    email_id: int | None = None
+
+
+@dataclass
+class ChatSession:
+    db: sqlite3.Connection
+    inquiry_id: int
+    agent: Agent
+    topic: str
+    io: ChatIO
+    make_email: Callable[[int], int]
+    conversation: list[Turn] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, db: sqlite3.Connection, inquiry_id: int, **kwargs: object) -> ChatSession:
+        record = reads.get_record(db, inquiry_id)
+        if record["channel"] != "chat":
+            raise BadInput(f"--resume: inquiry {inquiry_id} is an email inquiry, not a chat")
+        turns = [Turn(str(m["role"]), str(m["body"])) for m in record["messages"]]  # type: ignore[attr-defined]
+        return cls(
+            db=db, inquiry_id=inquiry_id, topic=str(record["topic"]), conversation=turns, **kwargs
+        )  # type: ignore[arg-type]
+
+    def run(self) -> Outcome:
+        if self.conversation and self.conversation[-1].role == "customer":
+            self._answer()  # the process stopped before it could answer last time
+        while True:
+            line = self.io.read()
+            if line is None:
+                return Outcome("eof")
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            if line.startswith("/") and not line.startswith("//"):
+                outcome = self.command(line)
+                if outcome is not None:
+                    return outcome
+                continue
+            self.say(line[1:] if line.startswith("//") else line)
+
+    def say(self, text: str) -> None:
+        """Record the customer's message, then the agent's answer, then show it."""
+        first = not any(turn.role == "customer" for turn in self.conversation)
+        with transaction(self.db):
+            writes.add_message(self.db, inquiry_id=self.inquiry_id, role="customer", body=text)
+            if first:
+                writes.update_inquiry(
+                    self.db, self.inquiry_id, subject=_subject(text), status="open"
+                )
+        self.conversation.append(Turn("customer", text))
+        self._answer()
+
+    def _answer(self) -> None:
+        answer: Answer | None = None
+
+        def work() -> str:
+            nonlocal answer
+            answer = self.agent.answer(self.conversation, topic=self.topic)
+            return "".join(answer.pieces)
+
+        body = self.io.wait(work)
+        assert answer is not None
+        meta = {
+            "agent": self.agent.name,
+            "helpful": answer.helpful,
+            "citations": [{"title": c.title, "link": c.link} for c in answer.citations],
+        }
+        writes.add_message(self.db, inquiry_id=self.inquiry_id, role="agent", body=body, meta=meta)
+        self.conversation.append(Turn("agent", body))
+        self.io.show_answer(body, answer)
+
+    def command(self, line: str) -> Outcome | None:
+        name, _, rest = line.strip().partition(" ")
+        handler = {
+            "/help": self._help,
+            "/email": self._email,
+            "/save": self._save,
+            "/end": self._end,
+        }.get(name.lower())
+        if handler is None:
+            self.io.notice(f"Unknown command {name}. Type /help for the list.")
+            return None
+        return handler(rest.strip())
+
+    def _help(self, _: str) -> None:
+        self.io.notice(HELP)
+
+    def _save(self, where: str) -> None:
+        if not where:
+            self.io.notice("Usage: /save PATH  (for example /save 상담기록.md)")
+            return
+        from supportcli.render.export import markdown_transcript
+
+        path = Path(where).expanduser()
+        try:
+            from supportcli.paths import write_private_file
+
+            write_private_file(
+                path,
+                markdown_transcript(reads.get_record(self.db, self.inquiry_id)).encode("utf-8"),
+            )
+        except OSError as exc:
+            self.io.notice(f"Could not save to {path}: {exc.strerror or exc}")
+            return
+        self.io.notice(f"Transcript saved to {path}")
+
+    def _email(self, _: str) -> Outcome:
+        email_id = self.make_email(self.inquiry_id)
+        return Outcome("email", email_id)
+
+    def _end(self, rest: str) -> Outcome:
+        if self.io.interactive and not rest:
+            solved, rating = self.io.ask_outcome()
+        else:
+            solved, rating = _parse_end(rest)
+        fields: dict[str, object] = {"status": "resolved" if solved else "unresolved"}
+        if rating is not None:
+            fields["rating"] = rating
+        writes.update_inquiry(self.db, self.inquiry_id, **fields)
+        return Outcome("end")
+
+
+def _parse_end(rest: str) -> tuple[bool, int | None]:
+    """`/end`, `/end solved`, `/end unsolved 2`: without a verdict the chat is recorded
+    as unresolved, since nobody confirmed the problem was solved."""
+    solved, rating = False, None
+    for word in rest.lower().split():
+        if word in ("solved", "resolved", "yes", "해결"):
+            solved = True
+        elif word.isdigit() and 1 <= int(word) <= 5:
+            rating = int(word)
+    return solved, rating
+
+
+def _subject(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= SUBJECT_CHARS else line[: SUBJECT_CHARS - 1] + "…"

@@ -1,0 +1,1 @@
+"""Email inquiries: drafting, composing the message, sending it, the outbox."""

@@ -1,0 +1,124 @@
+"""The two faces of a chat: a terminal (prompts, Markdown, a spinner) and a pipe (a line
+in is a message, each answer out on standard output)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+
+from rich.markdown import Markdown
+from rich.text import Text
+
+from supportcli import console
+from supportcli.chat.agent import Answer
+from supportcli.errors import BadInput
+
+SPINNER_AFTER_S = 0.25
+
+
+class PipeIO:
+    interactive = False
+
+    def __init__(self) -> None:
+        self.line_number = 0
+
+    def read(self) -> str | None:
+        raw = sys.stdin.buffer.readline()
+        if not raw:
+            return None
+        self.line_number += 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadInput(
+                f"standard input line {self.line_number} is not valid UTF-8; "
+                "nothing from it was recorded"
+            ) from None
+
+    def show_answer(self, text: str, answer: Answer) -> None:
+        sys.stdout.write(text.rstrip("\n") + "\n\n")
+        sys.stdout.flush()
+
+    def notice(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    def wait(self, work: Callable[[], str]) -> str:
+        return work()
+
+    def ask_outcome(self) -> tuple[bool, int | None]:  # pragma: no cover - pipes never ask
+        return False, None
+
+
+class TerminalIO:
+    interactive = True
+
+    def read(self) -> str | None:
+        from supportcli.ui import prompts
+
+        try:
+            return prompts.chat_line()
+        except EOFError:  # Ctrl-D
+            return "/end"
+
+    def show_answer(self, text: str, answer: Answer) -> None:
+        out = console.out()
+        out.print(Text("상담원 · agent", style="bold green"))
+        out.print(Markdown(text, hyperlinks=False))
+        out.print()
+
+    def notice(self, text: str) -> None:
+        console.out().print(Text(text, style="dim"))
+
+    def wait(self, work: Callable[[], str]) -> str:
+        """Run the agent; show a spinner only if it takes longer than a moment."""
+        result: dict[str, object] = {}
+
+        def target() -> None:
+            try:
+                result["value"] = work()
+            except BaseException as exc:  # handed back to the main thread below
+                result["error"] = exc
+
+        worker = threading.Thread(target=target, daemon=True)
+        worker.start()
+        worker.join(SPINNER_AFTER_S)
+        if worker.is_alive():
+            with console.out().status("상담원이 답변을 준비하고 있어요 · the agent is typing…"):
+                while worker.is_alive():
+                    worker.join(0.1)
+        if "error" in result:
+            raise result["error"]  # type: ignore[misc]
+        return str(result["value"])
+
+    def ask_outcome(self) -> tuple[bool, int | None]:
+        from supportcli.ui import prompts
+
+        solved = prompts.confirm("문제가 해결되었나요? · Was your problem solved?", default=True)
+        rating = prompts.select(
+            "상담은 어떠셨나요? · How would you rate this chat?",
+            [
+                ("5", "5 ★★★★★"),
+                ("4", "4 ★★★★"),
+                ("3", "3 ★★★"),
+                ("2", "2 ★★"),
+                ("1", "1 ★"),
+                ("", "skip"),
+            ],
+        )
+        return solved, int(rating) if rating else None
+
+    def show_transcript(self, messages: list[dict[str, object]]) -> None:
+        from supportcli.render.human import local_time, message_body
+
+        out = console.out()
+        for message in messages:
+            who = "상담원 · agent" if message["role"] == "agent" else "나 · you"
+            out.print(
+                Text(
+                    f"{who}  {local_time(str(message['created_at']))}",
+                    style="bold green" if message["role"] == "agent" else "bold cyan",
+                )
+            )
+            out.print(message_body(message))
+            out.print()
