@@ -7,7 +7,7 @@ import sys
 import typer
 
 from supportcli import __version__, console
-from supportcli.cli import chat, history, settings
+from supportcli.cli import chat, email, history, settings
 from supportcli.errors import ExitCode, SupportError
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ def root(
 
 
 chat.register(app)
+email.register(app)
 history.register(app)
 settings.register(app)
 

@@ -154,3 +154,24 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+def outbox_table(rows: list[dict[str, object]]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for header in ("ID", "Status", "Attempts", "To", "Subject", "Last error"):
+        table.add_column(
+            header,
+            no_wrap=header != "Last error",
+            justify="right" if header in ("ID", "Attempts") else "left",
+        )
+    for row in rows:
+        envelope = row["email"] if isinstance(row["email"], dict) else {}
+        table.add_row(
+            str(row["id"]),
+            status_text(str(row["status"])),
+            str(envelope.get("attempts", 0)),
+            Text(", ".join(envelope.get("to", []))),
+            Text(one_line(str(row["subject"]))),
+            Text(str(envelope.get("last_error") or ""), style="red"),
+        )
+    return table

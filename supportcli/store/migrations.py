@@ -153,8 +153,20 @@ def m003_search_index(db: sqlite3.Connection) -> None:
     )
 
 
+def m004_outbox_claims(db: sqlite3.Connection) -> None:
+    """Who is sending an email right now, so two `outbox send` never send one twice."""
+    run_script(
+        db,
+        """
+        ALTER TABLE email ADD COLUMN claimed_by TEXT;
+        ALTER TABLE email ADD COLUMN claimed_at TEXT;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", m001_initial),
     ("m002_conversation_state", m002_conversation_state),
     ("m003_search_index", m003_search_index),
+    ("m004_outbox_claims", m004_outbox_claims),
 ]

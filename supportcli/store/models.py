@@ -67,3 +67,5 @@ class Email(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     sent_at: str | None = None
+    claimed_by: str | None = Field(default=None, description="the outbox run sending it")
+    claimed_at: str | None = None

@@ -52,3 +52,8 @@ def choose_topic() -> str:
         "무엇에 관한 상담인가요? · What is this about?",
         [(name, f"{name}: {text}") for name, text in TOPICS.items()],
     )
+
+
+def path(message: str, *, validate: Callable[[str], bool | str] | None = None) -> str:
+    """A file path, with completion; empty when the customer is done."""
+    return str(questionary.path(message, validate=validate).unsafe_ask())

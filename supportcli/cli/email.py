@@ -1,0 +1,157 @@
+"""email, outbox."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from supportcli import console
+from supportcli.errors import BadInput
+
+outbox_app = typer.Typer(
+    help="Email inquiries waiting to be sent: drafts, queued, failed.",
+    invoke_without_command=True,
+    epilog="Examples: support outbox · support outbox send",
+)
+
+
+def email(
+    to: list[str] = typer.Option([], "--to", help="Recipient (default desk.email)."),
+    cc: list[str] = typer.Option([], "--cc", help="Copy to ADDR; repeat for more."),
+    topic: str | None = typer.Option(None, "--topic", help="account, payment, usage, other."),
+    subject: str | None = typer.Option(None, "--subject", help="The subject line."),
+    body: str | None = typer.Option(None, "--body", help="The message text."),
+    body_file: str | None = typer.Option(
+        None, "--body-file", metavar="PATH", help="Read the message from PATH, or - for stdin."
+    ),
+    attach: list[Path] = typer.Option([], "--attach", help="Attach a file; repeat for more."),
+    from_chat: int | None = typer.Option(
+        None, "--from-chat", metavar="ID", help="Start from a chat's transcript."
+    ),
+    draft: bool = typer.Option(False, "--draft", help="Save as a draft; send nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the exact message; record and send nothing."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Send without the review step."),
+    edit: int | None = typer.Option(None, "--edit", metavar="ID", help="Reopen a draft."),
+) -> None:
+    """Write an email inquiry to the customer center, review it, and send it."""
+    from supportcli.config import Settings
+    from supportcli.mail import service
+
+    request = service.EmailRequest(
+        to=to,
+        cc=cc,
+        topic=topic,
+        subject=subject,
+        body=_body(body, body_file),
+        attach=[str(p) for p in attach],
+        from_chat=from_chat,
+        draft=draft,
+        dry_run=dry_run,
+        yes=yes,
+        edit=edit,
+    )
+    settings = Settings.load()
+    if console.interactive() and not dry_run and not draft:
+        code = service.interactive_email(request, settings)
+        if code:
+            raise typer.Exit(code)
+        return
+    if edit is not None:
+        raise BadInput(
+            "--edit needs a terminal; without one, send the draft with `support outbox send ID`"
+        )
+    composed = service.compose_flags(request, settings)
+    if dry_run:
+        sys.stdout.buffer.write(service.dry_run(composed))
+        sys.stdout.flush()
+        return
+    service.submit(composed, draft=draft, settings=settings)
+
+
+def _body(body: str | None, body_file: str | None) -> str | None:
+    if body is not None and body_file is not None:
+        raise BadInput("--body and --body-file: give only one")
+    if body_file is None:
+        return body
+    try:
+        data = sys.stdin.buffer.read() if body_file == "-" else Path(body_file).read_bytes()
+    except OSError as exc:
+        raise BadInput(f"--body-file: cannot read {body_file}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"--body-file: {body_file} is not UTF-8 text") from None
+    return text.removeprefix("\ufeff")
+
+
+@outbox_app.callback()
+def outbox(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="As JSON.")
+) -> None:
+    """List drafts, queued and failed inquiries."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from supportcli.mail.outbox import list_outbox
+    from supportcli.store.db import connect
+
+    rows = list_outbox(connect())
+    if as_json:
+        from supportcli.render.export import dumps
+
+        typer.echo("[" + ",\n".join(dumps(row) for row in rows) + "]")
+        return
+    if not rows:
+        console.err().print("The outbox is empty.")
+        return
+    from supportcli.render.human import outbox_table
+
+    console.out().print(outbox_table(rows))
+
+
+@outbox_app.command("send", epilog="Examples: support outbox send · support outbox send 12")
+def outbox_send(
+    ids: list[int] = typer.Argument(None, metavar="[ID]...", help="Only these (drafts too)."),
+) -> None:
+    """Send what waits in the outbox over one connection, each with its Message-ID."""
+    from supportcli.config import Settings
+    from supportcli.mail import service
+
+    settings = Settings.load()
+    ids = ids or []
+    from supportcli.ui.progress import sending_progress
+
+    with sending_progress(enabled=len(ids) != 1) as progress:
+        results = service.send_outbox(ids, settings, progress=progress)
+    for result in results:
+        _print_result(result)
+    if not results:
+        console.err().print("Nothing to send.")
+    code = service.outbox_exit(results)
+    if code:
+        raise typer.Exit(code)
+
+
+def _print_result(result) -> None:  # type: ignore[no-untyped-def]
+    line = f"#{result.inquiry_id} {result.status}"
+    if result.reason:
+        line += f": {result.reason}"
+    if result.hint:
+        line += f" ({result.hint})"
+    print(line, file=sys.stderr)
+    for addr, reason in result.refused.items():
+        print(
+            f"warning: #{result.inquiry_id}: the server refused {addr}: {reason}", file=sys.stderr
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "email",
+        epilog="Examples: support email · support email --subject '환불 요청' "
+        "--body-file 내용.txt --attach 영수증.pdf · support email --from-chat 12",
+    )(email)
+    app.add_typer(outbox_app, name="outbox")

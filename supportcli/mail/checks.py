@@ -1,0 +1,92 @@
+"""Validation before anything is recorded or sent. Every refusal names its field."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from supportcli.addresses import normalize_address
+from supportcli.errors import BadInput
+
+_HEADER_BREAKS = ("\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+SUBJECT_MAX = 250
+
+
+def check_header_text(value: str, *, field: str) -> str:
+    """Text bound for a header. Python's email package decodes `=?charset?Q?...?=` words
+    when a header is set, so an encoded CR LF would become a second header: refused."""
+    if any(ch in value for ch in _HEADER_BREAKS):
+        raise BadInput(f"{field}: line breaks and NUL are not allowed here")
+    if "=?" in value:
+        raise BadInput(f"{field}: '=?' (an RFC 2047 encoded word) is not allowed here")
+    return value
+
+
+def check_subject(subject: str, *, field: str = "--subject") -> str:
+    subject = check_header_text(subject, field=field).strip()
+    if not subject:
+        raise BadInput(f"{field}: the subject is empty")
+    if len(subject) > SUBJECT_MAX:
+        raise BadInput(f"{field}: keep the subject under {SUBJECT_MAX} characters")
+    return subject
+
+
+def check_body(body: str, *, field: str = "--body") -> str:
+    if "\x00" in body:
+        raise BadInput(f"{field}: the text contains a NUL character")
+    if not body.strip():
+        raise BadInput(f"{field}: the message is empty")
+    return body
+
+
+def check_addresses(values: list[str], *, field: str) -> list[str]:
+    return [normalize_address(value, field=field) for value in values]
+
+
+def encoded_size(size: int) -> int:
+    """Bytes an attachment takes in the message: base64, 76-character lines with CRLF."""
+    encoded = (size + 2) // 3 * 4
+    return encoded + (encoded + 75) // 76 * 2
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    path: Path
+    name: str
+    size: int
+
+
+def check_attachment(raw: str, *, field: str = "--attach") -> CheckedFile:
+    """A regular, readable, non-empty file (symlinks to one are fine)."""
+    path = Path(raw).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise BadInput(f"{field}: {raw} does not exist") from None
+    except OSError as exc:
+        raise BadInput(f"{field}: {raw}: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise BadInput(f"{field}: {raw} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput(f"{field}: {raw} is not a regular file")
+    if info.st_size == 0:
+        raise BadInput(f"{field}: {raw} is empty")
+    if not os.access(path, os.R_OK):
+        raise BadInput(f"{field}: {raw} cannot be read (permission denied)")
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise BadInput(f"{field}: {raw}: {exc.strerror}") from None
+    return CheckedFile(path=path, name=path.name, size=info.st_size)
+
+
+def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:
+    total = sum(encoded_size(f.size) for f in files)
+    if total > limit_mb * 1024 * 1024:
+        raise BadInput(
+            f"--attach: the attachments take {total / 1048576:.1f} MB once encoded; "
+            f"the limit is {limit_mb:g} MB (email.max_attachment_mb)"
+        )

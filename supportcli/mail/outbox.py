@@ -1,0 +1,273 @@
+"""Recording email inquiries and sending them: each is in the history before the first
+byte goes to the server, sent with the Message-ID it was given once, and claimed in a
+write transaction so that two `outbox send` running at once never send one twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from supportcli.config import Settings
+from supportcli.errors import BadInput
+from supportcli.mail.checks import CheckedFile
+from supportcli.mail.drafts import new_message_id
+from supportcli.mail.message import Outgoing
+from supportcli.store import attachments, reads, writes
+from supportcli.store.db import now, transaction
+
+SENDABLE = ("draft", "queued", "failed")
+RETRIED = ("queued", "failed")  # what `outbox send` picks up without an id
+
+
+@dataclass
+class Composed:
+    """An inquiry as the customer wrote it, checked, not yet recorded."""
+
+    topic: str
+    subject: str
+    body: str
+    sender: str
+    to: list[str]
+    cc: list[str] = field(default_factory=list)
+    files: list[CheckedFile] = field(default_factory=list)
+    parent_id: int | None = None
+    details: dict[str, str] | None = None  # the composer's answers, to edit a draft later
+
+
+@dataclass
+class Result:
+    inquiry_id: int
+    status: str  # sent | queued | failed | skipped
+    reason: str | None = None
+    hint: str | None = None
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def record(db: sqlite3.Connection, composed: Composed, *, status: str) -> int:
+    """Put the inquiry, its body, private copies of its files and its envelope in the
+    history, in one transaction."""
+    copies = [attachments.keep_copy(f.path, filename=f.name) for f in composed.files]
+    meta = {"details": composed.details} if composed.details else None
+    with transaction(db):
+        inquiry_id = writes.create_inquiry(
+            db,
+            channel="email",
+            topic=composed.topic,
+            status=status,
+            subject=composed.subject,
+            parent_id=composed.parent_id,
+        )
+        message_id = writes.add_message(
+            db, inquiry_id=inquiry_id, role="customer", body=composed.body, meta=meta
+        )
+        for stored in copies:
+            writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
+        writes.add_envelope(
+            db,
+            inquiry_id=inquiry_id,
+            sender=composed.sender,
+            to=composed.to,
+            cc=composed.cc,
+            message_id=new_message_id(composed.sender),
+        )
+        if composed.parent_id is not None:
+            writes.update_inquiry(db, composed.parent_id, status="escalated")
+    return inquiry_id
+
+
+def replace_draft(
+    db: sqlite3.Connection, inquiry_id: int, composed: Composed, *, status: str
+) -> None:
+    """Save an edited draft over the old one, keeping its id and Message-ID."""
+    record_now = reads.get_record(db, inquiry_id)
+    if record_now["status"] != "draft":
+        raise BadInput(f"inquiry {inquiry_id} is {record_now['status']}, not a draft")
+    copies = [attachments.keep_copy(f.path, filename=f.name) for f in composed.files]
+    meta = (
+        json.dumps({"details": composed.details}, ensure_ascii=False) if composed.details else None
+    )
+    with transaction(db):
+        first = db.execute(
+            "SELECT min(id) FROM message WHERE inquiry_id = ?", (inquiry_id,)
+        ).fetchone()[0]
+        db.execute(
+            "UPDATE message SET body = ?, meta = ? WHERE id = ?", (composed.body, meta, first)
+        )
+        db.execute("DELETE FROM attachment WHERE inquiry_id = ?", (inquiry_id,))
+        for stored in copies:
+            writes.add_attachment(db, inquiry_id=inquiry_id, message_id=first, stored=stored)
+        db.execute(
+            "UPDATE email SET from_addr = ?, to_addrs = ?, cc_addrs = ? WHERE inquiry_id = ?",
+            (
+                composed.sender,
+                json.dumps(composed.to, ensure_ascii=False),
+                json.dumps(composed.cc, ensure_ascii=False),
+                inquiry_id,
+            ),
+        )
+        writes.update_inquiry(
+            db, inquiry_id, subject=composed.subject, topic=composed.topic, status=status
+        )
+
+
+def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> Outgoing:
+    """The message to send, rebuilt from the history alone (its private copies)."""
+    rec = reads.get_record(db, inquiry_id)
+    envelope = rec["email"]
+    if rec["channel"] != "email" or not isinstance(envelope, dict):
+        raise BadInput(f"inquiry {inquiry_id} is a chat, not an email inquiry")
+    first = rec["messages"][0]  # type: ignore[index]
+    files = []
+    for item in rec["attachments"]:  # type: ignore[attr-defined]
+        if item["message_id"] not in (None, first["id"]):
+            continue
+        copy = attachments.stored_path(item["sha256"])
+        if not copy.exists():
+            raise AttachmentMissing(
+                f"the stored copy of {item['filename']} is missing from {copy.parent}"
+            )
+        files.append((item["filename"], item["content_type"], copy))
+    if not envelope["to"]:
+        raise BadInput(f"inquiry {inquiry_id} has no recipient: set desk.email or pass --to")
+    return Outgoing(
+        sender=envelope["from"],
+        to=envelope["to"],
+        cc=envelope["cc"],
+        subject=str(rec["subject"]),
+        body=first["body"],
+        message_id=envelope["message_id"],
+        attachments=files,
+        account=settings.text("user.account") or None,
+        inquiry_id=inquiry_id,
+    )
+
+
+class AttachmentMissing(Exception):
+    pass
+
+
+def claim(
+    db: sqlite3.Connection,
+    inquiry_id: int,
+    token: str,
+    stale_after: float,
+    statuses: Sequence[str] = SENDABLE,
+) -> bool:
+    """Take the inquiry for this run, unless another run holds it or it is not sendable."""
+    stale = (datetime.now(UTC) - timedelta(seconds=stale_after)).isoformat(timespec="microseconds")
+    marks = ",".join("?" * len(statuses))
+    with transaction(db):
+        cursor = db.execute(
+            "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
+            "WHERE inquiry_id = ? AND (claimed_by IS NULL OR claimed_at < ?) AND inquiry_id IN "
+            f"(SELECT id FROM inquiry WHERE status IN ({marks}))",
+            (token, now(), inquiry_id, stale, *statuses),
+        )
+    return cursor.rowcount == 1
+
+
+def finish(db: sqlite3.Connection, result: Result) -> None:
+    stamp = now()
+    with transaction(db):
+        db.execute(
+            "UPDATE email SET claimed_by = NULL, claimed_at = NULL, last_error = ?, "
+            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE inquiry_id = ?",
+            (_error_text(result), result.status, stamp, result.inquiry_id),
+        )
+        writes.update_inquiry(db, result.inquiry_id, status=result.status)
+
+
+def _error_text(result: Result) -> str | None:
+    if result.refused:
+        return "refused: " + "; ".join(f"{a} ({r})" for a, r in result.refused.items())
+    return result.reason
+
+
+def pending(db: sqlite3.Connection) -> list[int]:
+    marks = ",".join("?" * len(RETRIED))
+    return [
+        row[0]
+        for row in db.execute(
+            f"SELECT id FROM inquiry WHERE channel = 'email' AND status IN ({marks}) ORDER BY id",
+            RETRIED,
+        )
+    ]
+
+
+def send(
+    db: sqlite3.Connection,
+    ids: Sequence[int],
+    settings: Settings,
+    *,
+    statuses: Sequence[str] = SENDABLE,
+    progress: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Send these inquiries over one connection; record each outcome as it happens."""
+    from supportcli.mail.sender import DeliveryError, Mailer, ServerSettings
+
+    server = ServerSettings.from_settings(settings)
+    token = f"{os.uname().nodename}:{os.getpid()}:{os.urandom(4).hex()}"
+    stale_after = server.timeout * 4 + 60
+    mine = [i for i in ids if claim(db, i, token, stale_after, statuses)]
+    results = [
+        Result(i, "skipped", "already sent, or being sent by another run")
+        for i in ids
+        if i not in mine
+    ]
+    if not mine:
+        return results
+    try:
+        mailer = Mailer(server).__enter__()
+    except DeliveryError as exc:
+        for inquiry_id in mine:
+            result = Result(
+                inquiry_id, "queued" if exc.temporary else "failed", exc.reason, exc.hint
+            )
+            finish(db, result)
+            results.append(result)
+            if progress:
+                progress(result)
+        return results
+    try:
+        for inquiry_id in mine:
+            result = _send_one(db, mailer, inquiry_id, settings)
+            finish(db, result)
+            results.append(result)
+            if progress:
+                progress(result)
+    finally:
+        mailer.close()
+    return results
+
+
+def _send_one(
+    db: sqlite3.Connection,
+    mailer,
+    inquiry_id: int,  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> Result:
+    from supportcli.mail.sender import DeliveryError
+
+    try:
+        message = outgoing(db, inquiry_id, settings)
+        delivered = mailer.send(message)
+    except AttachmentMissing as exc:
+        return Result(inquiry_id, "failed", str(exc))
+    except BadInput as exc:
+        return Result(inquiry_id, "failed", exc.message)
+    except DeliveryError as exc:
+        return Result(inquiry_id, "queued" if exc.temporary else "failed", exc.reason, exc.hint)
+    return Result(inquiry_id, "sent", refused=delivered.refused)
+
+
+def list_outbox(db: sqlite3.Connection) -> list[dict[str, object]]:
+    from supportcli.store.reads import Filters, list_rows
+
+    rows = []
+    for status in SENDABLE:
+        rows += list_rows(db, Filters(channel="email", status=status, limit=0))
+    return sorted(rows, key=lambda r: r["id"])  # type: ignore[arg-type, return-value]

@@ -1,0 +1,211 @@
+"""Talking to the SMTP server. The only module that imports yagmail.
+
+yagmail opens the connection (implicit TLS or STARTTLS, with our verifying SSL context and
+timeout passed through to smtplib) and logs in with the password we give it, so it never
+prompts. We then hand the connection our own message (see message.py) and read every
+result ourselves: yagmail's `send()` would sleep, retry and return False on a disconnect,
+and its default Message-ID is the same for every message with the same From/To/Subject.
+"""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from types import TracebackType
+
+from supportcli.config import Settings, load_password
+from supportcli.errors import BadInput
+from supportcli.mail.message import Outgoing, build, envelope_address
+
+APP_PASSWORD_HINT = (
+    "if your provider uses two-step verification (Gmail, Naver), "
+    "log in with an app password, stored with `support config password`"
+)
+
+
+class DeliveryError(Exception):
+    """The server did not take the message. `temporary` ones wait in the outbox."""
+
+    def __init__(self, reason: str, *, temporary: bool, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.temporary = temporary
+        self.hint = hint
+
+
+@dataclass
+class Delivered:
+    refused: dict[str, str]  # recipients the server refused while taking the rest
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str | None
+    timeout: float
+    ca_file: str | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ServerSettings:
+        host = settings.require("smtp.host")
+        user = settings.text("smtp.user")
+        security = settings.text("smtp.security")
+        password = load_password("smtp", user) if user else None
+        if security != "none" and not password:
+            raise BadInput(
+                "no SMTP password: set SUPPORT_SMTP_PASSWORD or run `support config password`"
+            )
+        return cls(
+            host=host,
+            port=int(settings.get("smtp.port")),  # type: ignore[call-overload]
+            security=security,
+            user=user,
+            password=password,
+            timeout=float(settings.get("smtp.timeout")),  # type: ignore[arg-type]
+            ca_file=settings.text("smtp.ca_file") or None,
+        )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """System CAs plus smtp.ca_file; hostname and certificate always checked."""
+        context = ssl.create_default_context()
+        if self.ca_file:
+            try:
+                context.load_verify_locations(cafile=self.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise BadInput(f"smtp.ca_file: cannot load {self.ca_file}: {exc}") from None
+        return context
+
+
+class Mailer:
+    """One connection, many messages: `with Mailer(server) as m: m.send(outgoing)`."""
+
+    def __init__(self, server: ServerSettings) -> None:
+        self.server = server
+        self.client = None
+
+    def __enter__(self) -> Mailer:
+        try:
+            self._connect()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _connect(self) -> None:
+        import yagmail
+
+        server = self.server
+        context = server.tls_context()
+        ascii_password = server.password is not None and server.password.isascii()
+        try:
+            self.client = yagmail.SMTP(
+                {server.user: server.user},  # a dict: yagmail would append @gmail.com otherwise
+                server.password or "",
+                host=server.host,
+                port=server.port,
+                smtp_ssl=server.security == "ssl",
+                smtp_starttls={"context": context} if server.security == "starttls" else False,
+                smtp_skip_login=not ascii_password,
+                soft_email_validation=False,
+                timeout=server.timeout,
+                **({"context": context} if server.security == "ssl" else {}),
+            )
+            self.client.login()
+            if server.password and not ascii_password:
+                _login_utf8(self.client.smtp, server.user, server.password)
+        except Exception as exc:
+            raise classify(exc) from exc
+
+    def send(self, outgoing: Outgoing, message: EmailMessage | None = None) -> Delivered:
+        message = message or build(outgoing)
+        options = ["SMTPUTF8"] if outgoing.needs_smtputf8 else []
+        try:
+            refused = self.client.smtp.sendmail(  # type: ignore[union-attr]
+                envelope_address(outgoing.sender),
+                outgoing.recipients,
+                message.as_bytes(),
+                mail_options=options,
+            )
+        except Exception as exc:
+            raise classify(exc) from exc
+        return Delivered(
+            {
+                addr: f"{code} {text.decode(errors='replace')}"
+                for addr, (code, text) in refused.items()
+            }
+        )
+
+    def close(self) -> None:
+        if self.client is not None and self.client.smtp is not None:
+            try:
+                self.client.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.smtp.close()
+            self.client.is_closed = True
+
+
+def _login_utf8(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH PLAIN with UTF-8 credentials (RFC 4616); smtplib's login() only takes ASCII."""
+    smtp.ehlo_or_helo_if_needed()
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def classify(exc: BaseException) -> DeliveryError:
+    """Every way sending can fail, as one of two outcomes with the server's reason."""
+    if isinstance(exc, DeliveryError):
+        return exc
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryError(
+            f"login refused: {_reply(exc.smtp_code, exc.smtp_error)}",
+            temporary=False,
+            hint=APP_PASSWORD_HINT,
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        reasons = "; ".join(
+            f"{addr}: {_reply(code, text)}" for addr, (code, text) in exc.recipients.items()
+        )
+        return DeliveryError(
+            f"recipients refused: {reasons}", temporary=any(400 <= c < 500 for c in codes)
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reason = _reply(exc.smtp_code, exc.smtp_error)
+        return DeliveryError(reason, temporary=not 500 <= exc.smtp_code < 600)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return DeliveryError(
+            f"the server's certificate is not trusted ({exc.verify_message}); "
+            "nothing was sent and no password was given",
+            temporary=False,
+            hint="set smtp.ca_file for a server with its own CA",
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryError(f"the server does not support what we need: {exc}", temporary=False)
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return DeliveryError("the server did not answer in time", temporary=True)
+    if isinstance(exc, ConnectionRefusedError):
+        return DeliveryError("the server refused the connection", temporary=True)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return DeliveryError(f"the server closed the connection ({exc})", temporary=True)
+    if isinstance(exc, OSError | smtplib.SMTPException):
+        return DeliveryError(f"could not reach the server: {exc}", temporary=True)
+    raise exc
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    message = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(message.split())}"

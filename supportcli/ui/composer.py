@@ -1,0 +1,268 @@
+"""The interactive email composer: the details a good inquiry carries, attachments, a
+review of exactly what will be sent, and a choice. Ctrl-C or a closed terminal at any
+question hands back everything typed so far, which the caller keeps as a draft."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from supportcli import console
+from supportcli.errors import BadInput
+from supportcli.mail.checks import CheckedFile, check_attachment, check_subject, check_total_size
+from supportcli.render.human import human_size
+from supportcli.topics import TOPICS
+from supportcli.ui import prompts
+
+DETAILS = (  # key, Korean label, English label, hint
+    (
+        "what",
+        "무슨 일이 있었나요",
+        "What happened",
+        "언제, 어디서, 무엇을 하다가 · when, where, what you were doing",
+    ),
+    (
+        "error",
+        "오류 메시지",
+        "Exact error message",
+        "화면에 나온 그대로 · copy it exactly as shown (leave empty if none)",
+    ),
+    (
+        "tried",
+        "이미 해 본 것",
+        "What I already tried",
+        "재시작, 재설치, 다른 기기 등 · restart, reinstall, another device…",
+    ),
+    ("environment", "사용 환경", "Environment", "기기/OS/앱 버전 · device, OS, app version"),
+)
+MULTILINE_HINT = "여러 줄 입력: 마치려면 Esc 다음 Enter · multi-line: Esc then Enter to finish"
+
+
+class ComposeInterrupted(Exception):
+    """Raised with what was typed when the customer pressed Ctrl-C (or the terminal went)."""
+
+    def __init__(self, form: Form, interrupt: KeyboardInterrupt) -> None:
+        super().__init__("interrupted")
+        self.form = form
+        self.interrupt = interrupt
+
+
+@dataclass
+class Form:
+    sender: str
+    to: list[str]
+    cc: list[str] = field(default_factory=list)
+    topic: str = "other"
+    subject: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+    body_override: str | None = None  # set when the body was given whole or edited in $EDITOR
+    files: list[CheckedFile] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        if self.body_override is not None:
+            return self.body_override
+        return assemble(self.details)
+
+
+def assemble(details: dict[str, str]) -> str:
+    """The answers as one readable body, labelled in the customer's language."""
+    korean = any("\uac00" <= ch <= "\ud7a3" for text in details.values() for ch in text)
+    parts = []
+    for key, ko, en, _ in DETAILS:
+        text = details.get(key, "").strip("\n")
+        if text.strip():
+            parts.append(f"[{ko if korean else en}]\n{text}")
+    return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+class Composer:
+    def __init__(self, form: Form, *, limit_mb: float) -> None:
+        self.form = form
+        self.limit_mb = limit_mb
+
+    def run(self, *, ask_everything: bool = True) -> str:
+        """Fill the form, review it, and return the choice: send, draft or cancel."""
+        try:
+            if ask_everything:
+                self._ask_all()
+            return self._review()
+        except KeyboardInterrupt as stop:
+            raise ComposeInterrupted(self.form, stop) from None
+
+    def _ask_all(self) -> None:
+        self._ask_topic()
+        self._ask_subject()
+        if self.form.body_override is None:
+            for key, *_ in DETAILS:
+                self._ask_detail(key)
+        self._ask_files()
+        if _editor() and prompts.confirm(
+            "본문을 편집기에서 다듬을까요? · Polish the body in $EDITOR?", default=False
+        ):
+            self._edit_body()
+
+    def _ask_topic(self) -> None:
+        self.form.topic = prompts.select(
+            "문의 분야 · Topic",
+            [(name, f"{name}: {text}") for name, text in TOPICS.items()],
+            default=self.form.topic,
+        )
+
+    def _ask_subject(self) -> None:
+        def valid(text: str) -> bool | str:
+            try:
+                check_subject(text, field="subject")
+            except BadInput as exc:
+                return exc.message
+            return True
+
+        self.form.subject = prompts.text(
+            "제목 · Subject", default=self.form.subject, validate=valid
+        ).strip()
+
+    def _ask_detail(self, key: str) -> None:
+        _, ko, en, hint = next(d for d in DETAILS if d[0] == key)
+        self.form.details[key] = prompts.text(
+            f"{ko} · {en}",
+            default=self.form.details.get(key, ""),
+            instruction=f"({hint}; {MULTILINE_HINT})",
+            multiline=True,
+        )
+
+    def _ask_files(self) -> None:
+        while True:
+
+            def valid(raw: str) -> bool | str:
+                if not raw.strip():
+                    return True
+                try:
+                    checked = check_attachment(raw.strip(), field="attachment")
+                    check_total_size([*self.form.files, checked], self.limit_mb)
+                except BadInput as exc:
+                    return exc.message
+                return True
+
+            raw = prompts.path(
+                "첨부할 파일 (없으면 Enter) · File to attach (Enter when done)", validate=valid
+            ).strip()
+            if not raw:
+                return
+            self.form.files.append(check_attachment(raw, field="attachment"))
+
+    def _edit_body(self) -> None:
+        self.form.body_override = edit_in_editor(self.form.body)
+
+    def _review(self) -> str:
+        while True:
+            show_review(self.form)
+            choice = prompts.select(
+                "어떻게 할까요? · What now?",
+                [
+                    ("send", "보내기 · Send"),
+                    ("edit", "고치기 · Edit a part"),
+                    ("draft", "임시 저장 · Save as draft"),
+                    ("cancel", "취소 · Cancel"),
+                ],
+            )
+            if choice == "edit":
+                self._edit_part()
+            elif choice == "cancel":
+                if prompts.confirm(
+                    "작성한 내용을 버릴까요? · Discard this inquiry?", default=False
+                ):
+                    return "cancel"
+            elif choice == "send" and not self.form.subject.strip():
+                console.err().print("제목을 입력해 주세요 · A subject is needed before sending.")
+                self._ask_subject()
+            else:
+                return choice
+
+    def _edit_part(self) -> None:
+        parts = [("subject", "제목 · Subject"), ("topic", "분야 · Topic")]
+        if self.form.body_override is None:
+            parts += [(key, f"{ko} · {en}") for key, ko, en, _ in DETAILS]
+        parts += [("files", "첨부 · Attachments"), ("cc", "참조 · Cc")]
+        if _editor():
+            parts.append(("editor", "본문 전체를 편집기에서 · Whole body in $EDITOR"))
+        part = prompts.select("무엇을 고칠까요? · Edit which part?", parts)
+        if part == "subject":
+            self._ask_subject()
+        elif part == "topic":
+            self._ask_topic()
+        elif part == "files":
+            if self.form.files and prompts.confirm(
+                "첨부를 모두 빼고 다시 고를까요? · Remove all attachments first?", default=False
+            ):
+                self.form.files = []
+            self._ask_files()
+        elif part == "cc":
+            self._ask_cc()
+        elif part == "editor":
+            self._edit_body()
+        else:
+            self._ask_detail(part)
+
+    def _ask_cc(self) -> None:
+        from supportcli.mail.checks import check_addresses
+
+        def valid(raw: str) -> bool | str:
+            try:
+                check_addresses([a for a in raw.split(",") if a.strip()], field="cc")
+            except BadInput as exc:
+                return exc.message
+            return True
+
+        raw = prompts.text(
+            "참조 (쉼표로 구분) · Cc (comma-separated)",
+            default=", ".join(self.form.cc),
+            validate=valid,
+        )
+        self.form.cc = check_addresses([a for a in raw.split(",") if a.strip()], field="cc")
+
+
+def show_review(form: Form) -> None:
+    """Exactly what will be sent."""
+    head = Table.grid(padding=(0, 1))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("From", Text(form.sender))
+    head.add_row("To", Text(", ".join(form.to) or "(none: set desk.email)"))
+    if form.cc:
+        head.add_row("Cc", Text(", ".join(form.cc)))
+    head.add_row("Subject", Text(form.subject or "(empty)"))
+    head.add_row("Topic", Text(form.topic))
+    out = console.out()
+    out.print(Panel(head, title="검토 · Review", title_align="left"))
+    out.print(Panel(Text(form.body or "(empty)"), title="본문 · Body", title_align="left"))
+    if form.files:
+        listing = Text("\n".join(f"📎 {f.name} ({human_size(f.size)})" for f in form.files))
+        out.print(Panel(listing, title="첨부 · Attachments", title_align="left"))
+
+
+def _editor() -> str | None:
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR")
+
+
+def edit_in_editor(text: str) -> str:
+    """Open $VISUAL/$EDITOR on a private temporary file and return what was saved."""
+    editor = _editor()
+    if not editor:
+        return text
+    fd, name = tempfile.mkstemp(prefix="support-", suffix=".txt")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        subprocess.run([*shlex.split(editor), str(path)], check=False)
+        return path.read_text(encoding="utf-8")
+    finally:
+        path.unlink(missing_ok=True)

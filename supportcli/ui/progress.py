@@ -1,0 +1,24 @@
+"""A progress bar for sending several inquiries (only on a terminal)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from supportcli import console
+
+
+@contextmanager
+def sending_progress(*, enabled: bool) -> Iterator[Callable[[object], None] | None]:
+    if not enabled or not console.err().is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console.err(), transient=True) as bar:
+        task = bar.add_task("Sending", total=None)
+
+        def advance(_: object) -> None:
+            bar.advance(task)
+
+        yield advance
