@@ -39,6 +39,9 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
             _farewell(session.inquiry_id, interactive, interrupted=True)
             return exit_code(stop)
     if outcome.how == "email" and outcome.email_id is not None:
+        if interactive:
+            _farewell(session.inquiry_id, interactive, interrupted=False)
+            return _compose(outcome.email_id)
         print(
             f"Chat #{session.inquiry_id} is now email draft #{outcome.email_id}; "
             f"review and send it with `support email --edit {outcome.email_id}`",
@@ -47,6 +50,16 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
         print(f"email {outcome.email_id}", file=sys.stderr)
     _farewell(session.inquiry_id, interactive, interrupted=False)
     return 0
+
+
+def _compose(email_id: int) -> int:
+    """Straight on to the email composer with the draft that carries the transcript."""
+    from supportcli.config import Settings
+    from supportcli.mail.service import EmailRequest, interactive_email
+
+    print(f"이메일 문의로 이어갑니다 · On to an email inquiry (draft #{email_id})", file=sys.stderr)
+    with stop_signals_interrupt():
+        return interactive_email(EmailRequest(edit=email_id), Settings.load())
 
 
 def _farewell(chat_id: int, interactive: bool, *, interrupted: bool) -> None:

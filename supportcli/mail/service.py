@@ -193,12 +193,19 @@ def interactive_email(request: EmailRequest, settings: Settings) -> int:
     form, replacing = _initial_form(request, settings)
     composer = Composer(form, limit_mb=float(settings.get("email.max_attachment_mb")))  # type: ignore[arg-type]
     ask = not (request.yes and form.subject and (form.body_override or form.details))
+    from supportcli.signals import stop_signals_interrupt
+
     try:
-        choice = "send" if not ask else composer.run(ask_everything=replacing is None)
+        with stop_signals_interrupt():
+            choice = "send" if not ask else composer.run(ask_everything=replacing is None)
     except ComposeInterrupted as stop:
         return _keep_interrupted(stop, replacing, settings)
     if choice == "cancel":
-        raise Cancelled("cancelled; nothing was saved")
+        raise Cancelled(
+            "cancelled; the draft is unchanged"
+            if replacing is not None
+            else "cancelled; nothing was saved"
+        )
     composed = _composed(form, request.from_chat)
     if choice != "draft":
         composed.subject = checks.check_subject(composed.subject, field="subject")

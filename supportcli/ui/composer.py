@@ -43,7 +43,7 @@ DETAILS = (  # key, Korean label, English label, hint
     ),
     ("environment", "사용 환경", "Environment", "기기/OS/앱 버전 · device, OS, app version"),
 )
-MULTILINE_HINT = "여러 줄 입력: 마치려면 Esc 다음 Enter · multi-line: Esc then Enter to finish"
+MULTILINE_HINT = "(Esc, Enter: 완료 · done)"
 
 
 class ComposeInterrupted(Exception):
@@ -131,10 +131,13 @@ class Composer:
 
     def _ask_detail(self, key: str) -> None:
         _, ko, en, hint = next(d for d in DETAILS if d[0] == key)
+        # The hint goes on its own line: prompt_toolkit draws a multi-line prompt whose
+        # first line is wider than the terminal as an empty screen.
+        console.out().print(Text(f"  {hint}", style="dim"))
         self.form.details[key] = prompts.text(
             f"{ko} · {en}",
             default=self.form.details.get(key, ""),
-            instruction=f"({hint}; {MULTILINE_HINT})",
+            instruction=MULTILINE_HINT,
             multiline=True,
         )
 

@@ -1,0 +1,149 @@
+"""The email composer in a real pseudo-terminal: details, attachment, review, edit, send;
+and Ctrl-C or a closed terminal keeping what was typed as a draft."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pexpect
+import pytest
+from mailtest import smtp_env, text_part
+from smtpserver import SmtpServer
+
+DOWN = "\x1b[B"
+DONE = "\x1b\r"  # Esc, Enter ends a multi-line answer
+
+
+@pytest.fixture
+def srv():
+    with SmtpServer(mode="ssl") as server:
+        yield server
+
+
+def spawn(srv, *args):
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
+    env.pop("EDITOR", None)
+    env.pop("VISUAL", None)
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "supportcli", "email", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(60, 120),
+    )
+
+
+def fill_until_tried(child):
+    child.expect("Topic")
+    child.send(DOWN)  # other -> account (the list wraps)
+    child.sendline("")
+    child.expect("Subject")
+    child.sendline("결제 오류 문의")
+    child.expect("What happened")
+    child.send("어제 결제를 했는데\n두 번 빠졌어요" + DONE)
+    child.expect("Exact error")
+    child.send("E-402 결제 실패" + DONE)
+    child.expect("already tried")
+
+
+def test_compose_review_edit_and_send(srv, run, tmp_path):
+    log = tmp_path / "오류 로그.txt"
+    log.write_text("E-402 at 12:00\n", encoding="utf-8")
+    child = spawn(srv)
+    fill_until_tried(child)
+    child.send("앱 재시작" + DONE)
+    child.expect("Environment")
+    child.send("iPhone 15, iOS 18" + DONE)
+    child.expect("File to attach")
+    child.sendline(str(tmp_path / "missing.pdf"))
+    child.expect("does not exist")  # checked as it is added
+    child.send("\x15")  # clear the line
+    child.sendline(str(log))
+    child.expect("File to attach")
+    child.sendline("")
+    child.expect("Review")
+    child.expect("오류 로그.txt")
+    child.expect("What now")
+    child.send(DOWN)  # send -> edit a part
+    child.sendline("")
+    child.expect("Edit which part")
+    child.sendline("")  # subject
+    child.expect("Subject")
+    child.send("\x15중복 결제 문의\r")
+    child.expect("What now")
+    child.sendline("")  # send
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    (got,) = srv.wait_for(1)
+    assert got.message["Subject"] == "중복 결제 문의"
+    body = text_part(got.message)
+    assert "[무슨 일이 있었나요]\n어제 결제를 했는데\n두 번 빠졌어요" in body
+    assert "[오류 메시지]\nE-402 결제 실패" in body and "iPhone 15, iOS 18" in body
+    assert [p.get_filename() for p in got.message.iter_attachments()] == ["오류 로그.txt"]
+    (record,) = json.loads(run("export").stdout)
+    assert record["status"] == "sent" and record["topic"] == "account"
+    assert record["messages"][0]["body"] == body
+
+
+@pytest.mark.parametrize(("how", "code"), [("ctrl-c", 130), ("sigterm", 143), ("sighup", 129)])
+def test_interrupted_composer_keeps_a_draft_and_edit_reopens_it(srv, run, how, code):
+    child = spawn(srv)
+    fill_until_tried(child)
+    child.send("반쯤 쓴 내용")
+    if how == "ctrl-c":
+        child.sendintr()
+    else:
+        child.kill(15 if how == "sigterm" else 1)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == code
+    assert "Traceback" not in child.before
+    assert "support email --edit 1" in child.before
+    (draft,) = json.loads(run("export").stdout)
+    assert draft["status"] == "draft" and draft["subject"] == "결제 오류 문의"
+    assert "두 번 빠졌어요" in draft["messages"][0]["body"]
+    assert srv.connections == 0
+
+    child = spawn(srv, "--edit", "1")
+    child.expect("Review")
+    child.expect("E-402")
+    child.expect("What now")
+    child.sendline("")  # send
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    (got,) = srv.wait_for(1)
+    assert "E-402 결제 실패" in text_part(got.message)
+    (sent,) = json.loads(run("export").stdout)
+    assert sent["id"] == 1 and sent["status"] == "sent"
+    assert sent["email"]["message_id"] == got.message["Message-ID"]
+
+
+def test_chat_email_goes_to_the_composer(srv, run):
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supportcli", "chat", "--topic", "usage"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(60, 120),
+    )
+    child.expect("나 ›")
+    child.sendline("앱이 계속 꺼져요")
+    child.expect("usage-app-crash")
+    child.expect("나 ›")
+    child.sendline("/email")
+    child.expect("What now")
+    child.sendline("")  # send
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    (got,) = srv.wait_for(1)
+    assert "앱이 계속 꺼져요" in text_part(got.message)
+    chat, email = sorted(json.loads(run("export").stdout), key=lambda r: r["id"])
+    assert chat["status"] == "escalated" and email["status"] == "sent"
