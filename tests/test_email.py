@@ -341,3 +341,18 @@ def test_the_password_is_in_no_file_and_no_output(run, server, home, tmp_path):
         for path in home.rglob("*"):
             if path.is_file():
                 assert form not in path.read_bytes(), path
+
+
+def test_missing_mail_settings_refused_before_recording(run):
+    env = {"SUPPORT_USER_EMAIL": "a@example.com", "SUPPORT_DESK_EMAIL": "d@example.com"}
+    result = run("email", "--subject", "s", "--body", "b", env=env)
+    assert_one_line_error(result, 2)
+    assert "smtp.host" in result.stderr
+    result = run(
+        "email", "--subject", "s", "--body", "b", env={**env, "SUPPORT_SMTP_HOST": "127.0.0.1"}
+    )
+    assert_one_line_error(result, 2)
+    assert "SUPPORT_SMTP_PASSWORD" in result.stderr
+    assert json.loads(run("list", "--json").stdout) == []
+    result = run("email", "--subject", "s", "--body", "b", "--draft", env=env)
+    assert result.returncode == 0  # a draft needs no server

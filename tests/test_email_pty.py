@@ -147,3 +147,33 @@ def test_chat_email_goes_to_the_composer(srv, run):
     assert "앱이 계속 꺼져요" in text_part(got.message)
     chat, email = sorted(json.loads(run("export").stdout), key=lambda r: r["id"])
     assert chat["status"] == "escalated" and email["status"] == "sent"
+
+
+def test_editor_polishes_the_body(srv, run, tmp_path):
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "\\n편집기에서 덧붙임\\n" >> "$1"\n')
+    editor.chmod(0o755)
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv), "EDITOR": str(editor)}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supportcli", "email"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(60, 120),
+    )
+    fill_until_tried(child)
+    child.send(DONE)
+    child.expect("Environment")
+    child.send(DONE)
+    child.expect("File to attach")
+    child.sendline("")
+    child.expect("EDITOR")
+    child.send("y")
+    child.expect("What now")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    body = text_part(srv.wait_for(1)[0].message)
+    assert body.endswith("\n편집기에서 덧붙임\n") and "두 번 빠졌어요" in body

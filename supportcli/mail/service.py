@@ -121,6 +121,8 @@ def submit(
 ) -> int:
     """Record the inquiry (before any byte goes out), then send it unless it is a draft."""
     db = connect()
+    if not draft:
+        _check_server(settings)
     status = "draft" if draft else "queued"
     if replacing is not None:
         replace_draft(db, replacing, composed, status=status)
@@ -140,6 +142,13 @@ def submit(
     report(result)
     print(f"email {inquiry_id}", file=sys.stderr)
     return inquiry_id
+
+
+def _check_server(settings: Settings) -> None:
+    """Mail settings missing: refused before anything is recorded (a setup problem)."""
+    from supportcli.mail.sender import ServerSettings
+
+    ServerSettings.from_settings(settings)
 
 
 def report(result: Result) -> None:
@@ -210,6 +219,14 @@ def interactive_email(request: EmailRequest, settings: Settings) -> int:
     if choice != "draft":
         composed.subject = checks.check_subject(composed.subject, field="subject")
         checks.check_body(composed.body, field="body")
+        try:
+            _check_server(settings)
+        except BadInput as missing:  # keep what was written, then say what to set
+            inquiry_id = submit(composed, draft=True, settings=settings, replacing=replacing)
+            raise BadInput(
+                f"{missing.message}; your inquiry is saved as draft #{inquiry_id}: "
+                f"send it later with `support outbox send {inquiry_id}`"
+            ) from None
     submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
     return 0
 
