@@ -64,3 +64,28 @@ def delete(ids: Sequence[int]) -> int:
     # Deleted text must not linger in the write-ahead log either.
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(set(ids))
+
+
+def close(inquiry_id: int) -> str:
+    """Close an email inquiry; remember its status so that `reopen` can return to it."""
+    db = connect()
+    record = reads.get_record(db, inquiry_id)
+    if record["channel"] != "email":
+        raise BadInput(
+            f"inquiry {inquiry_id} is a chat: chats end with /end "
+            f"(`support chat --resume {inquiry_id}`)"
+        )
+    if record["status"] == "closed":
+        raise BadInput(f"inquiry {inquiry_id} is already closed")
+    writes.update_inquiry(db, inquiry_id, status="closed", previous_status=record["status"])
+    return "closed"
+
+
+def reopen(inquiry_id: int) -> str:
+    db = connect()
+    record = reads.get_record(db, inquiry_id)
+    if record["status"] != "closed":
+        raise BadInput(f"inquiry {inquiry_id} is {record['status']}, not closed")
+    status = str(record["previous_status"] or "sent")
+    writes.update_inquiry(db, inquiry_id, status=status, previous_status=None)
+    return status

@@ -72,6 +72,56 @@ def email(
     service.submit(composed, draft=draft, settings=settings)
 
 
+def reply(
+    inquiry_id: int = typer.Argument(..., metavar="ID", help="The email inquiry."),
+    body: str | None = typer.Option(None, "--body", help="The follow-up text."),
+    body_file: str | None = typer.Option(
+        None, "--body-file", metavar="PATH", help="Read it from PATH, or - for stdin."
+    ),
+    attach: list[Path] = typer.Option([], "--attach", help="Attach a file; repeat for more."),
+) -> None:
+    """Send a follow-up in the same thread (In-Reply-To and References set)."""
+    from supportcli.config import Settings
+    from supportcli.mail import service
+
+    text = _body(body, body_file)
+    if text is None and console.interactive():
+        from supportcli.ui import prompts
+
+        text = prompts.text(
+            "추가로 보낼 내용 · Your follow-up",
+            multiline=True,
+            instruction="(Esc, Enter: 완료 · done)",
+        )
+    service.reply(inquiry_id, text, [str(p) for p in attach], Settings.load())
+
+
+def sync(as_json: bool = typer.Option(False, "--json", help="As JSON, for scripts.")) -> None:
+    """Read your mailbox over IMAP and file every answer into its inquiry."""
+    from supportcli.config import Settings
+    from supportcli.mail.answers import sync as do_sync
+    from supportcli.store.db import connect
+
+    report = do_sync(connect(), Settings.load())
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return
+    if not report.filed:
+        console.err().print("No new answers.")
+        return
+    from rich.text import Text
+
+    for inquiry_id, count in sorted(report.filed.items()):
+        console.out().print(
+            Text(
+                f"#{inquiry_id} {report.subjects[inquiry_id]}: "
+                f"{count} answer{'s' if count > 1 else ''} filed"
+            )
+        )
+
+
 def _body(body: str | None, body_file: str | None) -> str | None:
     if body is not None and body_file is not None:
         raise BadInput("--body and --body-file: give only one")
@@ -155,3 +205,9 @@ def register(app: typer.Typer) -> None:
         "--body-file 내용.txt --attach 영수증.pdf · support email --from-chat 12",
     )(email)
     app.add_typer(outbox_app, name="outbox")
+    app.command(
+        "reply",
+        epilog="Examples: support reply 12 --body '추가로 캡처를 첨부합니다' "
+        "--attach 화면.png · support reply 12 --body-file -",
+    )(reply)
+    app.command("sync", epilog="Examples: support sync · support sync --json")(sync)

@@ -131,6 +131,22 @@ def delete(
     console.err().print(f"Deleted {count} inquiries.")
 
 
+def close(inquiry_id: int = typer.Argument(..., metavar="ID", help="The email inquiry.")) -> None:
+    """Close an email inquiry (its answer came, or you no longer need one)."""
+    from supportcli import history
+
+    history.close(inquiry_id)
+    console.err().print(f"Inquiry #{inquiry_id} is closed.")
+
+
+def reopen(inquiry_id: int = typer.Argument(..., metavar="ID", help="A closed inquiry.")) -> None:
+    """Reopen a closed inquiry: it returns to the status it had."""
+    from supportcli import history
+
+    status = history.reopen(inquiry_id)
+    console.err().print(f"Inquiry #{inquiry_id} is {status} again.")
+
+
 def register(app: typer.Typer) -> None:
     app.command(
         "list",
@@ -149,3 +165,5 @@ def register(app: typer.Typer) -> None:
         "support export --format markdown --search 결제",
     )(export)
     app.command("delete", epilog="Example: support delete 41 42 --yes")(delete)
+    app.command("close", epilog="Example: support close 12")(close)
+    app.command("reopen", epilog="Example: support reopen 12")(reopen)

@@ -36,6 +36,7 @@ class Outgoing:
     references: list[str] = field(default_factory=list)
     account: str | None = None
     inquiry_id: int | None = None
+    message_row: int | None = None  # the history's message this is
 
     @property
     def recipients(self) -> list[str]:

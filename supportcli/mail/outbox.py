@@ -114,16 +114,45 @@ def replace_draft(
         )
 
 
-def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> Outgoing:
-    """The message to send, rebuilt from the history alone (its private copies)."""
+def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> list[Outgoing]:
+    """What this inquiry still has to send, oldest first, rebuilt from the history alone
+    (its private copies): the inquiry itself until it is sent, then pending follow-ups."""
     rec = reads.get_record(db, inquiry_id)
     envelope = rec["email"]
     if rec["channel"] != "email" or not isinstance(envelope, dict):
         raise BadInput(f"inquiry {inquiry_id} is a chat, not an email inquiry")
-    first = rec["messages"][0]  # type: ignore[index]
+    if not envelope["to"]:
+        raise BadInput(f"inquiry {inquiry_id} has no recipient: set desk.email or pass --to")
+    messages: list[dict] = rec["messages"]  # type: ignore[type-arg, assignment]
+    account = settings.text("user.account") or None
+    thread = [envelope["message_id"]]
+    todo = []
+    for n, message in enumerate(messages):
+        if n == 0:
+            if envelope["sent_at"] is None:
+                todo.append(_message(rec, message, envelope, envelope["message_id"], [], account))
+            continue
+        if message.get("delivery") == "pending":
+            todo.append(
+                _message(rec, message, envelope, message["message_id"], list(thread), account)
+            )
+        if message.get("message_id"):
+            thread.append(message["message_id"])
+    return todo
+
+
+def _message(
+    rec: dict,  # type: ignore[type-arg]
+    message: dict,  # type: ignore[type-arg]
+    envelope: dict,  # type: ignore[type-arg]
+    message_id: str,
+    references: list[str],
+    account: str | None,
+) -> Outgoing:
     files = []
-    for item in rec["attachments"]:  # type: ignore[attr-defined]
-        if item["message_id"] not in (None, first["id"]):
+    for item in rec["attachments"]:
+        first = item["message_id"] is None and not references  # rows from before m002
+        if item["message_id"] != message["id"] and not first:
             continue
         copy = attachments.stored_path(item["sha256"])
         if not copy.exists():
@@ -131,18 +160,22 @@ def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> Out
                 f"the stored copy of {item['filename']} is missing from {copy.parent}"
             )
         files.append((item["filename"], item["content_type"], copy))
-    if not envelope["to"]:
-        raise BadInput(f"inquiry {inquiry_id} has no recipient: set desk.email or pass --to")
+    subject = str(rec["subject"])
+    if references and not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
     return Outgoing(
         sender=envelope["from"],
         to=envelope["to"],
         cc=envelope["cc"],
-        subject=str(rec["subject"]),
-        body=first["body"],
-        message_id=envelope["message_id"],
+        subject=subject,
+        body=message["body"],
+        message_id=message_id,
         attachments=files,
-        account=settings.text("user.account") or None,
-        inquiry_id=inquiry_id,
+        account=account,
+        inquiry_id=int(rec["id"]),
+        in_reply_to=references[-1] if references else None,
+        references=references,
+        message_row=int(message["id"]),
     )
 
 
@@ -171,12 +204,12 @@ def claim(
 
 
 def finish(db: sqlite3.Connection, result: Result) -> None:
-    stamp = now()
+    """Release the claim and record the outcome (sent times are set as each goes out)."""
     with transaction(db):
         db.execute(
-            "UPDATE email SET claimed_by = NULL, claimed_at = NULL, last_error = ?, "
-            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE inquiry_id = ?",
-            (_error_text(result), result.status, stamp, result.inquiry_id),
+            "UPDATE email SET claimed_by = NULL, claimed_at = NULL, last_error = ? "
+            "WHERE inquiry_id = ?",
+            (_error_text(result), result.inquiry_id),
         )
         writes.update_inquiry(db, result.inquiry_id, status=result.status)
 
@@ -244,24 +277,36 @@ def send(
     return results
 
 
-def _send_one(
-    db: sqlite3.Connection,
-    mailer,
-    inquiry_id: int,  # type: ignore[no-untyped-def]
-    settings: Settings,
-) -> Result:
+def _send_one(db: sqlite3.Connection, mailer, inquiry_id: int, settings: Settings) -> Result:  # type: ignore[no-untyped-def]
     from supportcli.mail.sender import DeliveryError
 
+    refused: dict[str, str] = {}
     try:
-        message = outgoing(db, inquiry_id, settings)
-        delivered = mailer.send(message)
+        for message in outgoing(db, inquiry_id, settings):
+            delivered = mailer.send(message)
+            _mark_sent(db, inquiry_id, message)
+            refused |= delivered.refused
     except AttachmentMissing as exc:
         return Result(inquiry_id, "failed", str(exc))
     except BadInput as exc:
         return Result(inquiry_id, "failed", exc.message)
     except DeliveryError as exc:
         return Result(inquiry_id, "queued" if exc.temporary else "failed", exc.reason, exc.hint)
-    return Result(inquiry_id, "sent", refused=delivered.refused)
+    return Result(inquiry_id, "sent", refused=refused)
+
+
+def _mark_sent(db: sqlite3.Connection, inquiry_id: int, message: Outgoing) -> None:
+    """Record each message as sent the moment the server took it, so a failure later in
+    the same run never sends it again."""
+    stamp = now()
+    with transaction(db):
+        if message.in_reply_to is None:
+            db.execute("UPDATE email SET sent_at = ? WHERE inquiry_id = ?", (stamp, inquiry_id))
+        else:
+            db.execute(
+                "UPDATE message SET delivery = 'sent', sent_at = ? WHERE id = ?",
+                (stamp, message.message_row),
+            )
 
 
 def list_outbox(db: sqlite3.Connection) -> list[dict[str, object]]:
@@ -271,3 +316,35 @@ def list_outbox(db: sqlite3.Connection) -> list[dict[str, object]]:
     for status in SENDABLE:
         rows += list_rows(db, Filters(channel="email", status=status, limit=0))
     return sorted(rows, key=lambda r: r["id"])  # type: ignore[arg-type, return-value]
+
+
+def add_follow_up(
+    db: sqlite3.Connection, inquiry_id: int, body: str, files: list[CheckedFile]
+) -> int:
+    """Record a follow-up in the thread as a pending customer message; the inquiry waits
+    in the outbox until it is sent."""
+    rec = reads.get_record(db, inquiry_id)
+    envelope = rec["email"]
+    if rec["channel"] != "email" or not isinstance(envelope, dict):
+        raise BadInput(
+            f"inquiry {inquiry_id} is a chat; continue it with `support chat --resume {inquiry_id}`"
+        )
+    if rec["status"] == "draft":
+        raise BadInput(
+            f"inquiry {inquiry_id} is still a draft: send it first "
+            f"(`support outbox send {inquiry_id}`)"
+        )
+    copies = [attachments.keep_copy(f.path, filename=f.name) for f in files]
+    with transaction(db):
+        message_id = writes.add_message(
+            db,
+            inquiry_id=inquiry_id,
+            role="customer",
+            body=body,
+            rfc_message_id=new_message_id(envelope["from"]),
+        )
+        db.execute("UPDATE message SET delivery = 'pending' WHERE id = ?", (message_id,))
+        for stored in copies:
+            writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
+        writes.update_inquiry(db, inquiry_id, status="queued", previous_status=None)
+    return message_id

@@ -311,3 +311,22 @@ def _keep_interrupted(stop, replacing: int | None, settings: Settings) -> int:  
     )
     print(f"email {inquiry_id}", file=sys.stderr)
     return exit_code(stop.interrupt)
+
+
+def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> int:
+    """A follow-up in the inquiry's thread, recorded, then sent like any inquiry."""
+    from supportcli.mail.outbox import add_follow_up
+
+    if body is None:
+        raise BadInput("a body is required: pass --body TEXT, --body-file PATH or --body-file -")
+    files = [checks.check_attachment(path) for path in attach]
+    checks.check_total_size(files, float(settings.get("email.max_attachment_mb")))  # type: ignore[arg-type]
+    body = checks.check_body(body)
+    _check_server(settings)
+    db = connect()
+    add_follow_up(db, inquiry_id, body, files)
+    (result,) = send(db, [inquiry_id], settings)
+    raise_for(result)
+    report(result)
+    print(f"email {inquiry_id}", file=sys.stderr)
+    return inquiry_id

@@ -7,10 +7,12 @@ file attached twice is kept once, and a copy's name never carries the user's fil
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from supportcli import paths
 
@@ -31,15 +33,23 @@ def stored_path(sha256: str) -> Path:
 
 def keep_copy(source: Path, *, filename: str | None = None) -> StoredFile:
     """Copy `source` into the attachment store (0600) and describe it."""
-    name = filename or source.name
+    with source.open("rb") as handle:
+        return keep_stream(handle, filename or source.name)
+
+
+def keep_bytes(data: bytes, filename: str) -> StoredFile:
+    return keep_stream(io.BytesIO(data), filename)
+
+
+def keep_stream(source: BinaryIO, name: str) -> StoredFile:
     folder = paths.ensure_private_dir(paths.attachments_dir())
     tmp = folder / f".incoming.{os.getpid()}.{os.urandom(4).hex()}"
     digest = hashlib.sha256()
     size = 0
     fd = paths.create_private_file(tmp)
     try:
-        with source.open("rb") as src, os.fdopen(fd, "wb") as out:
-            while chunk := src.read(_CHUNK):
+        with os.fdopen(fd, "wb") as out:
+            while chunk := source.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)

@@ -164,9 +164,29 @@ def m004_outbox_claims(db: sqlite3.Connection) -> None:
     )
 
 
+def m005_follow_ups_and_sync(db: sqlite3.Connection) -> None:
+    """Follow-ups are sent like inquiries (message.delivery: pending, sent), and `sync`
+    remembers how far it read each mailbox (so it asks the server only for new mail)."""
+    run_script(
+        db,
+        """
+        ALTER TABLE message ADD COLUMN delivery TEXT;
+        ALTER TABLE message ADD COLUMN sent_at TEXT;
+        CREATE INDEX message_pending ON message (inquiry_id) WHERE delivery = 'pending';
+        CREATE TABLE mailbox_state (
+            mailbox TEXT PRIMARY KEY,
+            uidvalidity INTEGER NOT NULL,
+            last_uid INTEGER NOT NULL,
+            synced_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", m001_initial),
     ("m002_conversation_state", m002_conversation_state),
     ("m003_search_index", m003_search_index),
     ("m004_outbox_claims", m004_outbox_claims),
+    ("m005_follow_ups_and_sync", m005_follow_ups_and_sync),
 ]

@@ -45,6 +45,8 @@ class Message(MessageBase, table=True):
     created_at: str
     rfc_message_id: str | None = None
     meta: str | None = None
+    delivery: str | None = Field(default=None, description="pending or sent, for follow-ups")
+    sent_at: str | None = None
 
 
 class Attachment(SQLModel, table=True):
@@ -69,3 +71,12 @@ class Email(SQLModel, table=True):
     sent_at: str | None = None
     claimed_by: str | None = Field(default=None, description="the outbox run sending it")
     claimed_at: str | None = None
+
+
+class MailboxState(SQLModel, table=True):
+    __tablename__ = "mailbox_state"
+
+    mailbox: str = Field(primary_key=True, description="user@host:port/folder")
+    uidvalidity: int
+    last_uid: int
+    synced_at: str

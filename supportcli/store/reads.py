@@ -135,21 +135,35 @@ def iter_records(db: sqlite3.Connection, filters: Filters) -> Iterator[dict[str,
 def _full(db: sqlite3.Connection, record: dict[str, object]) -> dict[str, object]:
     inquiry_id = int(record["id"])  # type: ignore[call-overload]
     record["messages"] = [
-        {
-            "id": mid,
-            "role": role,
-            "body": body,
-            "created_at": created,
-            **({"meta": json.loads(meta)} if meta else {}),
-        }
-        for mid, role, body, created, meta in db.execute(
-            "SELECT id, role, body, created_at, meta FROM message WHERE inquiry_id = ? ORDER BY id",
+        _message(*row)
+        for row in db.execute(
+            "SELECT id, role, body, created_at, meta, rfc_message_id, delivery FROM message "
+            "WHERE inquiry_id = ? ORDER BY id",
             (inquiry_id,),
         )
     ]
     record["email"] = _envelopes(db, [inquiry_id]).get(inquiry_id)
     record["attachments"] = _attachments(db, [inquiry_id]).get(inquiry_id, [])
     return record
+
+
+def _message(
+    mid: int,
+    role: str,
+    body: str,
+    created: str,
+    meta: str | None,
+    rfc_id: str | None,
+    delivery: str | None,
+) -> dict[str, object]:
+    message: dict[str, object] = {"id": mid, "role": role, "body": body, "created_at": created}
+    if meta:
+        message["meta"] = json.loads(meta)
+    if rfc_id:
+        message["message_id"] = rfc_id
+    if delivery:
+        message["delivery"] = delivery
+    return message
 
 
 def _inquiry(row: tuple[object, ...]) -> dict[str, object]:

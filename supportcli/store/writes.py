@@ -47,10 +47,11 @@ def add_message(
     body: str,
     meta: dict[str, object] | None = None,
     rfc_message_id: str | None = None,
+    at: str | None = None,
 ) -> int:
     """Append one message; it is durable when this returns (unless the caller's
     transaction is still open)."""
-    stamp = now()
+    stamp = at or now()
     with _tx(db):
         cursor = db.execute(
             "INSERT INTO message (inquiry_id, role, body, created_at, rfc_message_id, meta) "

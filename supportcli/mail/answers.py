@@ -1,0 +1,207 @@
+"""Filing answers: every message in the mailbox whose In-Reply-To or References names a
+Message-ID we sent becomes an `agent` message of that inquiry, with its text and its
+attachments (private copies). Its own Message-ID is remembered, so filing is idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+
+from supportcli.config import Settings
+from supportcli.store import attachments, writes
+from supportcli.store.db import now, transaction
+
+_ID = re.compile(r"<[^<>\s]+>")
+_QUOTE_MARKERS = re.compile(
+    r"^(On .+ wrote:|.+ 작성:|-{2,} ?(Original Message|원본 메시지|Forwarded message) ?-{2,}|"
+    r"From: .+|보낸 사람: .+)\s*$",
+    re.M | re.I,
+)
+
+
+@dataclass
+class SyncReport:
+    filed: Counter[int] = field(default_factory=Counter)
+    subjects: dict[int, str] = field(default_factory=dict)
+    seen: int = 0  # messages whose headers were read
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "filed": [
+                {"inquiry_id": i, "answers": n, "subject": self.subjects.get(i, "")}
+                for i, n in sorted(self.filed.items())
+            ],
+            "total": sum(self.filed.values()),
+            "checked": self.seen,
+        }
+
+
+def our_ids(db: sqlite3.Connection) -> dict[str, int]:
+    """Every Message-ID in our threads (what we sent, and answers already filed)."""
+    ids = {row[0]: row[1] for row in db.execute("SELECT message_id, inquiry_id FROM email")}
+    ids.update(
+        {
+            row[0]: row[1]
+            for row in db.execute(
+                "SELECT rfc_message_id, inquiry_id FROM message WHERE rfc_message_id IS NOT NULL"
+            )
+        }
+    )
+    return ids
+
+
+def sync(db: sqlite3.Connection, settings: Settings) -> SyncReport:
+    from supportcli.mail.mailbox import ImapSettings, Mailbox
+
+    imap = ImapSettings.from_settings(settings)
+    report = SyncReport()
+    known = our_ids(db)
+    since = _oldest_sent(db)
+    if since is None:
+        return report  # nothing was ever sent, so nothing can be an answer
+    with Mailbox(imap) as box:
+        last = _last_uid(db, imap.key, box.uidvalidity)
+        uids = box.new_uids(last, since)
+        wanted = []
+        for uid, head in box.headers(uids):
+            report.seen += 1
+            parsed = BytesParser(policy=policy.default).parsebytes(head, headersonly=True)
+            own = _first_id(parsed.get("Message-ID"))
+            named = _ID.findall(f"{parsed.get('In-Reply-To', '')} {parsed.get('References', '')}")
+            targets = [known[i] for i in named if i in known]
+            if targets and own not in known:
+                wanted.append((uid, targets[-1]))
+        for uid, inquiry_id in wanted:
+            if _file(db, box.message(uid), inquiry_id, known):
+                report.filed[inquiry_id] += 1
+        if uids:
+            _remember(db, imap.key, box.uidvalidity, max(uids))
+    for inquiry_id in report.filed:
+        row = db.execute("SELECT subject FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
+        report.subjects[inquiry_id] = row[0] if row else ""
+    return report
+
+
+def _file(db: sqlite3.Connection, raw: bytes, inquiry_id: int, known: dict[str, int]) -> bool:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    own = _first_id(message.get("Message-ID")) or (
+        f"<{hashlib.sha256(raw).hexdigest()[:32]}@sync.support.invalid>"
+    )
+    if own in known:
+        return False
+    copies = [attachments.keep_bytes(data, name) for name, data in _attachments(message)]
+    meta = {
+        "from": str(message.get("From", "")),
+        "subject": str(message.get("Subject", "")),
+        "date": str(message.get("Date", "")),
+    }
+    with transaction(db):
+        message_id = writes.add_message(
+            db,
+            inquiry_id=inquiry_id,
+            role="agent",
+            body=answer_text(message),
+            meta=meta,
+            rfc_message_id=own,
+            at=_when(message),
+        )
+        for stored in copies:
+            writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
+        writes.update_inquiry(db, inquiry_id, status="answered", previous_status=None)
+    known[own] = inquiry_id
+    return True
+
+
+def answer_text(message: EmailMessage) -> str:
+    """The answer's own words: text/plain when there is one, the quoted history cut off
+    where it is clearly marked."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    text = part.get_content()
+    if part.get_content_subtype() == "html":
+        text = _html_to_text(text)
+    text = text.replace("\r\n", "\n")
+    marker = _QUOTE_MARKERS.search(text)
+    if marker and marker.start() > 0:
+        text = text[: marker.start()]
+    lines = text.rstrip().split("\n")
+    while lines and lines[-1].startswith(">"):
+        lines.pop()
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
+    found = []
+    for n, part in enumerate(message.iter_attachments(), 1):
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes) and data:
+            found.append((part.get_filename() or f"attachment-{n}", data))
+    return found
+
+
+def _first_id(value: object) -> str | None:
+    found = _ID.findall(str(value or ""))
+    return found[0] if found else None
+
+
+def _when(message: EmailMessage) -> str:
+    try:
+        moment = parsedate_to_datetime(str(message.get("Date")))
+    except (TypeError, ValueError, IndexError):
+        return now()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _oldest_sent(db: sqlite3.Connection) -> datetime | None:
+    row = db.execute("SELECT min(sent_at) FROM email WHERE sent_at IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return None
+    return datetime.fromisoformat(row[0]) - timedelta(days=2)
+
+
+def _last_uid(db: sqlite3.Connection, key: str, uidvalidity: int) -> int:
+    row = db.execute(
+        "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", (key,)
+    ).fetchone()
+    return row[1] if row and row[0] == uidvalidity else 0
+
+
+def _remember(db: sqlite3.Connection, key: str, uidvalidity: int, last_uid: int) -> None:
+    with transaction(db):
+        db.execute(
+            "INSERT INTO mailbox_state VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO "
+            "UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
+            "synced_at = excluded.synced_at",
+            (key, uidvalidity, last_uid, now()),
+        )
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in ("br", "p", "div", "li", "tr"):
+            self.parts.append("\n")
+
+
+def _html_to_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()

@@ -1,0 +1,179 @@
+"""Reading the customer's mailbox over IMAP (imaplib, from the standard library).
+
+Read-only by construction: the folder is opened with EXAMINE and bodies are fetched with
+BODY.PEEK, so nothing is deleted, moved or even marked as seen. Only mail that arrived
+since the last sync (by UID, per UIDVALIDITY) and since our oldest inquiry is asked for,
+and only the three threading headers of it until one of them names a message we sent."""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import re
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from supportcli.config import Settings, load_password
+from supportcli.errors import BadInput, SupportError
+
+HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"
+BATCH = 500
+_UID = re.compile(rb"UID (\d+)")
+
+
+class MailboxError(SupportError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    security: str
+    user: str
+    password: str
+    folder: str
+    timeout: float
+    ca_file: str | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImapSettings:
+        host = settings.require("imap.host")
+        user = settings.text("imap.user")
+        if not user:
+            raise BadInput("imap.user is not set: `support config set imap.user NAME`")
+        password = load_password("imap", user) or load_password("smtp", settings.text("smtp.user"))
+        if not password:
+            raise BadInput(
+                "no IMAP password: set SUPPORT_IMAP_PASSWORD or run "
+                "`support config password --imap`"
+            )
+        return cls(
+            host=host,
+            port=int(settings.get("imap.port")),  # type: ignore[call-overload]
+            security=settings.text("imap.security"),
+            user=user,
+            password=password,
+            folder=settings.text("imap.folder") or "INBOX",
+            timeout=float(settings.get("smtp.timeout")),  # type: ignore[arg-type]
+            ca_file=settings.text("imap.ca_file") or None,
+        )
+
+    @property
+    def key(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+class Mailbox:
+    """`with Mailbox(settings) as box:` one connection, the folder opened read-only."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        self.settings = settings
+        self.imap: imaplib.IMAP4 | None = None
+        self.uidvalidity = 0
+
+    def __enter__(self) -> Mailbox:
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _open(self) -> None:
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.ca_file:
+            context.load_verify_locations(cafile=s.ca_file)
+        try:
+            if s.security == "ssl":
+                self.imap = imaplib.IMAP4_SSL(
+                    s.host, s.port, ssl_context=context, timeout=s.timeout
+                )
+            else:
+                self.imap = imaplib.IMAP4(s.host, s.port, timeout=s.timeout)
+                if s.security == "starttls":
+                    self.imap.starttls(ssl_context=context)
+            self._login()
+            typ, data = self.imap.select(_quote(s.folder), readonly=True)
+            if typ != "OK":
+                raise MailboxError(f"cannot open folder {s.folder}: {_text(data)}")
+            self.uidvalidity = int(_text(self.imap.response("UIDVALIDITY")[1]) or 0)
+        except ssl.SSLCertVerificationError as exc:
+            raise MailboxError(
+                f"{s.host}: the server's certificate is not trusted "
+                f"({exc.verify_message}); no password was sent"
+            ) from exc
+        except imaplib.IMAP4.error as exc:
+            raise MailboxError(f"{s.host}: {exc}") from exc
+        except OSError as exc:
+            raise MailboxError(f"cannot reach {s.host}:{s.port}: {exc}") from exc
+
+    def _login(self) -> None:
+        s = self.settings
+        assert self.imap is not None
+        try:
+            if "AUTH=PLAIN" in self.imap.capabilities:
+                # UTF-8 credentials (RFC 4616); imaplib's login() only takes ASCII.
+                self.imap.authenticate("PLAIN", lambda _: f"\0{s.user}\0{s.password}".encode())
+            else:
+                self.imap.login(s.user, s.password)
+        except imaplib.IMAP4.error as exc:
+            raise MailboxError(
+                f"{s.host}: login refused ({exc}); check imap.user and the "
+                "IMAP password (an app password for Gmail and Naver)"
+            ) from exc
+
+    def new_uids(self, after: int, since: datetime | None) -> list[int]:
+        assert self.imap is not None
+        criteria = [f"UID {after + 1}:*"]
+        if since is not None:
+            criteria += ["SINCE", since.strftime("%d-%b-%Y")]
+        typ, data = self.imap.uid("SEARCH", None, *criteria)
+        if typ != "OK":
+            raise MailboxError(f"search failed: {_text(data)}")
+        return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
+
+    def headers(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
+        """The threading headers of each message, a batch of UIDs at a time."""
+        for start in range(0, len(uids), BATCH):
+            batch = ",".join(str(u) for u in uids[start : start + BATCH])
+            yield from self._fetch(batch, HEADER_FIELDS)
+
+    def message(self, uid: int) -> bytes:
+        for _, raw in self._fetch(str(uid), "BODY.PEEK[]"):
+            return raw
+        raise MailboxError(f"message {uid} vanished while reading it")
+
+    def _fetch(self, uids: str, what: str) -> Iterator[tuple[int, bytes]]:
+        assert self.imap is not None
+        typ, data = self.imap.uid("FETCH", uids, f"(UID {what})")
+        if typ != "OK":
+            raise MailboxError(f"fetch failed: {_text(data)}")
+        for item in data:
+            if isinstance(item, tuple) and (found := _UID.search(item[0])):
+                yield int(found.group(1)), item[1]
+
+    def close(self) -> None:
+        if self.imap is None:
+            return
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            self.imap.logout()
+        self.imap = None
+
+
+def _quote(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _text(data: object) -> str:
+    if isinstance(data, list) and data:
+        data = data[0]
+    if isinstance(data, bytes):
+        return data.decode(errors="replace")
+    return "" if data is None else str(data)
