@@ -25,10 +25,10 @@ def smtp_env(srv: SmtpServer, *, timeout: float = 3) -> dict[str, str]:
     }
 
 
-def secret_forms() -> list[bytes]:
+def secret_forms(password: str = PASSWORD) -> list[bytes]:
     """The password as it could leak: plain, and inside an AUTH PLAIN/LOGIN token."""
-    raw = PASSWORD.encode()
-    return [raw, base64.b64encode(raw), base64.b64encode(f"\0{USER}\0{PASSWORD}".encode())]
+    raw = password.encode()
+    return [raw, base64.b64encode(raw), base64.b64encode(f"\0{USER}\0{password}".encode())]
 
 
 def text_part(message) -> str:  # type: ignore[no-untyped-def]

@@ -270,3 +270,15 @@ def test_export_streams_in_flat_memory(home, tmp_path, db):
     # least that. Streaming grows by nothing but noise (seen: up to 11 MB under load).
     assert (tmp_path / "out.jsonl").stat().st_size > 35_000_000
     assert peak[3000] - peak[300] < 20_000, peak
+
+
+def test_deleted_text_is_not_recoverable_from_the_files(run, db, home):
+    for n in range(30):
+        seed.chat(db, "usage", [("customer", f"filler {n} 일반 문장입니다")])
+    secret = seed.email(db, "payment", "비밀제목 zqxjsubject", "zqxjsecret 뷁뷁뷁 secretword")
+    run("delete", str(secret), "--yes", check=True)
+    db.close()
+    files = [p for p in home.iterdir() if p.name.startswith("history.db")]
+    data = b"".join(p.read_bytes() for p in files)
+    for word in ("zqxjsubject", "zqxjsecret", "secretword", "뷁뷁", "비밀제목"):
+        assert word.encode() not in data, word

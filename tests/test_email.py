@@ -325,9 +325,10 @@ def test_two_outbox_runs_never_send_one_twice(run, server):
     assert subjects == sorted(f"q{n}" for n in range(12))
 
 
-def test_the_password_is_in_no_file_and_no_output(run, server, home, tmp_path):
-    srv = server()
-    env = smtp_env(srv)
+@pytest.mark.parametrize("password", ["s3cret-pässword", "ascii-only-password"])
+def test_the_password_is_in_no_file_and_no_output(run, server, home, password):
+    srv = server(password=password)
+    env = {**smtp_env(srv), "SUPPORT_SMTP_PASSWORD": password, "SUPPORT_SMTP_DEBUG": "1"}
     outputs = [
         run("email", "--subject", "s", "--body", "b", env=env),
         run("config", "show", env=env),
@@ -335,7 +336,9 @@ def test_the_password_is_in_no_file_and_no_output(run, server, home, tmp_path):
         run("export", "-o", str(home / "export.json"), env=env),
     ]
     assert srv.wait_for(1)
-    for form in secret_forms():
+    log = (home / "logs" / "smtp.log").read_text()
+    assert "AUTH [credentials hidden]" in log and "MAIL FROM" in log.upper()
+    for form in secret_forms(password):
         for result in outputs:
             assert form.decode("utf-8") not in result.stdout + result.stderr
         for path in home.rglob("*"):

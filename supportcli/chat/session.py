@@ -13,6 +13,7 @@ from typing import Protocol
 
 from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput
+from supportcli.rescue import rescue
 from supportcli.store import reads, writes
 from supportcli.store.db import transaction
 
@@ -88,12 +89,15 @@ class ChatSession:
     def say(self, text: str) -> None:
         """Record the customer's message, then the agent's answer, then show it."""
         first = not any(turn.role == "customer" for turn in self.conversation)
-        with transaction(self.db):
-            writes.add_message(self.db, inquiry_id=self.inquiry_id, role="customer", body=text)
-            if first:
-                writes.update_inquiry(
-                    self.db, self.inquiry_id, subject=_subject(text), status="open"
-                )
+        try:
+            with transaction(self.db):
+                writes.add_message(self.db, inquiry_id=self.inquiry_id, role="customer", body=text)
+                if first:
+                    writes.update_inquiry(
+                        self.db, self.inquiry_id, subject=_subject(text), status="open"
+                    )
+        except (sqlite3.Error, OSError) as exc:
+            raise rescue(text, "your message", exc) from exc
         self.conversation.append(Turn("customer", text))
         self._answer()
 

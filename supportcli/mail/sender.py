@@ -10,11 +10,14 @@ and its default Message-ID is the same for every message with the same From/To/S
 from __future__ import annotations
 
 import base64
+import os
 import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from types import TracebackType
 
 from supportcli.config import Settings, load_password
@@ -104,13 +107,11 @@ class Mailer:
         self.close()
 
     def _connect(self) -> None:
-        import yagmail
-
         server = self.server
         context = server.tls_context()
         ascii_password = server.password is not None and server.password.isascii()
         try:
-            self.client = yagmail.SMTP(
+            self.client = _client_class()(
                 {server.user: server.user},  # a dict: yagmail would append @gmail.com otherwise
                 server.password or "",
                 host=server.host,
@@ -119,6 +120,7 @@ class Mailer:
                 smtp_starttls={"context": context} if server.security == "starttls" else False,
                 smtp_skip_login=not ascii_password,
                 soft_email_validation=False,
+                smtp_set_debuglevel=1 if debug_log() else 0,
                 timeout=server.timeout,
                 **({"context": context} if server.security == "ssl" else {}),
             )
@@ -154,6 +156,57 @@ class Mailer:
             except (smtplib.SMTPException, OSError):
                 self.client.smtp.close()
             self.client.is_closed = True
+
+
+def debug_log() -> Path | None:
+    """SUPPORT_SMTP_DEBUG=1 writes the SMTP conversation to logs/smtp.log (0600)."""
+    if os.environ.get("SUPPORT_SMTP_DEBUG", "") in ("", "0"):
+        return None
+    from supportcli import paths
+
+    return paths.ensure_private_dir(paths.logs_dir()) / "smtp.log"
+
+
+class _Redacting:
+    """smtplib's debug printer, minus credentials: everything we send between AUTH and
+    the server's verdict is replaced (AUTH LOGIN sends the password on a line of its own)."""
+
+    in_auth = False
+
+    def _print_debug(self, *args: object) -> None:
+        text = " ".join(str(a) for a in args)
+        if text.startswith("send:") and "AUTH" in text.upper():
+            self.in_auth = True
+            text = "send: AUTH [credentials hidden]"
+        elif text.startswith("send:") and self.in_auth:
+            text = "send: [credentials hidden]"
+        elif text.startswith("reply: retcode") and self.in_auth and "334" not in text:
+            self.in_auth = False
+        elif text.startswith("data:"):
+            text = text[:200]
+        log = debug_log()
+        if log is not None:
+            fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
+                out.write(f"{datetime.now(UTC).isoformat(timespec='seconds')} {text}\n")
+
+
+def _client_class():  # type: ignore[no-untyped-def]
+    """yagmail's client, with an SMTP connection whose debug output is redacted."""
+    import yagmail
+
+    class SMTP(_Redacting, smtplib.SMTP):
+        pass
+
+    class SMTP_SSL(_Redacting, smtplib.SMTP_SSL):  # noqa: N801 - smtplib's name
+        pass
+
+    class Client(yagmail.SMTP):
+        @property
+        def connection(self):  # type: ignore[no-untyped-def, override]
+            return SMTP_SSL if self.ssl else SMTP
+
+    return Client
 
 
 def _login_utf8(smtp: smtplib.SMTP, user: str, password: str) -> None:

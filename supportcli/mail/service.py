@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from supportcli.config import Settings
-from supportcli.errors import BadInput, Cancelled, ExitCode, Queued, SupportError
+from supportcli.errors import (
+    BadInput,
+    Cancelled,
+    ExitCode,
+    Queued,
+    StorageError,
+    SupportError,
+)
 from supportcli.mail import checks
 from supportcli.mail.outbox import Composed, Result, record, replace_draft, send
+from supportcli.rescue import rescue
 from supportcli.store import reads
 from supportcli.store.db import connect
 from supportcli.topics import check_topic
@@ -227,7 +236,10 @@ def interactive_email(request: EmailRequest, settings: Settings) -> int:
                 f"{missing.message}; your inquiry is saved as draft #{inquiry_id}: "
                 f"send it later with `support outbox send {inquiry_id}`"
             ) from None
-    submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
+    try:
+        submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
+    except (sqlite3.Error, OSError, StorageError) as exc:
+        raise rescue(_as_text(composed), "your inquiry", exc) from exc
     return 0
 
 
@@ -298,12 +310,15 @@ def _keep_interrupted(stop, replacing: int | None, settings: Settings) -> int:  
     from supportcli.signals import exit_code
 
     composed = _composed(stop.form, None)
-    db = connect()
-    if replacing is not None:
-        replace_draft(db, replacing, composed, status="draft")
-        inquiry_id = replacing
-    else:
-        inquiry_id = record(db, composed, status="draft")
+    try:
+        db = connect()
+        if replacing is not None:
+            replace_draft(db, replacing, composed, status="draft")
+            inquiry_id = replacing
+        else:
+            inquiry_id = record(db, composed, status="draft")
+    except (sqlite3.Error, OSError, StorageError) as exc:
+        raise rescue(_as_text(composed), "your draft", exc) from exc
     print(
         f"\nStopped. What you wrote is saved as draft #{inquiry_id}; continue with "
         f"`support email --edit {inquiry_id}`",
@@ -311,6 +326,12 @@ def _keep_interrupted(stop, replacing: int | None, settings: Settings) -> int:  
     )
     print(f"email {inquiry_id}", file=sys.stderr)
     return exit_code(stop.interrupt)
+
+
+def _as_text(composed: Composed) -> str:
+    """An inquiry as plain text, for when it cannot be stored."""
+    files = "".join(f"Attachment: {f.path}\n" for f in composed.files)
+    return f"To: {', '.join(composed.to)}\nSubject: {composed.subject}\n{files}\n{composed.body}"
 
 
 def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> int:

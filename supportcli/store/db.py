@@ -69,8 +69,10 @@ def describe(exc: sqlite3.Error) -> str:
         return "the history file is damaged (it is not a complete SQLite database)"
     if "full" in text:
         return "the disk is full"
-    if "readonly" in text:
-        return "the history is read-only here"
+    if "disk I/O error" in text:
+        return "could not write to the disk (is it full or failing?)"
+    if "readonly" in text or "unable to open" in text:
+        return "cannot write the history here (is its folder read-only?)"
     if "locked" in text:
         return "the history stayed busy (locked by another support process)"
     return text

@@ -1,0 +1,43 @@
+"""When the history cannot take what the customer wrote (disk full, read-only, damaged),
+keep it somewhere else and say where: a private file in the temporary folder, or, if even
+that fails, the text itself on standard error."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from supportcli.errors import StorageError
+
+
+def rescue(text: str, what: str, cause: BaseException) -> StorageError:
+    """Save `text` outside the history; return the one-line error to raise."""
+    reason = _reason(cause)
+    for folder in (Path(tempfile.gettempdir()), Path.home()):
+        path = folder / f"support-rescued-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError:
+            continue
+        return StorageError(f"could not save {what} ({reason}); your text is kept in {path}")
+    print(f"--- {what}, not saved ---\n{text}\n---", file=sys.stderr)
+    return StorageError(f"could not save {what} ({reason}); your text is printed above")
+
+
+def _reason(cause: BaseException) -> str:
+    import sqlite3
+
+    if isinstance(cause, sqlite3.Error):
+        from supportcli.store.db import describe
+
+        return describe(cause)
+    if isinstance(cause, StorageError):
+        return cause.message
+    if isinstance(cause, OSError):
+        return cause.strerror or str(cause)
+    return str(cause)
