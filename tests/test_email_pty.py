@@ -177,3 +177,57 @@ def test_editor_polishes_the_body(srv, run, tmp_path):
     assert child.exitstatus == 0, child.before
     body = text_part(srv.wait_for(1)[0].message)
     assert body.endswith("\n편집기에서 덧붙임\n") and "두 번 빠졌어요" in body
+
+
+STEPS = [
+    "Topic",
+    "Subject",
+    "What happened",
+    "Exact error",
+    "already tried",
+    "Environment",
+    "File to attach",
+    "What now",
+]
+
+
+def _walk_to(child, step):
+    """Answer every question before `step`, then stop at it."""
+    answers = {
+        "Topic": lambda: child.sendline(""),
+        "Subject": lambda: child.sendline("신호 테스트"),
+        "What happened": lambda: child.send("중간에 끊겨도 남아야 해요" + DONE),
+        "Exact error": lambda: child.send("E-1" + DONE),
+        "already tried": lambda: child.send("재시작" + DONE),
+        "Environment": lambda: child.send("Linux" + DONE),
+        "File to attach": lambda: child.sendline(""),
+    }
+    for name in STEPS:
+        child.expect(name)
+        if name == step:
+            return
+        answers[name]()
+
+
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize(("signal", "code"), [("int", 130), ("term", 143), ("hup", 129)])
+def test_every_composer_question_survives_signals(srv, run, step, signal, code):
+    child = spawn(srv)
+    _walk_to(child, step)
+    if signal == "int":
+        child.sendintr()
+    else:
+        child.kill(15 if signal == "term" else 1)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == code, child.before
+    assert "Traceback" not in child.before
+    records = json.loads(run("export").stdout)
+    if step in ("Topic", "Subject"):  # nothing typed yet, nothing to keep
+        assert records == [] and "nothing to keep" in child.before
+        return
+    (draft,) = records
+    assert draft["status"] == "draft" and draft["subject"] == "신호 테스트"
+    if STEPS.index(step) > STEPS.index("What happened"):
+        assert "중간에 끊겨도 남아야 해요" in draft["messages"][0]["body"]
+    assert srv.connections == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -48,7 +49,14 @@ settings.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(argv))
+    code = run(argv)
+    if code in (129, 130, 143):
+        # Interrupted in the middle of a prompt: everything is saved and said; leave now,
+        # before interpreter teardown can print noise from the prompt's event loop.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:

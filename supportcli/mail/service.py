@@ -310,6 +310,10 @@ def _keep_interrupted(stop, replacing: int | None, settings: Settings) -> int:  
     from supportcli.signals import exit_code
 
     composed = _composed(stop.form, None)
+    form = stop.form
+    if not (form.subject.strip() or form.body.strip() or form.files or replacing is not None):
+        print("\nStopped before anything was written; nothing to keep.", file=sys.stderr)
+        return exit_code(stop.interrupt)
     try:
         db = connect()
         if replacing is not None:
