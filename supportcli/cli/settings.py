@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from supportcli import console
 
@@ -29,6 +27,9 @@ def config_path() -> None:
 @config_app.command("show", epilog="Example: support config show --json")
 def config_show(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> None:
     """Print every setting, where it comes from, and whether a password is stored."""
+    from rich.table import Table
+    from rich.text import Text
+
     from supportcli.account import password_state
     from supportcli.config import KEYS, Settings
 
@@ -60,6 +61,8 @@ def config_set(
     value: str = typer.Argument(..., help='The value; "" removes the key.'),
 ) -> None:
     """Write one setting to config.toml."""
+    from rich.text import Text
+
     from supportcli.config import Settings
 
     stored = Settings.load().set(key, value)
@@ -87,6 +90,8 @@ def login(
     account: str | None = typer.Option(None, "--account", help="Your account id."),
 ) -> None:
     """Say who you are: name, email and account id, used for every inquiry."""
+    from rich.text import Text
+
     from supportcli.account import login as do_login
 
     saved = do_login(
@@ -112,6 +117,8 @@ def topics(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> No
 
         typer.echo(json.dumps(TOPICS, ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("topic")
     table.add_column("what it covers")

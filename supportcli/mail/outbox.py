@@ -185,22 +185,27 @@ class AttachmentMissing(Exception):
 
 def claim(
     db: sqlite3.Connection,
-    inquiry_id: int,
+    ids: Sequence[int],
     token: str,
     stale_after: float,
     statuses: Sequence[str] = SENDABLE,
-) -> bool:
-    """Take the inquiry for this run, unless another run holds it or it is not sendable."""
+) -> list[int]:
+    """Take these inquiries for this run, in one write transaction; skip those another run
+    holds (unless its claim has gone stale) and those not in a sendable status."""
     stale = (datetime.now(UTC) - timedelta(seconds=stale_after)).isoformat(timespec="microseconds")
     marks = ",".join("?" * len(statuses))
+    mine = []
     with transaction(db):
-        cursor = db.execute(
-            "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
-            "WHERE inquiry_id = ? AND (claimed_by IS NULL OR claimed_at < ?) AND inquiry_id IN "
-            f"(SELECT id FROM inquiry WHERE status IN ({marks}))",
-            (token, now(), inquiry_id, stale, *statuses),
-        )
-    return cursor.rowcount == 1
+        for inquiry_id in ids:
+            cursor = db.execute(
+                "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
+                "WHERE inquiry_id = ? AND (claimed_by IS NULL OR claimed_at < ?) AND inquiry_id "
+                f"IN (SELECT id FROM inquiry WHERE status IN ({marks}))",
+                (token, now(), inquiry_id, stale, *statuses),
+            )
+            if cursor.rowcount == 1:
+                mine.append(inquiry_id)
+    return mine
 
 
 def finish(db: sqlite3.Connection, result: Result) -> None:
@@ -245,7 +250,7 @@ def send(
     server = ServerSettings.from_settings(settings)
     token = f"{os.uname().nodename}:{os.getpid()}:{os.urandom(4).hex()}"
     stale_after = server.timeout * 4 + 60
-    mine = [i for i in ids if claim(db, i, token, stale_after, statuses)]
+    mine = claim(db, ids, token, stale_after, statuses)
     results = [
         Result(i, "skipped", "already sent, or being sent by another run")
         for i in ids

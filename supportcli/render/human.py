@@ -6,13 +6,16 @@ like "[red]" or "[/]" prints as itself."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 ROLE_STYLE = {"customer": "bold cyan", "agent": "bold green", "system": "dim"}
 STATUS_STYLE = {
@@ -143,6 +146,8 @@ def transcript(record: dict[str, object]) -> None:
 def message_body(message: dict[str, object]) -> Text | Markdown:
     body = str(message["body"])
     if message["role"] == "agent":
+        from rich.markdown import Markdown
+
         return Markdown(body, hyperlinks=False)
     return Text(body)
 

@@ -85,7 +85,9 @@ def _open(path: Path) -> sqlite3.Connection:
     db.create_function("support_fold", 1, fold, deterministic=True)
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = FULL")
+    # WAL with synchronous=NORMAL: a commit is durable against a killed process (the WAL
+    # is written before COMMIT returns); only a power cut can lose the last commits.
+    db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA secure_delete = ON")
     return db
 
