@@ -63,7 +63,7 @@ def test_help_is_light():
 def test_list_is_light(home):
     script = (
         "import sys\nfrom supportcli.cli.root import run\nrun(['list'])\n"
-        "heavy = ('sqlmodel', 'sqlalchemy', 'yagmail', 'questionary', 'keyring')\n"
+        "heavy = ('sqlmodel', 'sqlalchemy', 'pydantic', 'yagmail', 'questionary', 'keyring')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -176,8 +176,11 @@ def outbox_send(
 
     with sending_progress(enabled=len(ids) != 1) as progress:
         results = service.send_outbox(ids, settings, progress=progress)
-    for result in results:
+    sent = [r for r in results if r.status == "sent" and not r.refused]
+    for result in results if len(results) <= 5 else [r for r in results if r not in sent]:
         _print_result(result)
+    if len(results) > 5:
+        print(f"Sent {len(sent)} of {len(results)} inquiries.", file=sys.stderr)
     if not results:
         console.err().print("Nothing to send.")
     code = service.outbox_exit(results)

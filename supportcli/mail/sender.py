@@ -16,13 +16,13 @@ import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from types import TracebackType
 
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
-from supportcli.mail.message import Outgoing, build, envelope_address
+from supportcli.mail.message import Outgoing, as_wire_bytes, build, envelope_address
 
 APP_PASSWORD_HINT = (
     "if your provider uses two-step verification (Gmail, Naver), "
@@ -130,14 +130,14 @@ class Mailer:
         except Exception as exc:
             raise classify(exc) from exc
 
-    def send(self, outgoing: Outgoing, message: EmailMessage | None = None) -> Delivered:
+    def send(self, outgoing: Outgoing, message: Message | None = None) -> Delivered:
         message = message or build(outgoing)
         options = ["SMTPUTF8"] if outgoing.needs_smtputf8 else []
         try:
             refused = self.client.smtp.sendmail(  # type: ignore[union-attr]
                 envelope_address(outgoing.sender),
                 outgoing.recipients,
-                message.as_bytes(),
+                as_wire_bytes(message),
                 mail_options=options,
             )
         except Exception as exc:
