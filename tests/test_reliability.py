@@ -13,8 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _script(name: str, *args: str, tmp_path: Path) -> dict[str, object]:
     out = tmp_path / "figures.json"
-    done = subprocess.run([sys.executable, str(ROOT / "reliability" / name), *args,
-                           "--json", str(out)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "reliability" / name), *args, "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(out.read_text())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,3 +91,14 @@ def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:
             f"--attach: the attachments take {total / 1048576:.1f} MB once encoded; "
             f"the limit is {limit_mb:g} MB (email.max_attachment_mb)"
         )
+
+
+def tls_context(ca_file: str | None, *, setting: str) -> ssl.SSLContext:
+    """System CAs plus an extra CA bundle; hostname and certificate are always checked."""
+    context = ssl.create_default_context()
+    if ca_file:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise BadInput(f"{setting}: cannot load {ca_file}: {exc}") from None
+    return context

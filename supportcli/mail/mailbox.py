@@ -17,6 +17,7 @@ from datetime import datetime
 
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput, SupportError
+from supportcli.mail.checks import tls_context
 
 HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"
 BATCH = 500
@@ -87,9 +88,7 @@ class Mailbox:
 
     def _open(self) -> None:
         s = self.settings
-        context = ssl.create_default_context()
-        if s.ca_file:
-            context.load_verify_locations(cafile=s.ca_file)
+        context = tls_context(s.ca_file, setting="imap.ca_file")
         try:
             if s.security == "ssl":
                 self.imap = imaplib.IMAP4_SSL(

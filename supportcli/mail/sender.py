@@ -22,6 +22,7 @@ from types import TracebackType
 
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
+from supportcli.mail.checks import tls_context
 from supportcli.mail.message import Outgoing, as_wire_bytes, build, envelope_address
 
 APP_PASSWORD_HINT = (
@@ -76,14 +77,7 @@ class ServerSettings:
         )
 
     def tls_context(self) -> ssl.SSLContext:
-        """System CAs plus smtp.ca_file; hostname and certificate always checked."""
-        context = ssl.create_default_context()
-        if self.ca_file:
-            try:
-                context.load_verify_locations(cafile=self.ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise BadInput(f"smtp.ca_file: cannot load {self.ca_file}: {exc}") from None
-        return context
+        return tls_context(self.ca_file, setting="smtp.ca_file")
 
 
 class Mailer:
