@@ -99,6 +99,16 @@ def test_send_korean_inquiry_with_attachments(run, server, tmp_path, mode):
     assert {a["filename"] for a in record["attachments"]} == {"영수증 사진.png", "notes.txt"}
 
 
+def test_long_korean_subject_is_folded_and_decoded_intact(run, server):
+    srv = server()
+    subject = "결제 오류 문의입니다 카드로 결제했는데 두 번 청구되었고 환불을 요청합니다 " * 2
+    result = run("email", "--subject", subject.strip(), "--body", "본문", env=smtp_env(srv))
+    assert result.returncode == 0, result.stderr
+    (got,) = srv.wait_for(1)
+    assert got.message["Subject"] == subject.strip()
+    assert max(len(line) for line in got.data.split(b"\r\n")) <= 78
+
+
 def test_message_ids_are_unique_per_inquiry(run, server):
     srv = server()
     env = smtp_env(srv)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-import ssl
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from supportcli.addresses import normalize_address
 from supportcli.errors import BadInput
+
+if TYPE_CHECKING:
+    import ssl
 
 _HEADER_BREAKS = ("\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
 SUBJECT_MAX = 250
@@ -95,6 +98,8 @@ def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:
 
 def tls_context(ca_file: str | None, *, setting: str) -> ssl.SSLContext:
     """System CAs plus an extra CA bundle; hostname and certificate are always checked."""
+    import ssl
+
     context = ssl.create_default_context()
     if ca_file:
         try:

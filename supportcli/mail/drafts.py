@@ -7,7 +7,6 @@ from email.utils import make_msgid
 
 from supportcli.addresses import bare_address
 from supportcli.config import Settings
-from supportcli.render.human import local_time
 from supportcli.store import reads, writes
 from supportcli.store.db import transaction
 
@@ -23,6 +22,8 @@ def new_message_id(sender: str) -> str:
 
 def chat_transcript(record: dict[str, object]) -> str:
     """A chat as plain text for an email body."""
+    from supportcli.render.human import local_time
+
     lines = [
         f"Chat consultation #{record['id']} ({record['topic']}), "
         f"started {local_time(str(record['created_at']))}",

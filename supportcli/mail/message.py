@@ -98,16 +98,15 @@ def as_wire_bytes(msg: Message) -> bytes:
 
 def _build_fast(out: Outgoing) -> Message:
     """The same message with the compat32 classes, which skip parsing every header we set
-    (that parsing was a third of `outbox send`). Values were checked before they got here;
-    the guard below refuses a line break anyway, since compat32 would write it as is."""
-    headers = [
+    (that parsing was a third of `outbox send`)."""
+    headers: list[tuple[str, str | Header]] = [
         ("From", _ascii_address(out.sender)),
         ("To", ", ".join(_ascii_address(a) for a in out.to)),
     ]
     if out.cc:
         headers.append(("Cc", ", ".join(_ascii_address(a) for a in out.cc)))
     headers += [
-        ("Subject", _text_header(out.subject)),
+        ("Subject", _text_header(out.subject, "Subject")),
         ("Date", formatdate(localtime=True)),
         ("Message-ID", out.message_id),
     ]
@@ -129,27 +128,35 @@ def _build_fast(out: Outgoing) -> Message:
         msg = text
         msg["MIME-Version"] = "1.0"
     for key, value in headers:
-        if any(ch in value for ch in "\r\n\x00"):
-            raise ValueError(f"refusing a line break in the {key} header")
         msg[key] = value
     return msg
 
 
 def _ascii_address(value: str) -> str:
-    name, addr = parseaddr(value)
+    name, addr = parseaddr(_no_breaks(value))
     return formataddr((name, envelope_address(addr or value)), charset="utf-8")
 
 
-def _text_header(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode()
+def _text_header(value: str, name: str) -> str | Header:
+    """Non-ASCII text as RFC 2047 words, folded by compat32 after the header's name."""
+    value = _no_breaks(value)
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)
 
 
-def _extra_headers(out: Outgoing) -> list[tuple[str, str]]:
-    extra = [("X-Mailer", f"support/{__version__}")]
+def _no_breaks(value: str) -> str:
+    """Values were checked before they got here; compat32 would write a line break as
+    is, so one is refused here too rather than trusted."""
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ValueError("refusing a line break in a header value")
+    return value
+
+
+def _extra_headers(out: Outgoing) -> list[tuple[str, str | Header]]:
+    extra: list[tuple[str, str | Header]] = [("X-Mailer", f"support/{__version__}")]
     if out.inquiry_id is not None:
         extra.append(("X-Support-Inquiry", str(out.inquiry_id)))
     if out.account and out.account.isprintable() and "=?" not in out.account:
-        extra.append(("X-Support-Account", _text_header(out.account)))
+        extra.append(("X-Support-Account", _text_header(out.account, "X-Support-Account")))
     return extra
 
 

@@ -102,7 +102,7 @@ class Mailer:
 
     def _connect(self) -> None:
         server = self.server
-        context = server.tls_context()
+        context = server.tls_context() if server.security != "none" else None
         ascii_password = server.password is not None and server.password.isascii()
         try:
             self.client = _client_class()(

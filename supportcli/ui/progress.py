@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -10,7 +11,7 @@ from supportcli import console
 
 @contextmanager
 def sending_progress(*, enabled: bool) -> Iterator[Callable[[object], None] | None]:
-    if not enabled or not console.err().is_terminal:
+    if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.progress import Progress
