@@ -72,8 +72,7 @@ def forget_deleted_text(db) -> None:  # type: ignore[no-untyped-def]
     from supportcli.store.db import transaction
 
     with transaction(db):
-        db.execute("INSERT INTO message_fts (message_fts) VALUES ('optimize')")
-        db.execute("INSERT INTO subject_fts (subject_fts) VALUES ('optimize')")
+        db.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 

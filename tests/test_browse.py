@@ -131,15 +131,23 @@ def test_search(run, history, query, expected):
     assert ids_of(run("list", "--json", "--search", query)) == [history[n] for n in expected]
 
 
-def test_search_uses_the_index(db, history):
-    from supportcli.store.reads import Filters
+def test_search_uses_the_index_and_stops_early(db):
+    plan = " ".join(row[3] for row in db.execute(
+        "EXPLAIN QUERY PLAN SELECT rowid FROM search_fts WHERE search_fts MATCH '\"환불\"' "
+        "ORDER BY rowid DESC"))
+    assert "VIRTUAL TABLE INDEX" in plan and "TEMP B-TREE" not in plan, plan
+    from supportcli.store.db import transaction
+    from supportcli.store.reads import Filters, list_rows
 
-    where, params = Filters(search="결제").check().where()
-    plan = " ".join(
-        row[3] for row in db.execute(f"EXPLAIN QUERY PLAN SELECT id FROM inquiry{where}", params)
-    )
-    assert "VIRTUAL TABLE INDEX" in plan
-    assert not re.search(r"SCAN (message|inquiry)\b(?!_)", plan), plan
+    with transaction(db):
+        ids = [seed.chat(db, "payment", [("customer", f"환불 요청 {n}"), ("agent", "환불 안내")])
+               for n in range(300)]
+    statements = []
+    db.set_trace_callback(statements.append)
+    rows = list_rows(db, Filters(search="환불", limit=5))
+    db.set_trace_callback(None)
+    assert [row["id"] for row in rows] == ids[::-1][:5]
+    assert len(statements) < 20, len(statements)  # not one lookup per matching message
 
 
 def test_search_index_follows_every_write(run, history, db):

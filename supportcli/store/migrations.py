@@ -183,10 +183,73 @@ def m005_follow_ups_and_sync(db: sqlite3.Connection) -> None:
     )
 
 
+SEQ_BITS = 20  # search rows: rowid = inquiry id << 20 | position (0: subject, 1..: messages)
+
+
+def m006_search_by_inquiry(db: sqlite3.Connection) -> None:
+    """One search index whose rowids sort by inquiry: newest inquiries come first straight
+    from the index, and every row names its inquiry without a lookup. (Mapping a common
+    word's 200,000 matching messages back to their inquiries took a quarter of a second.)"""
+    run_script(
+        db,
+        """
+        DROP TRIGGER message_fts_insert;
+        DROP TRIGGER message_fts_delete;
+        DROP TRIGGER message_fts_update;
+        DROP TRIGGER subject_fts_insert;
+        DROP TRIGGER subject_fts_delete;
+        DROP TRIGGER subject_fts_update;
+        DROP TABLE message_fts;
+        DROP TABLE subject_fts;
+
+        ALTER TABLE message ADD COLUMN seq INTEGER;
+        UPDATE message SET seq = (SELECT count(*) FROM message AS earlier
+                                  WHERE earlier.inquiry_id = message.inquiry_id
+                                  AND earlier.id <= message.id);
+        CREATE UNIQUE INDEX message_seq ON message (inquiry_id, seq);
+
+        CREATE VIRTUAL TABLE search_fts USING fts5 (
+            tokens, content = '', tokenize = 'unicode61 remove_diacritics 2');
+
+        CREATE TRIGGER search_message_insert AFTER INSERT ON message BEGIN
+            INSERT INTO search_fts (rowid, tokens)
+                VALUES ((new.inquiry_id << 20) + new.seq, support_fold(new.body));
+        END;
+        CREATE TRIGGER search_message_delete AFTER DELETE ON message BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', (old.inquiry_id << 20) + old.seq, support_fold(old.body));
+        END;
+        CREATE TRIGGER search_message_update AFTER UPDATE OF body ON message BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', (old.inquiry_id << 20) + old.seq, support_fold(old.body));
+            INSERT INTO search_fts (rowid, tokens)
+                VALUES ((new.inquiry_id << 20) + new.seq, support_fold(new.body));
+        END;
+        CREATE TRIGGER search_subject_insert AFTER INSERT ON inquiry BEGIN
+            INSERT INTO search_fts (rowid, tokens) VALUES (new.id << 20, support_fold(new.subject));
+        END;
+        CREATE TRIGGER search_subject_delete AFTER DELETE ON inquiry BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', old.id << 20, support_fold(old.subject));
+        END;
+        CREATE TRIGGER search_subject_update AFTER UPDATE OF subject ON inquiry BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', old.id << 20, support_fold(old.subject));
+            INSERT INTO search_fts (rowid, tokens) VALUES (new.id << 20, support_fold(new.subject));
+        END;
+
+        INSERT INTO search_fts (rowid, tokens)
+            SELECT (inquiry_id << 20) + seq, support_fold(body) FROM message;
+        INSERT INTO search_fts (rowid, tokens) SELECT id << 20, support_fold(subject) FROM inquiry;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", m001_initial),
     ("m002_conversation_state", m002_conversation_state),
     ("m003_search_index", m003_search_index),
     ("m004_outbox_claims", m004_outbox_claims),
     ("m005_follow_ups_and_sync", m005_follow_ups_and_sync),
+    ("m006_search_by_inquiry", m006_search_by_inquiry),
 ]

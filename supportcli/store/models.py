@@ -46,6 +46,7 @@ class Message(MessageBase, table=True):
     rfc_message_id: str | None = None
     meta: str | None = None
     delivery: str | None = Field(default=None, description="pending or sent, for follow-ups")
+    seq: int | None = Field(default=None, description="position in its inquiry, from 1")
     sent_at: str | None = None
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from supportcli.errors import BadInput, NotFound
+from supportcli.store.migrations import SEQ_BITS
 from supportcli.store.search import match_terms
 from supportcli.topics import check_topic
 
@@ -50,6 +52,7 @@ class Filters:
         return self
 
     def where(self) -> tuple[str, dict[str, object]]:
+        """SQL for every filter but the search, which `_matching_ids` walks instead."""
         clauses: list[str] = []
         params: dict[str, object] = {}
         for name in ("channel", "status", "topic"):
@@ -62,18 +65,13 @@ class Filters:
         if self.until:
             params["until"] = parse_when(self.until, flag="--until", end=True)
             clauses.append("created_at < :until")
-        if self.search is not None:
-            terms = match_terms(self.search)
-            if not terms:
-                raise BadInput("--search: give at least one letter or digit to look for")
-            for n, term in enumerate(terms):
-                params[f"match{n}"] = term
-                clauses.append(
-                    "id IN (SELECT inquiry_id FROM message WHERE id IN "
-                    f"(SELECT rowid FROM message_fts WHERE message_fts MATCH :match{n}) "
-                    f"UNION SELECT rowid FROM subject_fts WHERE subject_fts MATCH :match{n})"
-                )
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        return " AND ".join(clauses), params
+
+    def terms(self) -> list[str]:
+        terms = match_terms(self.search or "")
+        if not terms:
+            raise BadInput("--search: give at least one letter or digit to look for")
+        return terms
 
 
 def parse_when(text: str, *, flag: str, end: bool = False) -> str:
@@ -96,11 +94,7 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
 
 def list_rows(db: sqlite3.Connection, filters: Filters) -> list[dict[str, object]]:
     """Inquiries matching `filters`, newest first, without their messages."""
-    where, params = filters.check().where()
-    sql = f"SELECT {_COLUMNS} FROM inquiry{where} ORDER BY created_at DESC, id DESC"
-    if filters.limit:
-        sql += f" LIMIT {int(filters.limit)}"
-    rows = [_inquiry(row) for row in db.execute(sql, params)]
+    rows = [_inquiry(row) for row in _select(db, filters.check())]
     ids = [int(row["id"]) for row in rows]  # type: ignore[call-overload]
     envelopes = _envelopes(db, ids)
     attachments = _attachments(db, ids)
@@ -110,9 +104,69 @@ def list_rows(db: sqlite3.Connection, filters: Filters) -> list[dict[str, object
     return rows
 
 
-def count(db: sqlite3.Connection, filters: Filters) -> int:
-    where, params = filters.check().where()
-    return int(db.execute(f"SELECT count(*) FROM inquiry{where}", params).fetchone()[0])
+def _select(db: sqlite3.Connection, filters: Filters) -> Iterator[tuple[object, ...]]:
+    """The inquiry rows, newest first, `filters.limit` of them (0 or None: all)."""
+    if filters.search is not None:
+        found = _matching_ids(db, filters)
+        for chunk in _chunks(islice(found, filters.limit or None), 500):
+            marks = ",".join("?" * len(chunk))
+            yield from db.execute(
+                f"SELECT {_COLUMNS} FROM inquiry WHERE id IN ({marks}) "
+                "ORDER BY created_at DESC, id DESC",
+                chunk,
+            )
+        return
+    where, params = filters.where()
+    sql = f"SELECT {_COLUMNS} FROM inquiry{' WHERE ' + where if where else ''} "
+    sql += "ORDER BY created_at DESC, id DESC"
+    if filters.limit:
+        sql += f" LIMIT {int(filters.limit)}"
+    yield from db.execute(sql, params)
+
+
+def _matching_ids(db: sqlite3.Connection, filters: Filters) -> Iterator[int]:
+    """Inquiries whose subject or messages hold every search word, newest first.
+
+    The index's rowids are `inquiry id << 20 | position`, so walking it backwards yields
+    inquiries newest first with each inquiry's rows together: a common word stops after
+    the first few inquiries instead of visiting all of its matches. Other words are
+    checked within the inquiry's rowid range; other filters on the inquiry's row."""
+    first, *others = filters.terms()
+    where, params = filters.where()
+    keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}" if where else None
+    last = None
+    for (rowid,) in db.execute(
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC", (first,)
+    ):
+        inquiry_id = rowid >> SEQ_BITS
+        if inquiry_id == last:
+            continue
+        last = inquiry_id
+        low, high = inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1
+        if any(
+            db.execute(
+                "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid "
+                "BETWEEN ? AND ? LIMIT 1",
+                (term, low, high),
+            ).fetchone()
+            is None
+            for term in others
+        ):
+            continue
+        if keep and db.execute(keep, {**params, "inquiry_id": inquiry_id}).fetchone() is None:
+            continue
+        yield inquiry_id
+
+
+def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def get_record(db: sqlite3.Connection, inquiry_id: int) -> dict[str, object]:
@@ -124,11 +178,7 @@ def get_record(db: sqlite3.Connection, inquiry_id: int) -> dict[str, object]:
 
 def iter_records(db: sqlite3.Connection, filters: Filters) -> Iterator[dict[str, object]]:
     """Whole records one at a time, so an export of any size runs in flat memory."""
-    where, params = filters.check().where()
-    sql = f"SELECT {_COLUMNS} FROM inquiry{where} ORDER BY created_at DESC, id DESC"
-    if filters.limit:
-        sql += f" LIMIT {int(filters.limit)}"
-    for row in db.execute(sql, params):
+    for row in _select(db, filters.check()):
         yield _full(db, _inquiry(row))
 
 

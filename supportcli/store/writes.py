@@ -54,8 +54,9 @@ def add_message(
     stamp = at or now()
     with _tx(db):
         cursor = db.execute(
-            "INSERT INTO message (inquiry_id, role, body, created_at, rfc_message_id, meta) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO message (inquiry_id, role, body, created_at, rfc_message_id, meta, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message "
+            "WHERE inquiry_id = ?))",
             (
                 inquiry_id,
                 role,
@@ -63,6 +64,7 @@ def add_message(
                 stamp,
                 rfc_message_id,
                 json.dumps(meta, ensure_ascii=False) if meta else None,
+                inquiry_id,
             ),
         )
         db.execute(
