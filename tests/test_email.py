@@ -374,7 +374,7 @@ def test_missing_mail_settings_refused_before_recording(run):
 def test_internationalized_local_part_uses_smtputf8():
     from email import message_from_string, policy
 
-    from supportcli.mail.message import Outgoing, as_wire_bytes, build
+    from supportcli.mail.message import Outgoing, render
 
     out = Outgoing(
         sender="홍길동 <hong@example.com>",
@@ -386,7 +386,7 @@ def test_internationalized_local_part_uses_smtputf8():
     )
     assert out.needs_smtputf8
     assert out.recipients == ["고객센터@" + "예시.한국".encode("idna").decode()]
-    parsed = message_from_string(as_wire_bytes(build(out)).decode("utf-8"), policy=policy.default)
+    parsed = message_from_string(render(out).decode("utf-8"), policy=policy.default)
     assert parsed["Subject"] == "환불 문의"
     assert parsed["To"].addresses[0].username == "고객센터"
     assert parsed.get_body(("plain",)).get_payload(decode=True).decode() == "본문\n둘째 줄"

@@ -41,7 +41,7 @@ def open_chat(
     """The session to run and, when resuming, the messages so far."""
     settings = require_identity(Settings.load(), interactive=io.interactive)
     agent = load_agent(agent_name or settings.text("chat.agent") or "kb", settings)
-    db = connect()
+    db = connect(conversation=True)
 
     def make_email(chat_id: int) -> int:
         from supportcli.mail.drafts import draft_from_chat

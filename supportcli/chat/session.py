@@ -15,7 +15,7 @@ from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput
 from supportcli.rescue import rescue
 from supportcli.store import reads, writes
-from supportcli.store.db import transaction
+from supportcli.store.db import checkpoint, transaction
 
 HELP = """Commands:
   /help              this list
@@ -70,6 +70,12 @@ class ChatSession:
         )  # type: ignore[arg-type]
 
     def run(self) -> Outcome:
+        try:
+            return self._loop()
+        finally:
+            checkpoint(self.db)
+
+    def _loop(self) -> Outcome:
         if self.conversation and self.conversation[-1].role == "customer":
             self._answer()  # the process stopped before it could answer last time
         while True:

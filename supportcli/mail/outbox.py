@@ -45,6 +45,7 @@ class Result:
     reason: str | None = None
     hint: str | None = None
     refused: dict[str, str] = field(default_factory=dict)
+    just_sent: Outgoing | None = None  # taken by the server, not yet marked in the history
 
 
 def record(db: sqlite3.Connection, composed: Composed, *, status: str) -> int:
@@ -209,8 +210,11 @@ def claim(
 
 
 def finish(db: sqlite3.Connection, result: Result) -> None:
-    """Release the claim and record the outcome (sent times are set as each goes out)."""
+    """Record the outcome and release the claim, in the transaction that also marks the
+    last message the server took."""
     with transaction(db):
+        if result.just_sent is not None:
+            _mark_sent(db, result.inquiry_id, result.just_sent)
         db.execute(
             "UPDATE email SET claimed_by = NULL, claimed_at = NULL, last_error = ? "
             "WHERE inquiry_id = ?",
@@ -286,25 +290,30 @@ def _send_one(db: sqlite3.Connection, mailer, inquiry_id: int, settings: Setting
     from supportcli.mail.sender import DeliveryError
 
     refused: dict[str, str] = {}
+    just_sent: Outgoing | None = None
     try:
         for message in outgoing(db, inquiry_id, settings):
+            if just_sent is not None:
+                _mark_sent(db, inquiry_id, just_sent)
+            just_sent = None
             delivered = mailer.send(message)
-            _mark_sent(db, inquiry_id, message)
+            just_sent = message  # recorded with the outcome, in the same transaction
             refused |= delivered.refused
     except AttachmentMissing as exc:
-        return Result(inquiry_id, "failed", str(exc))
+        return Result(inquiry_id, "failed", str(exc), just_sent=just_sent)
     except BadInput as exc:
-        return Result(inquiry_id, "failed", exc.message)
+        return Result(inquiry_id, "failed", exc.message, just_sent=just_sent)
     except DeliveryError as exc:
-        return Result(inquiry_id, "queued" if exc.temporary else "failed", exc.reason, exc.hint)
-    return Result(inquiry_id, "sent", refused=refused)
+        status = "queued" if exc.temporary else "failed"
+        return Result(inquiry_id, status, exc.reason, exc.hint, just_sent=just_sent)
+    return Result(inquiry_id, "sent", refused=refused, just_sent=just_sent)
 
 
 def _mark_sent(db: sqlite3.Connection, inquiry_id: int, message: Outgoing) -> None:
-    """Record each message as sent the moment the server took it, so a failure later in
-    the same run never sends it again."""
+    """Record a message as sent as soon as the server took it (before the next one goes),
+    so a failure later in the same run never sends it again."""
     stamp = now()
-    with transaction(db):
+    with writes.atomic(db):
         if message.in_reply_to is None:
             db.execute("UPDATE email SET sent_at = ? WHERE inquiry_id = ?", (stamp, inquiry_id))
         else:

@@ -16,14 +16,13 @@ import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import Message
 from pathlib import Path
 from types import TracebackType
 
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
 from supportcli.mail.checks import tls_context
-from supportcli.mail.message import Outgoing, as_wire_bytes, build, envelope_address
+from supportcli.mail.message import Outgoing, envelope_address, render
 
 APP_PASSWORD_HINT = (
     "if your provider uses two-step verification (Gmail, Naver), "
@@ -124,14 +123,13 @@ class Mailer:
         except Exception as exc:
             raise classify(exc) from exc
 
-    def send(self, outgoing: Outgoing, message: Message | None = None) -> Delivered:
-        message = message or build(outgoing)
+    def send(self, outgoing: Outgoing) -> Delivered:
         options = ["SMTPUTF8"] if outgoing.needs_smtputf8 else []
         try:
             refused = self.client.smtp.sendmail(  # type: ignore[union-attr]
                 envelope_address(outgoing.sender),
                 outgoing.recipients,
-                as_wire_bytes(message),
+                render(outgoing),
                 mail_options=options,
             )
         except Exception as exc:

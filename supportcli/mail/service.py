@@ -105,7 +105,7 @@ def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
 
 def dry_run(composed: Composed) -> bytes:
     from supportcli.mail.drafts import new_message_id
-    from supportcli.mail.message import Outgoing, as_wire_bytes, build
+    from supportcli.mail.message import Outgoing, render
 
     out = Outgoing(
         sender=composed.sender,
@@ -116,7 +116,7 @@ def dry_run(composed: Composed) -> bytes:
         message_id=new_message_id(composed.sender),
         attachments=[(f.name, _guess(f.name), f.path) for f in composed.files],
     )
-    return as_wire_bytes(build(out))
+    return render(out)
 
 
 def _guess(name: str) -> str:

@@ -45,8 +45,12 @@ def resolve(target: str | None = None) -> Path:
     return Path(value).expanduser().absolute()
 
 
-def connect(target: str | None = None) -> sqlite3.Connection:
-    """An open, checked, migrated connection to the history."""
+def connect(target: str | None = None, *, conversation: bool = False) -> sqlite3.Connection:
+    """An open, checked, migrated connection to the history.
+
+    `conversation`: a chat commits a message at a time while someone waits for each; the
+    occasional automatic WAL checkpoint (which syncs the disk) would stall one of those
+    commits for tens of milliseconds, so it is left to `checkpoint` at the chat's end."""
     path = resolve(target)
     try:
         if not path.exists():
@@ -56,11 +60,22 @@ def connect(target: str | None = None) -> sqlite3.Connection:
         db = _open(path)
         if version < len(MIGRATIONS):
             migrate(db)
+        if conversation:
+            db.execute("PRAGMA wal_autocheckpoint = 0")
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"{path}: {describe(exc)}") from exc
     except OSError as exc:
         raise StorageError(f"{path}: {exc.strerror or exc}") from exc
     return db
+
+
+def checkpoint(db: sqlite3.Connection) -> None:
+    """Housekeeping after a conversation, when nobody waits: some search-index merging
+    (bounded), then fold the write-ahead log back into the history without waiting for
+    readers. Skipped quietly if the history is busy: the next writer will do it."""
+    with contextlib.suppress(sqlite3.Error):
+        db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('merge', 200)")
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def describe(exc: sqlite3.Error) -> str:

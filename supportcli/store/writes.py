@@ -14,7 +14,8 @@ from supportcli.store.db import now, transaction
 
 
 @contextmanager
-def _tx(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def atomic(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction of its own, or a part of the caller's if one is open."""
     with nullcontext(db) if db.in_transaction else transaction(db):
         yield db
 
@@ -30,7 +31,7 @@ def create_inquiry(
     parent_id: int | None = None,
 ) -> int:
     stamp = now()
-    with _tx(db):
+    with atomic(db):
         cursor = db.execute(
             "INSERT INTO inquiry (channel, topic, subject, status, agent, parent_id, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -52,7 +53,7 @@ def add_message(
     """Append one message; it is durable when this returns (unless the caller's
     transaction is still open)."""
     stamp = at or now()
-    with _tx(db):
+    with atomic(db):
         cursor = db.execute(
             "INSERT INTO message (inquiry_id, role, body, created_at, rfc_message_id, meta, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message "
@@ -77,7 +78,7 @@ def add_message(
 def add_attachment(
     db: sqlite3.Connection, *, inquiry_id: int, message_id: int | None, stored: StoredFile
 ) -> int:
-    with _tx(db):
+    with atomic(db):
         cursor = db.execute(
             "INSERT INTO attachment (inquiry_id, message_id, filename, size, sha256, "
             "content_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -98,7 +99,7 @@ def update_inquiry(db: sqlite3.Connection, inquiry_id: int, **fields: object) ->
     """Set columns of one inquiry (names are ours, never user input) and touch it."""
     fields["updated_at"] = now()
     assignments = ", ".join(f"{name} = ?" for name in fields)
-    with _tx(db):
+    with atomic(db):
         cursor = db.execute(
             f"UPDATE inquiry SET {assignments} WHERE id = ?", (*fields.values(), inquiry_id)
         )
@@ -116,7 +117,7 @@ def delete_inquiries(db: sqlite3.Connection, ids: Sequence[int]) -> list[str]:
     Returns the sha256 of stored files no row refers to any more, for the caller to
     remove once the transaction has committed."""
     marks = ",".join("?" * len(ids))
-    with _tx(db):
+    with atomic(db):
         found = {
             row[0]
             for row in db.execute(f"SELECT id FROM inquiry WHERE id IN ({marks})", tuple(ids))
@@ -149,7 +150,7 @@ def add_envelope(
     cc: Sequence[str],
     message_id: str,
 ) -> None:
-    with _tx(db):
+    with atomic(db):
         db.execute(
             "INSERT INTO email (inquiry_id, from_addr, to_addrs, cc_addrs, message_id) "
             "VALUES (?, ?, ?, ?, ?)",
