@@ -1,0 +1,42 @@
+"""The benchmark harness keeps working (a smoke run; the real figures are in
+docs/performance.md, never in a timed test)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_smoke_run(tmp_path):
+    out = tmp_path / "perf.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--smoke",
+            "--no-peer",
+            "--db",
+            str(tmp_path / "smoke.db"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    table = out.read_text(encoding="utf-8")
+    for target in (
+        "support list",
+        "--search 환불",
+        "--help",
+        "support show",
+        "export",
+        "commit latency",
+        "outbox send",
+    ):
+        assert target in table, target
