@@ -6,18 +6,18 @@ import re
 from email.utils import parseaddr
 
 from supportcli.errors import BadInput
+from supportcli.text import header_problem
 
-# Line breaks of every kind: a header with one of these in it could grow a second header.
-_FORBIDDEN = re.compile(r"[\r\n\x00\x0b\x0c\x85\u2028\u2029]")
+NAME_MAX = 100  # characters of a display name: keeps every header line far below 998 octets
+LOCAL_MAX = 64  # octets of a local part (RFC 5321 4.5.3.1.1)
 _NAMED = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^"<>]*?))\s*<([^<>]+)>\s*$')
 
 
 def normalize_address(raw: str, *, field: str) -> str:
     """Validate one address (IDN and a display name allowed) and return it normalized."""
-    if _FORBIDDEN.search(raw):
-        raise BadInput(f"{field}: line breaks are not allowed in an address")
-    if "=?" in raw:
-        raise BadInput(f"{field}: encoded words are not allowed in an address")
+    problem = header_problem(raw)
+    if problem:
+        raise BadInput(f"{field}: {problem}")
     named = _NAMED.match(raw)
     if named:
         quoted, plain, addr = named.groups()
@@ -30,6 +30,10 @@ def normalize_address(raw: str, *, field: str) -> str:
         checked = validate_email(addr.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise BadInput(f"{field}: {raw!r} is not a valid address ({exc})") from None
+    if len(checked.local_part.encode()) > LOCAL_MAX:
+        raise BadInput(f"{field}: the part before @ is longer than {LOCAL_MAX} octets")
+    if len(name) > NAME_MAX:
+        raise BadInput(f"{field}: keep the name under {NAME_MAX} characters")
     return _with_name(name, checked.normalized)
 
 

@@ -101,8 +101,11 @@ PORTS = {
 def parse_value(key: Key, raw: str, origin: str) -> object:
     """Check and convert one raw value; `origin` names where it came from for the error."""
     raw = raw.strip()
-    if any(ch in raw for ch in "\r\n\x00"):
-        raise BadInput(f"{origin}: line breaks are not allowed in {key.name}")
+    from supportcli.text import header_problem
+
+    problem = header_problem(raw)
+    if problem and problem.startswith(("line", "the text")):
+        raise BadInput(f"{origin}: {key.name}: {problem}")
     if key.kind == "int":
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise BadInput(f"{origin}: {key.name} must be a port number, not {raw!r}")

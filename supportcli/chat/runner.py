@@ -7,7 +7,7 @@ import sys
 
 from supportcli.chat.articles import Article
 from supportcli.chat.retrieval import Hit, language_of
-from supportcli.errors import NotFound
+from supportcli.errors import BadInput, NotFound
 from supportcli.signals import exit_code, stop_signals_interrupt
 
 
@@ -38,6 +38,8 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
         except KeyboardInterrupt as stop:
             _farewell(session.inquiry_id, interactive, interrupted=True)
             return exit_code(stop)
+        except BadInput as bad:  # a line that could not be read
+            raise _after_bad_line(session, bad) from None
     if outcome.how == "email" and outcome.email_id is not None:
         if interactive:
             _farewell(session.inquiry_id, interactive, interrupted=False)
@@ -50,6 +52,19 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
         print(f"email {outcome.email_id}", file=sys.stderr)
     _farewell(session.inquiry_id, interactive, interrupted=False)
     return 0
+
+
+def _after_bad_line(session, bad: BadInput) -> BadInput:  # type: ignore[no-untyped-def]
+    """One line for the error; no empty chat left behind, and a kept one is named."""
+    if not session.conversation:
+        from supportcli.store import writes
+
+        writes.delete_inquiries(session.db, [session.inquiry_id])
+        return bad
+    return BadInput(
+        f"{bad.message}; chat {session.inquiry_id} keeps the messages before it "
+        f"(`support chat --resume {session.inquiry_id}`)"
+    )
 
 
 def _compose(email_id: int) -> int:

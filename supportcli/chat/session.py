@@ -16,6 +16,7 @@ from supportcli.errors import BadInput
 from supportcli.rescue import rescue
 from supportcli.store import reads, writes
 from supportcli.store.db import checkpoint, transaction
+from supportcli.text import one_clean_line
 
 HELP = """Commands:
   /help              this list
@@ -190,5 +191,5 @@ def _parse_end(rest: str) -> tuple[bool, int | None]:
 
 
 def _subject(text: str) -> str:
-    line = " ".join(text.split())
+    line = one_clean_line(text)
     return line if len(line) <= SUBJECT_CHARS else line[: SUBJECT_CHARS - 1] + "…"

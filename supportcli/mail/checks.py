@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,21 +11,20 @@ from typing import TYPE_CHECKING
 
 from supportcli.addresses import normalize_address
 from supportcli.errors import BadInput
+from supportcli.text import header_problem
 
 if TYPE_CHECKING:
     import ssl
 
-_HEADER_BREAKS = ("\r", "\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
 SUBJECT_MAX = 250
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 def check_header_text(value: str, *, field: str) -> str:
-    """Text bound for a header. Python's email package decodes `=?charset?Q?...?=` words
-    when a header is set, so an encoded CR LF would become a second header: refused."""
-    if any(ch in value for ch in _HEADER_BREAKS):
-        raise BadInput(f"{field}: line breaks and NUL are not allowed here")
-    if "=?" in value:
-        raise BadInput(f"{field}: '=?' (an RFC 2047 encoded word) is not allowed here")
+    """Text bound for a header: one clean line (see supportcli.text.header_problem)."""
+    problem = header_problem(value)
+    if problem:
+        raise BadInput(f"{field}: {problem}")
     return value
 
 
@@ -38,6 +38,8 @@ def check_subject(subject: str, *, field: str = "--subject") -> str:
 
 
 def check_body(body: str, *, field: str = "--body") -> str:
+    if _SURROGATES.search(body):
+        raise BadInput(f"{field}: the text is not valid UTF-8")
     if "\x00" in body:
         raise BadInput(f"{field}: the text contains a NUL character")
     if not body.strip():
@@ -84,7 +86,9 @@ def check_attachment(raw: str, *, field: str = "--attach") -> CheckedFile:
             handle.read(1)
     except OSError as exc:
         raise BadInput(f"{field}: {raw}: {exc.strerror}") from None
-    return CheckedFile(path=path, name=path.name, size=info.st_size)
+    # A Linux file name need not be UTF-8: attach it under a readable form of its name.
+    name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return CheckedFile(path=path, name=name, size=info.st_size)
 
 
 def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:

@@ -9,6 +9,7 @@ from supportcli.addresses import bare_address
 from supportcli.config import Settings
 from supportcli.store import reads, writes
 from supportcli.store.db import transaction
+from supportcli.text import one_clean_line
 
 ROLE_NAMES = {"customer": "Customer / 고객", "agent": "Agent / 상담원", "system": "System"}
 
@@ -53,7 +54,7 @@ def draft_from_chat(db: sqlite3.Connection, chat_id: int, settings: Settings) ->
             channel="email",
             topic=str(chat["topic"]),
             status="draft",
-            subject=str(chat["subject"]) or f"Chat #{chat_id}",
+            subject=one_clean_line(str(chat["subject"])) or f"Chat #{chat_id}",
             parent_id=chat_id,
         )
         writes.add_message(

@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 from supportcli import __version__
+from supportcli.text import header_problem
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # file names may hold anything
 
@@ -61,7 +62,7 @@ def envelope_address(value: str) -> str:
 
 
 def _header_address(value: str) -> Address:
-    name, addr = parseaddr(value)
+    name, addr = parseaddr(_no_breaks(value))
     local, _, domain = (addr or value).rpartition("@")
     return Address(display_name=name, username=local, domain=domain.encode("idna").decode("ascii"))
 
@@ -184,10 +185,11 @@ def _text_header(value: str, name: str) -> str | Header:
 
 
 def _no_breaks(value: str) -> str:
-    """Values were checked before they got here; compat32 would write a line break as
-    is, so one is refused here too rather than trusted."""
-    if any(ch in value for ch in "\r\n\x00"):
-        raise ValueError("refusing a line break in a header value")
+    """Values were checked before they got here; they are checked again rather than
+    trusted, since a header is written here as is."""
+    problem = header_problem(value)
+    if problem:
+        raise ValueError(f"refusing a header value: {problem}")
     return value
 
 
@@ -206,7 +208,7 @@ def _build_utf8(out: Outgoing) -> EmailMessage:
     msg["To"] = [_header_address(a) for a in out.to]
     if out.cc:
         msg["Cc"] = [_header_address(a) for a in out.cc]
-    msg["Subject"] = out.subject
+    msg["Subject"] = _no_breaks(out.subject)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = out.message_id
     if out.in_reply_to:

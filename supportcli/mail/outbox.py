@@ -4,6 +4,7 @@ write transaction so that two `outbox send` running at once never send one twice
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -274,15 +275,21 @@ def send(
             if progress:
                 progress(result)
         return results
+    done: set[int] = set()
     try:
         for inquiry_id in mine:
             result = _send_one(db, mailer, inquiry_id, settings)
             finish(db, result)
+            done.add(inquiry_id)
             results.append(result)
             if progress:
                 progress(result)
     finally:
         mailer.close()
+        for inquiry_id in mine:  # interrupted: nothing stays claimed, nothing is lost
+            if inquiry_id not in done:
+                with contextlib.suppress(sqlite3.Error):
+                    finish(db, Result(inquiry_id, "queued", "sending was interrupted"))
     return results
 
 
@@ -306,6 +313,10 @@ def _send_one(db: sqlite3.Connection, mailer, inquiry_id: int, settings: Setting
     except DeliveryError as exc:
         status = "queued" if exc.temporary else "failed"
         return Result(inquiry_id, status, exc.reason, exc.hint, just_sent=just_sent)
+    except (ValueError, UnicodeError) as exc:  # a header our checks should have refused
+        return Result(
+            inquiry_id, "failed", f"the message could not be built: {exc}", just_sent=just_sent
+        )
     return Result(inquiry_id, "sent", refused=refused, just_sent=just_sent)
 
 

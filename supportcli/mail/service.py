@@ -21,6 +21,7 @@ from supportcli.mail.outbox import Composed, Result, record, replace_draft, send
 from supportcli.rescue import rescue
 from supportcli.store import reads
 from supportcli.store.db import connect
+from supportcli.text import one_clean_line
 from supportcli.topics import check_topic
 
 
@@ -45,6 +46,7 @@ def _sender(settings: Settings) -> str:
 
     address = settings.require("user.email")
     name = checks.check_header_text(settings.text("user.name"), field="user.name").strip()
+    checks.check_header_text(settings.text("user.account"), field="user.account")
     return normalize_address(
         f'"{_quote(name)}" <{address}>' if name else address, field="user.email"
     )
@@ -71,7 +73,8 @@ def _from_chat(request: EmailRequest) -> tuple[str, str, str]:
     chat = reads.get_record(connect(), int(request.from_chat))  # type: ignore[arg-type]
     if chat["channel"] != "chat":
         raise BadInput(f"--from-chat: inquiry {request.from_chat} is not a chat")
-    return str(chat["subject"]) or f"Chat #{chat['id']}", chat_transcript(chat), str(chat["topic"])
+    subject = one_clean_line(str(chat["subject"])) or f"Chat #{chat['id']}"
+    return subject, chat_transcript(chat), str(chat["topic"])
 
 
 def compose_flags(request: EmailRequest, settings: Settings) -> Composed:

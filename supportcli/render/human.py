@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
+from supportcli.text import visible
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -102,7 +103,7 @@ def last_word(row: dict[str, object]) -> Text:
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    return visible(" ".join(text.split()))
 
 
 def transcript(record: dict[str, object]) -> None:
@@ -116,7 +117,7 @@ def transcript(record: dict[str, object]) -> None:
     )
     out.print(title)
     if record["subject"]:
-        out.print(Text(str(record["subject"]), style="bold"))
+        out.print(Text(visible(str(record["subject"])), style="bold"))
     envelope = record.get("email")
     if isinstance(envelope, dict):
         out.print(Text(f"From {envelope['from']}  To {', '.join(envelope['to'])}", style="dim"))
@@ -137,7 +138,8 @@ def transcript(record: dict[str, object]) -> None:
     for item in record["attachments"]:  # type: ignore[attr-defined]
         out.print(
             Text(
-                f"📎 {item['filename']} ({human_size(int(item['size']))}, {item['content_type']})",
+                f"📎 {visible(item['filename'])} "
+                f"({human_size(int(item['size']))}, {item['content_type']})",
                 style="dim",
             )
         )
@@ -148,8 +150,8 @@ def message_body(message: dict[str, object]) -> Text | Markdown:
     if message["role"] == "agent":
         from rich.markdown import Markdown
 
-        return Markdown(body, hyperlinks=False)
-    return Text(body)
+        return Markdown(visible(body), hyperlinks=False)
+    return Text(visible(body))
 
 
 def human_size(size: int) -> str:

@@ -1,0 +1,47 @@
+"""What text may go where. Header text must be one clean line; stored text may hold
+anything, but is shown without letting control sequences reach the terminal."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls (FS/GS/RS, VT, FF and NEL are line boundaries to str.splitlines and
+# to the email package's header folding), DEL, Unicode line and paragraph separators, and
+# lone surrogates (what Python makes of bytes that are not UTF-8 in argv or environ).
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SHOWN_RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def header_problem(value: str) -> str | None:
+    """Why `value` cannot go into a mail header, or None."""
+    if _SURROGATE.search(value):
+        return "the text is not valid UTF-8"
+    if _UNSAFE.search(value):
+        return "line breaks and control characters are not allowed here"
+    if "=?" in value:
+        # Python's email package decodes `=?charset?Q?...?=` words when a header is set,
+        # so an encoded CR LF would become a second header.
+        return "'=?' (an RFC 2047 encoded word) is not allowed here"
+    return None
+
+
+def one_clean_line(value: str) -> str:
+    """`value` made fit for a header: unsafe characters become spaces, no encoded words."""
+    text = " ".join(_UNSAFE.sub(" ", value).split())
+    return text.replace("=?", "= ?")
+
+
+def visible(text: str) -> str:
+    """Stored text for a terminal: control characters (but newline and tab) shown as
+    their Unicode pictures (ESC as ␛), so no escape sequence is executed."""
+    return _SHOWN_RAW.sub(
+        lambda m: (
+            chr(0x2400 + ord(m.group()))
+            if ord(m.group()) < 32
+            else "\u2421"
+            if m.group() == "\x7f"
+            else "\ufffd"
+        ),
+        text,
+    )
