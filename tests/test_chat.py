@@ -105,7 +105,7 @@ def test_email_turns_the_chat_into_a_draft(run):
     body = draft["messages"][0]["body"]
     assert "앱이 계속 꺼져요" in body and chat_rec["messages"][1]["body"] in body
     assert draft["email"]["to"] == ["help@example.com"]
-    assert draft["email"]["from"] == "minsu@example.com"
+    assert draft["email"]["from"] == "김민수 <minsu@example.com>"
     assert draft["email"]["message_id"].endswith("@example.com>")
     assert draft["parent_id"] == chat_rec["id"]
 

@@ -95,7 +95,7 @@ def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:
     total = sum(encoded_size(f.size) for f in files)
     if total > limit_mb * 1024 * 1024:
         raise BadInput(
-            f"--attach: the attachments take {total / 1048576:.1f} MB once encoded; "
+            f"--attach: the attachments take {total / 1048576:.2f} MB once encoded; "
             f"the limit is {limit_mb:g} MB (email.max_attachment_mb)"
         )
 

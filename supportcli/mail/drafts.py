@@ -7,6 +7,7 @@ from email.utils import make_msgid
 
 from supportcli.addresses import bare_address
 from supportcli.config import Settings
+from supportcli.errors import BadInput
 from supportcli.store import reads, writes
 from supportcli.store.db import transaction
 from supportcli.text import one_clean_line
@@ -19,6 +20,20 @@ def new_message_id(sender: str) -> str:
     one message, and answers can be matched to it."""
     domain = bare_address(sender).rpartition("@")[2] or "support.invalid"
     return make_msgid(domain=domain.encode("idna").decode("ascii"))
+
+
+def sender_of(settings: Settings) -> str:
+    """From: the customer's name and address, checked."""
+    from supportcli.addresses import NAME_MAX, normalize_address
+    from supportcli.mail.checks import check_header_text
+
+    address = settings.require("user.email")
+    name = check_header_text(settings.text("user.name"), field="user.name").strip()
+    if len(name) > NAME_MAX:
+        raise BadInput(f"user.name: keep the name under {NAME_MAX} characters")
+    check_header_text(settings.text("user.account"), field="user.account")
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return normalize_address(f'"{quoted}" <{address}>' if name else address, field="user.email")
 
 
 def chat_transcript(record: dict[str, object]) -> str:
@@ -42,7 +57,7 @@ def draft_from_chat(db: sqlite3.Connection, chat_id: int, settings: Settings) ->
     chat = reads.get_record(db, chat_id)
     if chat["channel"] != "chat":
         raise ValueError(f"inquiry {chat_id} is not a chat")
-    sender = settings.require("user.email")
+    sender = sender_of(settings)
     desk = settings.text("desk.email")
     intro = (
         "아래 채팅 상담으로 해결되지 않아 이메일로 문의드립니다.\n"

@@ -17,6 +17,7 @@ from supportcli.errors import (
     SupportError,
 )
 from supportcli.mail import checks
+from supportcli.mail.drafts import sender_of
 from supportcli.mail.outbox import Composed, Result, record, replace_draft, send
 from supportcli.rescue import rescue
 from supportcli.store import reads
@@ -38,22 +39,6 @@ class EmailRequest:
     dry_run: bool = False
     yes: bool = False
     edit: int | None = None
-
-
-def _sender(settings: Settings) -> str:
-    """From: the customer's name and address."""
-    from supportcli.addresses import normalize_address
-
-    address = settings.require("user.email")
-    name = checks.check_header_text(settings.text("user.name"), field="user.name").strip()
-    checks.check_header_text(settings.text("user.account"), field="user.account")
-    return normalize_address(
-        f'"{_quote(name)}" <{address}>' if name else address, field="user.email"
-    )
-
-
-def _quote(name: str) -> str:
-    return name.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _recipients(request: EmailRequest, settings: Settings) -> list[str]:
@@ -98,7 +83,7 @@ def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
         topic=check_topic(topic or "other"),
         subject=checks.check_subject(subject),
         body=checks.check_body(body),
-        sender=_sender(settings),
+        sender=sender_of(settings),
         to=_recipients(request, settings),
         cc=checks.check_addresses(request.cc, field="--cc"),
         files=files,
@@ -252,7 +237,7 @@ def _initial_form(request: EmailRequest, settings: Settings):  # type: ignore[no
     if request.edit is not None:
         return _form_from_draft(request.edit), request.edit
     form = Form(
-        sender=_sender(settings),
+        sender=sender_of(settings),
         to=_recipients(request, settings),
         cc=checks.check_addresses(request.cc, field="--cc"),
         topic=check_topic(request.topic) if request.topic else "other",
