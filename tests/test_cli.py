@@ -25,6 +25,17 @@ COMMANDS = [
     ["config", "show"],
     ["config", "set"],
     ["config", "password"],
+    ["chat"],
+    ["email"],
+    ["reply"],
+    ["sync"],
+    ["close"],
+    ["reopen"],
+    ["kb"],
+    ["kb", "search"],
+    ["kb", "show"],
+    ["outbox"],
+    ["outbox", "send"],
 ]
 
 
