@@ -81,6 +81,7 @@ def test_newer_schema_is_refused(tmp_path):
     db = dbmod.connect(str(path))
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.close()
+    dbmod._VERIFIED.clear()  # as in a new process: the header is read once per process
     with pytest.raises(dbmod.NotOurDatabase, match="newer version"):
         dbmod.connect(str(path))
 

@@ -25,6 +25,13 @@ APPLICATION_ID = 0x53555054  # "SUPT", stamped into the header of every history 
 _MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
 
+# Histories this process has already checked and migrated. The header is read with a plain
+# file descriptor, and closing any descriptor of a file drops every POSIX lock the process
+# holds on it, SQLite's included: doing that while another connection of ours is open lets
+# a second process write at the same time and corrupts the file. So it is read once, before
+# this process has any connection to the history.
+_VERIFIED: set[Path] = set()
+
 
 def now() -> str:
     """The current time as stored: UTC, ISO 8601, fixed width so text order is time order."""
@@ -53,13 +60,15 @@ def connect(target: str | None = None, *, conversation: bool = False) -> sqlite3
     commits for tens of milliseconds, so it is left to `checkpoint` at the chat's end."""
     path = resolve(target)
     try:
-        if not path.exists():
-            paths.ensure_private_dir(path.parent)
-            _create(path)
-        version = _check_ours(path)
+        if path not in _VERIFIED:
+            if not path.exists():
+                paths.ensure_private_dir(path.parent)
+                _create(path)
+            version = _check_ours(path)
         db = _open(path)
-        if version < len(MIGRATIONS):
+        if path not in _VERIFIED and version < len(MIGRATIONS):
             migrate(db)
+        _VERIFIED.add(path)
         if conversation:
             db.execute("PRAGMA wal_autocheckpoint = 0")
     except sqlite3.DatabaseError as exc:
