@@ -280,14 +280,3 @@ def load_password(kind: str, account: str) -> str | None:
         return keyring.get_password(f"{KEYRING_SERVICE}-{kind}", account)
     except (errors.KeyringError, RuntimeError):
         return None
-
-
-def delete_password(kind: str, account: str) -> bool:
-    keyring, errors = _keyring()
-    try:
-        keyring.delete_password(f"{KEYRING_SERVICE}-{kind}", account)
-    except errors.PasswordDeleteError:
-        return False
-    except (errors.KeyringError, RuntimeError) as exc:
-        raise NoKeyring(f"no system keyring is available here ({type(exc).__name__})") from exc
-    return True

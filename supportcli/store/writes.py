@@ -107,10 +107,6 @@ def update_inquiry(db: sqlite3.Connection, inquiry_id: int, **fields: object) ->
         raise NotFound(f"no inquiry {inquiry_id}")
 
 
-def set_status(db: sqlite3.Connection, inquiry_id: int, status: str) -> None:
-    update_inquiry(db, inquiry_id, status=status)
-
-
 def delete_inquiries(db: sqlite3.Connection, ids: Sequence[int]) -> list[str]:
     """Delete inquiries with their messages and attachment rows, all or nothing.
 
