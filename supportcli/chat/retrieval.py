@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportcli.chat.articles import Article
-from supportcli.store.search import fold
+from supportcli.store.search import CJK_RUN, WORD, fold
 
-_WORD = re.compile(r"[^\W_]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_CJK_TOKEN = re.compile(r"[\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3\uf900-\ufaff]+")
 STOP = frozenset(
     """
 a an the i me my we our you your it its is are was were be been am do does did
@@ -60,8 +58,8 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     out = []
-    for token in _WORD.findall(fold(text).lower()):
-        if _CJK_TOKEN.fullmatch(token):
+    for token in WORD.findall(fold(text).lower()):
+        if CJK_RUN.fullmatch(token):
             if token not in STOP_KO:
                 out.append(token)
         elif token not in STOP and not token.isdigit():

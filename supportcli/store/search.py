@@ -14,8 +14,8 @@ import unicodedata
 
 # Hangul syllables and compatibility jamo, CJK ideographs, hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
-_WORD = re.compile(r"[^\W_]+")
+CJK_RUN = re.compile(f"[{_CJK}]+")
+WORD = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits
 
 
 def _bigrams(run: str) -> str:
@@ -28,7 +28,7 @@ def fold(text: str | None) -> str:
     """The text as the index sees it: NFKC, CJK runs as bigrams, the rest unchanged."""
     if not text:
         return ""
-    return _CJK_RUN.sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
+    return CJK_RUN.sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
 
 
 def match_terms(text: str) -> list[str]:
@@ -36,12 +36,12 @@ def match_terms(text: str) -> list[str]:
     in its subject or any of its messages); empty when `text` has no letters or digits."""
     terms = []
     for word in unicodedata.normalize("NFKC", text).split():
-        tokens = _WORD.findall(fold(word))
+        tokens = WORD.findall(fold(word))
         if not tokens:
             continue
         phrase = '"' + " ".join(tokens) + '"'
         last = tokens[-1]
-        if not _CJK_RUN.fullmatch(last) or len(last) == 1:
+        if not CJK_RUN.fullmatch(last) or len(last) == 1:
             phrase += "*"
         terms.append(phrase)
     return terms
