@@ -22,13 +22,15 @@ def srv():
         yield server
 
 
-def spawn(srv, *args):
+def spawn(srv, *args, command="email", editor=None):
     env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
     env.pop("EDITOR", None)
     env.pop("VISUAL", None)
+    if editor:
+        env["EDITOR"] = editor
     return pexpect.spawn(
         sys.executable,
-        ["-m", "supportcli", "email", *args],
+        ["-m", "supportcli", command, *args],
         env=env,
         encoding="utf-8",
         timeout=20,
@@ -124,15 +126,7 @@ def test_interrupted_composer_keeps_a_draft_and_edit_reopens_it(srv, run, how, c
 
 
 def test_chat_email_goes_to_the_composer(srv, run):
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "supportcli", "chat", "--topic", "usage"],
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(60, 120),
-    )
+    child = spawn(srv, "--topic", "usage", command="chat")
     child.expect("나 ›")
     child.sendline("앱이 계속 꺼져요")
     child.expect("usage-app-crash")
@@ -153,15 +147,7 @@ def test_editor_polishes_the_body(srv, run, tmp_path):
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\nprintf "\\n편집기에서 덧붙임\\n" >> "$1"\n')
     editor.chmod(0o755)
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv), "EDITOR": str(editor)}
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "supportcli", "email"],
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(60, 120),
-    )
+    child = spawn(srv, editor=str(editor))
     fill_until_tried(child)
     child.send(DONE)
     child.expect("Environment")
