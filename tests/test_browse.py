@@ -131,16 +131,22 @@ def test_search(run, history, query, expected):
 
 
 def test_search_uses_the_index_and_stops_early(db):
-    plan = " ".join(row[3] for row in db.execute(
-        "EXPLAIN QUERY PLAN SELECT rowid FROM search_fts WHERE search_fts MATCH '\"환불\"' "
-        "ORDER BY rowid DESC"))
+    plan = " ".join(
+        row[3]
+        for row in db.execute(
+            "EXPLAIN QUERY PLAN SELECT rowid FROM search_fts WHERE search_fts MATCH '\"환불\"' "
+            "ORDER BY rowid DESC"
+        )
+    )
     assert "VIRTUAL TABLE INDEX" in plan and "TEMP B-TREE" not in plan, plan
     from supportcli.store.db import transaction
     from supportcli.store.reads import Filters, list_rows
 
     with transaction(db):
-        ids = [seed.chat(db, "payment", [("customer", f"환불 요청 {n}"), ("agent", "환불 안내")])
-               for n in range(300)]
+        ids = [
+            seed.chat(db, "payment", [("customer", f"환불 요청 {n}"), ("agent", "환불 안내")])
+            for n in range(300)
+        ]
     statements = []
     db.set_trace_callback(statements.append)
     rows = list_rows(db, Filters(search="환불", limit=5))
