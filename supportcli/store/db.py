@@ -2,7 +2,9 @@
 
 SQLite is used through the standard library's sqlite3 (fast to import, exact control of
 transactions); `models.py` declares the same schema for SQLModel and the tests keep the
-two in step.
+two in step. A PostgreSQL URL in SUPPORT_DB opens a shared history instead, through
+`postgres.PgConnection`, which takes the same SQL; `is_postgres` tells the few places
+that differ.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from supportcli import paths
 from supportcli.errors import NotOurDatabase, StorageError
+from supportcli.store.dialect import is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
 from supportcli.store.search import fold
 
@@ -31,11 +34,22 @@ BUSY_TIMEOUT_S = 30.0
 # a second process write at the same time and corrupts the file. So it is read once, before
 # this process has any connection to the history.
 _VERIFIED: set[Path] = set()
+_VERIFIED_URLS: set[str] = set()
 
 
 def now() -> str:
     """The current time as stored: UTC, ISO 8601, fixed width so text order is time order."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def where() -> str:
+    """The history in use, as `config path` shows it (a database URL without password)."""
+    value = paths.db_target()
+    if is_postgres_url(value):
+        from supportcli.store.postgres import safe_url
+
+        return safe_url(value)
+    return str(resolve(value))
 
 
 def resolve(target: str | None = None) -> Path:
@@ -45,8 +59,8 @@ def resolve(target: str | None = None) -> Path:
         scheme, _, rest = value.partition("://")
         if scheme != "sqlite":
             raise StorageError(
-                f"SUPPORT_DB: {scheme} databases are not supported by this version; "
-                "use a path to an SQLite file"
+                f"SUPPORT_DB: {scheme} databases are not supported; use a path to an SQLite "
+                "file, sqlite:///path or postgresql+psycopg://user@host/database"
             )
         value = rest[1:] if rest.startswith("/") else rest
     return Path(value).expanduser().absolute()
@@ -58,7 +72,10 @@ def connect(target: str | None = None, *, conversation: bool = False) -> sqlite3
     `conversation`: a chat commits a message at a time while someone waits for each; the
     occasional automatic WAL checkpoint (which syncs the disk) would stall one of those
     commits for tens of milliseconds, so it is left to `checkpoint` at the chat's end."""
-    path = resolve(target)
+    value = target or paths.db_target()
+    if is_postgres_url(value):
+        return _connect_postgres(value)  # type: ignore[return-value]
+    path = resolve(value)
     try:
         if path not in _VERIFIED:
             if not path.exists():
@@ -78,10 +95,43 @@ def connect(target: str | None = None, *, conversation: bool = False) -> sqlite3
     return db
 
 
+def _connect_postgres(url: str):  # type: ignore[no-untyped-def]
+    try:
+        from supportcli.store import postgres
+    except ImportError:
+        raise StorageError(
+            "SUPPORT_DB names a PostgreSQL database, but psycopg is not installed: "
+            "pip install 'support[postgres]'"
+        ) from None
+    db = postgres.connect(url, password=_db_password(url))
+    try:
+        if url not in _VERIFIED_URLS and not postgres.up_to_date(db, [n for n, _ in MIGRATIONS]):
+            migrate(db)
+    except BaseException:
+        db.close()
+        raise
+    _VERIFIED_URLS.add(url)
+    return db
+
+
+def _db_password(url: str) -> str | None:
+    """SUPPORT_DB_PASSWORD, else the keyring (`support config password --db`); None leaves
+    it to libpq (a password in the URL, PGPASSWORD, ~/.pgpass, or none needed)."""
+    from supportcli.store.postgres import account_of, has_password
+
+    if has_password(url) or os.environ.get("PGPASSWORD"):
+        return None
+    from supportcli.config import load_password
+
+    return load_password("db", account_of(url))
+
+
 def checkpoint(db: sqlite3.Connection) -> None:
     """Housekeeping after a conversation, when nobody waits: some search-index merging
     (bounded), then fold the write-ahead log back into the history without waiting for
     readers. Skipped quietly if the history is busy: the next writer will do it."""
+    if is_postgres(db):
+        return  # the server does its own housekeeping (autovacuum)
     with contextlib.suppress(sqlite3.Error):
         db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('merge', 200)")
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -166,18 +216,27 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the steps this history has not had yet; return their names."""
     applied = []
     with transaction(db):
+        if is_postgres(db):
+            from supportcli.store.postgres import claim_schema
+
+            claim_schema(db)
         db.execute(
             "CREATE TABLE IF NOT EXISTS _support_migrations ("
             "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         done = {row[0] for row in db.execute("SELECT name FROM _support_migrations")}
+        if done - {name for name, _ in MIGRATIONS}:
+            raise NotOurDatabase(
+                "the history was written by a newer version of support; upgrade support to open it"
+            )
         for name, step in MIGRATIONS:
             if name in done:
                 continue
             step(db)
             db.execute("INSERT INTO _support_migrations VALUES (?, ?)", (name, now()))
             applied.append(name)
-        db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        if not is_postgres(db):
+            db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
     return applied
 
 
@@ -188,11 +247,12 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     A deferred transaction that later upgrades to a write fails at once with "database is
     locked" when another writer got there first, whatever the busy timeout; IMMEDIATE
     waits for the lock instead."""
-    db.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN" if is_postgres(db) else "BEGIN IMMEDIATE")
     try:
         yield db
     except BaseException:
         if db.in_transaction:
-            db.execute("ROLLBACK")
+            with contextlib.suppress(StorageError):  # a dead server rolls back by itself
+                db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from supportcli.errors import BadInput, NotFound
+from supportcli.store.dialect import is_postgres
 from supportcli.store.migrations import SEQ_BITS
-from supportcli.store.search import match_terms
+from supportcli.store.search import fts5, query_words
 from supportcli.topics import check_topic
 
 CHANNELS = ("chat", "email")
@@ -67,11 +68,11 @@ class Filters:
             clauses.append("created_at < :until")
         return " AND ".join(clauses), params
 
-    def terms(self) -> list[str]:
-        terms = match_terms(self.search or "")
-        if not terms:
+    def words(self) -> list[tuple[list[str], bool]]:
+        words = query_words(self.search or "")
+        if not words:
             raise BadInput("--search: give at least one letter or digit to look for")
-        return terms
+        return words
 
 
 def parse_when(text: str, *, flag: str, end: bool = False) -> str:
@@ -130,13 +131,22 @@ def _matching_ids(db: sqlite3.Connection, filters: Filters) -> Iterator[int]:
     The index's rowids are `inquiry id << 20 | position`, so walking it backwards yields
     inquiries newest first with each inquiry's rows together: a common word stops after
     the first few inquiries instead of visiting all of its matches. Other words are
-    checked within the inquiry's rowid range; other filters on the inquiry's row."""
-    first, *others = filters.terms()
+    checked within the inquiry's rowid range; other filters on the inquiry's row.
+    (PostgreSQL keeps the same rowids in a table of tsvectors.)"""
+    if is_postgres(db):
+        from supportcli.store.postgres import tsquery
+
+        match = "tokens @@ CAST(? AS tsquery)"
+        terms = [tsquery(tokens, prefix) for tokens, prefix in filters.words()]
+    else:
+        match = "search_fts MATCH ?"
+        terms = [fts5(tokens, prefix) for tokens, prefix in filters.words()]
+    first, *others = terms
     where, params = filters.where()
     keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}" if where else None
     last = None
     for (rowid,) in db.execute(
-        "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC", (first,)
+        f"SELECT rowid FROM search_fts WHERE {match} ORDER BY rowid DESC", (first,)
     ):
         inquiry_id = rowid >> SEQ_BITS
         if inquiry_id == last:
@@ -145,8 +155,7 @@ def _matching_ids(db: sqlite3.Connection, filters: Filters) -> Iterator[int]:
         low, high = inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1
         if any(
             db.execute(
-                "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid "
-                "BETWEEN ? AND ? LIMIT 1",
+                f"SELECT 1 FROM search_fts WHERE {match} AND rowid BETWEEN ? AND ? LIMIT 1",
                 (term, low, high),
             ).fetchone()
             is None

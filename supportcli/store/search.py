@@ -31,17 +31,18 @@ def fold(text: str | None) -> str:
     return CJK_RUN.sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
 
 
-def match_terms(text: str) -> list[str]:
-    """One FTS5 MATCH expression per word of `text` (an inquiry must match them all,
-    in its subject or any of its messages); empty when `text` has no letters or digits."""
-    terms = []
+def query_words(text: str) -> list[tuple[list[str], bool]]:
+    """Each word of a query as the tokens the index holds for it, and whether its last
+    token is matched as a prefix (words are; a Korean bigram is matched whole)."""
+    words = []
     for word in unicodedata.normalize("NFKC", text).split():
         tokens = WORD.findall(fold(word))
-        if not tokens:
-            continue
-        phrase = '"' + " ".join(tokens) + '"'
-        last = tokens[-1]
-        if not CJK_RUN.fullmatch(last) or len(last) == 1:
-            phrase += "*"
-        terms.append(phrase)
-    return terms
+        if tokens:
+            last = tokens[-1]
+            words.append((tokens, not CJK_RUN.fullmatch(last) or len(last) == 1))
+    return words
+
+
+def fts5(tokens: list[str], prefix: bool) -> str:
+    """One query word as an FTS5 phrase (`"결제 제했"`, `"invoice"*`)."""
+    return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")

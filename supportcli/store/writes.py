@@ -1,5 +1,8 @@
 """Every change to the history. Each function commits on its own, or joins the
-transaction its caller already opened with `db.transaction`."""
+transaction its caller already opened with `db.transaction`.
+
+On PostgreSQL these functions also keep the search index (`search_fts`) and the stored
+attachments' bytes (`attachment_blob`) in step; on SQLite triggers and files do that."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
 from supportcli.errors import NotFound
-from supportcli.store.attachments import StoredFile
-from supportcli.store.db import now, transaction
+from supportcli.store.attachments import StoredFile, stored_path
+from supportcli.store.db import is_postgres, now, transaction
+from supportcli.store.migrations import SEQ_BITS
 
 
 @contextmanager
@@ -32,12 +36,14 @@ def create_inquiry(
 ) -> int:
     stamp = now()
     with atomic(db):
-        cursor = db.execute(
+        (inquiry_id,) = db.execute(
             "INSERT INTO inquiry (channel, topic, subject, status, agent, parent_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (channel, topic, subject, status, agent, parent_id, stamp, stamp),
-        )
-    return int(cursor.lastrowid or 0)
+        ).fetchone()
+        if is_postgres(db):
+            _index(db, inquiry_id << SEQ_BITS, subject)
+    return int(inquiry_id)
 
 
 def add_message(
@@ -54,10 +60,16 @@ def add_message(
     transaction is still open)."""
     stamp = at or now()
     with atomic(db):
-        cursor = db.execute(
+        # The inquiry first: on PostgreSQL that locks its row, so two writers to one
+        # inquiry take turns and never compute the same position.
+        db.execute(
+            "UPDATE inquiry SET updated_at = ?, last_role = ?, last_message_at = ? WHERE id = ?",
+            (stamp, role, stamp, inquiry_id),
+        )
+        message_id, seq = db.execute(
             "INSERT INTO message (inquiry_id, role, body, created_at, rfc_message_id, meta, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message "
-            "WHERE inquiry_id = ?))",
+            "WHERE inquiry_id = ?)) RETURNING id, seq",
             (
                 inquiry_id,
                 role,
@@ -67,21 +79,38 @@ def add_message(
                 json.dumps(meta, ensure_ascii=False) if meta else None,
                 inquiry_id,
             ),
-        )
-        db.execute(
-            "UPDATE inquiry SET updated_at = ?, last_role = ?, last_message_at = ? WHERE id = ?",
-            (stamp, role, stamp, inquiry_id),
-        )
-    return int(cursor.lastrowid or 0)
+        ).fetchone()
+        if is_postgres(db):
+            _index(db, (inquiry_id << SEQ_BITS) + seq, body)
+    return int(message_id)
+
+
+def set_body(db: sqlite3.Connection, message_id: int, body: str, meta: str | None) -> None:
+    """Rewrite a message (a draft being edited)."""
+    with atomic(db):
+        row = db.execute(
+            "UPDATE message SET body = ?, meta = ? WHERE id = ? RETURNING inquiry_id, seq",
+            (body, meta, message_id),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no message {message_id}")
+        if is_postgres(db):
+            _index(db, (row[0] << SEQ_BITS) + row[1], body)
 
 
 def add_attachment(
     db: sqlite3.Connection, *, inquiry_id: int, message_id: int | None, stored: StoredFile
 ) -> int:
     with atomic(db):
-        cursor = db.execute(
+        if is_postgres(db):  # every machine sharing the history can read and send it
+            db.execute(
+                "INSERT INTO attachment_blob (sha256, data) VALUES (?, ?) "
+                "ON CONFLICT (sha256) DO NOTHING",
+                (stored.sha256, stored_path(stored.sha256).read_bytes()),
+            )
+        (attachment_id,) = db.execute(
             "INSERT INTO attachment (inquiry_id, message_id, filename, size, sha256, "
-            "content_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "content_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 inquiry_id,
                 message_id,
@@ -91,8 +120,8 @@ def add_attachment(
                 stored.content_type,
                 now(),
             ),
-        )
-    return int(cursor.lastrowid or 0)
+        ).fetchone()
+    return int(attachment_id)
 
 
 def update_inquiry(db: sqlite3.Connection, inquiry_id: int, **fields: object) -> None:
@@ -103,8 +132,10 @@ def update_inquiry(db: sqlite3.Connection, inquiry_id: int, **fields: object) ->
         cursor = db.execute(
             f"UPDATE inquiry SET {assignments} WHERE id = ?", (*fields.values(), inquiry_id)
         )
-    if cursor.rowcount == 0:
-        raise NotFound(f"no inquiry {inquiry_id}")
+        if cursor.rowcount == 0:
+            raise NotFound(f"no inquiry {inquiry_id}")
+        if "subject" in fields and is_postgres(db):
+            _index(db, inquiry_id << SEQ_BITS, str(fields["subject"]))
 
 
 def delete_inquiries(db: sqlite3.Connection, ids: Sequence[int]) -> list[str]:
@@ -134,6 +165,14 @@ def delete_inquiries(db: sqlite3.Connection, ids: Sequence[int]) -> list[str]:
             if db.execute("SELECT 1 FROM attachment WHERE sha256 = ? LIMIT 1", (sha,)).fetchone()
             is None
         ]
+        if is_postgres(db):
+            for inquiry_id in ids:
+                db.execute(
+                    "DELETE FROM search_fts WHERE rowid BETWEEN ? AND ?",
+                    (inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1),
+                )
+            for sha in orphans:
+                db.execute("DELETE FROM attachment_blob WHERE sha256 = ?", (sha,))
     return orphans
 
 
@@ -158,3 +197,14 @@ def add_envelope(
                 message_id,
             ),
         )
+
+
+def _index(db: sqlite3.Connection, rowid: int, text: str) -> None:
+    """PostgreSQL's search row for a subject or message (SQLite's triggers do this)."""
+    from supportcli.store.postgres import tsvector
+
+    db.execute(
+        "INSERT INTO search_fts (rowid, tokens) VALUES (?, CAST(? AS tsvector)) "
+        "ON CONFLICT (rowid) DO UPDATE SET tokens = excluded.tokens",
+        (rowid, tsvector(text)),
+    )

@@ -1,0 +1,14 @@
+"""Which engine a history is on: SQLite (a file) or PostgreSQL (a shared database)."""
+
+from __future__ import annotations
+
+POSTGRES_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
+
+
+def is_postgres_url(value: str) -> bool:
+    return value.partition("://")[0] in POSTGRES_SCHEMES
+
+
+def is_postgres(db: object) -> bool:
+    """Whether this connection is to a shared PostgreSQL history (else SQLite)."""
+    return getattr(db, "dialect", None) == "postgresql"
