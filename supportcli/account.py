@@ -58,7 +58,7 @@ def logout() -> None:
 def set_password(kind: str) -> str:
     """Read a password (hidden prompt, or one line of standard input) into the keyring."""
     settings = Settings.load()
-    account = settings.text(f"{kind}.user")
+    account = _db_account() if kind == "db" else settings.text(f"{kind}.user")
     if not account:
         raise BadInput(
             f"{kind}.user is not set: run `support login` or "
@@ -74,6 +74,21 @@ def set_password(kind: str) -> str:
         raise BadInput("no password given")
     store_password(kind, account, secret)
     return account
+
+
+def _db_account() -> str:
+    from supportcli import paths
+    from supportcli.store.dialect import is_postgres_url
+
+    target = paths.db_target()
+    if not is_postgres_url(target):
+        raise BadInput(
+            "--db: SUPPORT_DB does not name a PostgreSQL database; the SQLite history "
+            "needs no password"
+        )
+    from supportcli.store.postgres import account_of
+
+    return account_of(target)
 
 
 def password_state(kind: str, settings: Settings) -> str:

@@ -245,7 +245,11 @@ def _toml_value(value: object) -> str:
 
 # --- secrets -----------------------------------------------------------------------------
 
-PASSWORD_ENV = {"smtp": "SUPPORT_SMTP_PASSWORD", "imap": "SUPPORT_IMAP_PASSWORD"}
+PASSWORD_ENV = {
+    "smtp": "SUPPORT_SMTP_PASSWORD",
+    "imap": "SUPPORT_IMAP_PASSWORD",
+    "db": "SUPPORT_DB_PASSWORD",  # a shared PostgreSQL history's
+}
 
 
 class NoKeyring(SupportError):

@@ -68,9 +68,13 @@ def delete(ids: Sequence[int]) -> int:
 def forget_deleted_text(db) -> None:  # type: ignore[no-untyped-def]
     """Leave nothing of deleted text in the files. secure_delete zeroes freed pages, but
     the full-text index keeps a deleted message's tokens in old segments until they are
-    merged, and the write-ahead log keeps old pages until a checkpoint."""
-    from supportcli.store.db import transaction
+    merged, and the write-ahead log keeps old pages until a checkpoint. (PostgreSQL: a
+    VACUUM frees the deleted rows; its own files, WAL and backups are the server's.)"""
+    from supportcli.store.db import is_postgres, transaction
 
+    if is_postgres(db):
+        db.execute("VACUUM inquiry, message, attachment, attachment_blob, email, search_fts")
+        return
     with transaction(db):
         db.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from supportcli.chat.agent import Agent, Answer, Turn
-from supportcli.errors import BadInput
+from supportcli.errors import BadInput, StorageError
 from supportcli.rescue import rescue
 from supportcli.store import reads, writes
 from supportcli.store.db import checkpoint, transaction
@@ -103,7 +103,7 @@ class ChatSession:
                     writes.update_inquiry(
                         self.db, self.inquiry_id, subject=_subject(text), status="open"
                     )
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, StorageError) as exc:
             raise rescue(text, "your message", exc) from exc
         self.conversation.append(Turn("customer", text))
         self._answer()

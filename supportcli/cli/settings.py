@@ -17,10 +17,10 @@ config_app = typer.Typer(
 def config_path() -> None:
     """Print the config file, history database and data folder in use."""
     from supportcli import paths
-    from supportcli.store.db import resolve
+    from supportcli.store.db import where
 
     typer.echo(f"config: {paths.config_file()}")
-    typer.echo(f"database: {resolve()}")
+    typer.echo(f"database: {where()}")
     typer.echo(f"data: {paths.data_dir()}")
 
 
@@ -76,11 +76,14 @@ def config_set(
 )
 def config_password(
     imap: bool = typer.Option(False, "--imap", help="The IMAP password instead of the SMTP one."),
+    db: bool = typer.Option(
+        False, "--db", help="The password of the shared PostgreSQL history in SUPPORT_DB."
+    ),
 ) -> None:
     """Store the mail password in the system keyring (never in a file)."""
     from supportcli.account import set_password
 
-    account = set_password("imap" if imap else "smtp")
+    account = set_password("db" if db else "imap" if imap else "smtp")
     console.err().print(f"Password for {account} stored in the system keyring.")
 
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from supportcli.config import Settings
-from supportcli.errors import BadInput
+from supportcli.errors import BadInput, StorageError
 from supportcli.mail.checks import CheckedFile
 from supportcli.mail.drafts import new_message_id
 from supportcli.mail.message import Outgoing
 from supportcli.store import attachments, reads, writes
-from supportcli.store.db import now, transaction
+from supportcli.store.db import is_postgres, now, transaction
 
 SENDABLE = ("draft", "queued", "failed")
 RETRIED = ("queued", "failed")  # what `outbox send` picks up without an id
@@ -96,9 +96,7 @@ def replace_draft(
         first = db.execute(
             "SELECT min(id) FROM message WHERE inquiry_id = ?", (inquiry_id,)
         ).fetchone()[0]
-        db.execute(
-            "UPDATE message SET body = ?, meta = ? WHERE id = ?", (composed.body, meta, first)
-        )
+        writes.set_body(db, first, composed.body, meta)
         db.execute("DELETE FROM attachment WHERE inquiry_id = ?", (inquiry_id,))
         for stored in copies:
             writes.add_attachment(db, inquiry_id=inquiry_id, message_id=first, stored=stored)
@@ -132,11 +130,13 @@ def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> lis
     for n, message in enumerate(messages):
         if n == 0:
             if envelope["sent_at"] is None:
-                todo.append(_message(rec, message, envelope, envelope["message_id"], [], account))
+                todo.append(
+                    _message(db, rec, message, envelope, envelope["message_id"], [], account)
+                )
             continue
         if message.get("delivery") == "pending":
             todo.append(
-                _message(rec, message, envelope, message["message_id"], list(thread), account)
+                _message(db, rec, message, envelope, message["message_id"], list(thread), account)
             )
         if message.get("message_id"):
             thread.append(message["message_id"])
@@ -144,6 +144,7 @@ def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> lis
 
 
 def _message(
+    db: sqlite3.Connection,
     rec: dict,  # type: ignore[type-arg]
     message: dict,  # type: ignore[type-arg]
     envelope: dict,  # type: ignore[type-arg]
@@ -156,7 +157,7 @@ def _message(
         first = item["message_id"] is None and not references  # rows from before m002
         if item["message_id"] != message["id"] and not first:
             continue
-        copy = attachments.stored_path(item["sha256"])
+        copy = attachments.local_copy(db, item["sha256"])
         if not copy.exists():
             raise AttachmentMissing(
                 f"the stored copy of {item['filename']} is missing from {copy.parent}"
@@ -196,6 +197,8 @@ def claim(
     holds (unless its claim has gone stale) and those not in a sendable status."""
     stale = (datetime.now(UTC) - timedelta(seconds=stale_after)).isoformat(timespec="microseconds")
     marks = ",".join("?" * len(statuses))
+    if is_postgres(db):
+        return _claim_rows(db, ids, token, stale, statuses)
     mine = []
     with transaction(db):
         for inquiry_id in ids:
@@ -208,6 +211,37 @@ def claim(
             if cursor.rowcount == 1:
                 mine.append(inquiry_id)
     return mine
+
+
+def _claim_rows(
+    db: sqlite3.Connection, ids: Sequence[int], token: str, stale: str, statuses: Sequence[str]
+) -> list[int]:
+    """PostgreSQL: lock the rows (inquiry and envelope) of those still sendable, skipping
+    rows another machine holds locked right now, and claim them in the same transaction.
+    The lock makes the server check status and claim again on the newest row versions, so
+    an inquiry another run has just claimed, sent and released is not taken again."""
+    if not ids:
+        return []
+    id_marks = ",".join("?" * len(ids))
+    status_marks = ",".join("?" * len(statuses))
+    with transaction(db):
+        free = [
+            row[0]
+            for row in db.execute(
+                "SELECT email.inquiry_id FROM email JOIN inquiry ON inquiry.id = email.inquiry_id "
+                f"WHERE email.inquiry_id IN ({id_marks}) AND inquiry.status IN ({status_marks}) "
+                "AND (email.claimed_by IS NULL OR email.claimed_at < ?) "
+                "FOR UPDATE SKIP LOCKED",
+                (*ids, *statuses, stale),
+            )
+        ]
+        for inquiry_id in free:
+            db.execute(
+                "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
+                "WHERE inquiry_id = ?",
+                (token, now(), inquiry_id),
+            )
+    return [i for i in ids if i in set(free)]
 
 
 def finish(db: sqlite3.Connection, result: Result) -> None:
@@ -288,7 +322,7 @@ def send(
         mailer.close()
         for inquiry_id in mine:  # interrupted: nothing stays claimed, nothing is lost
             if inquiry_id not in done:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(sqlite3.Error, StorageError):
                     finish(db, Result(inquiry_id, "queued", "sending was interrupted"))
     return results
 

@@ -256,16 +256,18 @@ def _initial_form(request: EmailRequest, settings: Settings):  # type: ignore[no
 
 def _form_from_draft(inquiry_id: int):  # type: ignore[no-untyped-def]
     from supportcli.mail.checks import CheckedFile
-    from supportcli.store.attachments import stored_path
+    from supportcli.store.attachments import local_copy
     from supportcli.ui.composer import Form
 
-    rec = reads.get_record(connect(), inquiry_id)
+    db = connect()
+    rec = reads.get_record(db, inquiry_id)
     if rec["status"] != "draft" or not isinstance(rec["email"], dict):
         raise BadInput(f"--edit: inquiry {inquiry_id} is not an email draft")
     first = rec["messages"][0]  # type: ignore[index]
     details = (first.get("meta") or {}).get("details")
     files = [
-        CheckedFile(stored_path(a["sha256"]), a["filename"], a["size"]) for a in rec["attachments"]
+        CheckedFile(local_copy(db, a["sha256"]), a["filename"], a["size"])
+        for a in rec["attachments"]
     ]  # type: ignore[attr-defined]
     return Form(
         sender=rec["email"]["from"],
