@@ -63,6 +63,45 @@ def run():  # type: ignore[no-untyped-def]
     return support
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: about SQLite's files or FTS5; not run on PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test (or module) that uses the `engine` fixture runs once per history engine."""
+    if "engine" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("engine", ENGINES[:1] if only else ENGINES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """One real PostgreSQL server for the whole run (see pgserver.py)."""
+    from pgserver import PgServer, require_postgres
+
+    require_postgres()
+    with PgServer() as server:
+        yield server
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, home: Path) -> str:
+    """The history engine: SQLite (a file under SUPPORT_HOME), or a fresh database on the
+    test PostgreSQL server named by SUPPORT_DB."""
+    if request.param == "postgresql":
+        from supportcli.store import db as dbmod
+
+        url = request.getfixturevalue("pg_server").fresh_database()
+        monkeypatch.setenv("SUPPORT_DB", url)
+        dbmod._VERIFIED_URLS.clear()
+    return str(request.param)
+
+
 @pytest.fixture
 def db(home: Path):  # type: ignore[no-untyped-def]
     """A connection to this test's history, through the real store."""

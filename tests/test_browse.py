@@ -17,6 +17,9 @@ from rich.cells import cell_len
 from supportcli.store import attachments, writes
 from supportcli.store.db import transaction
 
+# Every test here runs on SQLite and on PostgreSQL, unless marked sqlite_only.
+pytestmark = pytest.mark.usefixtures("engine")
+
 TRICKY = '첫 줄\n둘째 줄 😀 [red]not markup[/] <b>not html</b>\n\ttabbed  "quoted"'
 
 
@@ -130,6 +133,7 @@ def test_search(run, history, query, expected):
     assert ids_of(run("list", "--json", "--search", query)) == [history[n] for n in expected]
 
 
+@pytest.mark.sqlite_only
 def test_search_uses_the_index_and_stops_early(db):
     plan = " ".join(
         row[3]
@@ -256,6 +260,7 @@ def test_delete(run, history, db, home, tmp_path):
     )
 
 
+@pytest.mark.sqlite_only
 def test_export_streams_in_flat_memory(home, tmp_path, db):
     body = "환불 결제 invoice refund " * 100
     with transaction(db):
@@ -286,6 +291,7 @@ def test_export_streams_in_flat_memory(home, tmp_path, db):
     assert peak[3000] - peak[300] < 20_000, peak
 
 
+@pytest.mark.sqlite_only
 def test_deleted_text_is_not_recoverable_from_the_files(run, db, home):
     for n in range(30):
         seed.chat(db, "usage", [("customer", f"filler {n} 일반 문장입니다")])

@@ -50,7 +50,7 @@ def only_record(run):
 
 
 @pytest.mark.parametrize("mode", ["ssl", "starttls"])
-def test_send_korean_inquiry_with_attachments(run, server, tmp_path, mode):
+def test_send_korean_inquiry_with_attachments(engine, run, server, tmp_path, mode):
     srv = server(mode=mode)
     receipt = tmp_path / "영수증 사진.png"
     receipt.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(3000))
@@ -129,7 +129,7 @@ def test_untrusted_certificate_gets_no_password(run, server, problem):
     assert record["status"] == "failed" and "certificate" in record["email"]["last_error"]
 
 
-def test_temporary_failure_is_queued_then_sent_once_with_its_message_id(run, server):
+def test_temporary_failure_is_queued_then_sent_once_with_its_message_id(engine, run, server):
     busy = server(behaviour="451")
     result = run("email", "--subject", "결제 오류", "--body", "결제가 안 돼요", env=smtp_env(busy))
     assert_one_line_error(result, 75)
@@ -262,7 +262,7 @@ def test_body_from_stdin_and_invalid_utf8(run, server):
     assert_one_line_error(result, 2)
 
 
-def test_draft_then_outbox_send_by_id(run, server):
+def test_draft_then_outbox_send_by_id(engine, run, server):
     srv = server()
     env = smtp_env(srv)
     result = run("email", "--subject", "초안", "--body", "아직 쓰는 중", "--draft", env=env)
@@ -288,7 +288,7 @@ def test_dry_run_prints_the_message_and_records_nothing(run, server):
     assert srv.connections == 0
 
 
-def test_from_chat_carries_the_transcript(run, server):
+def test_from_chat_carries_the_transcript(engine, run, server):
     srv = server()
     env = smtp_env(srv)
     chat = run("chat", input="앱이 계속 꺼져요\n", env=env)
@@ -301,7 +301,7 @@ def test_from_chat_carries_the_transcript(run, server):
     assert rec(run, email_id(result))["subject"] == "앱이 계속 꺼져요"
 
 
-def test_outbox_sends_many_over_one_connection(run, server):
+def test_outbox_sends_many_over_one_connection(engine, run, server):
     down = server(behaviour="451")
     for n in range(5):
         run("email", "--subject", f"문의 {n}", "--body", f"본문 {n}", env=smtp_env(down))
@@ -312,7 +312,7 @@ def test_outbox_sends_many_over_one_connection(run, server):
     assert {m.message["Subject"] for m in ok.messages} == {f"문의 {n}" for n in range(5)}
 
 
-def test_two_outbox_runs_never_send_one_twice(run, server):
+def test_two_outbox_runs_never_send_one_twice(engine, run, server):
     down = server(behaviour="451")
     for n in range(12):
         run("email", "--subject", f"q{n}", "--body", "b", env=smtp_env(down))

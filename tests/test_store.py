@@ -30,7 +30,7 @@ def test_new_history_is_private_wal_with_foreign_keys(db, home):
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
 
 
-def test_foreign_keys_cascade(db):
+def test_foreign_keys_cascade(engine, db):
     inquiry = seed.chat(db, "account", [("customer", "a"), ("agent", "b")])
     writes.delete_inquiries(db, [inquiry])
     assert db.execute("SELECT count(*) FROM message").fetchone()[0] == 0
@@ -78,7 +78,7 @@ def test_truncated_history_is_a_clear_error(run, home, db):
     assert str(history) in result.stderr
 
 
-def test_writers_in_parallel_never_see_database_is_locked(home, tmp_path):
+def test_writers_in_parallel_never_see_database_is_locked(engine, home, tmp_path):
     """Four processes append at once; BEGIN IMMEDIATE makes them wait, not fail."""
     connect().close()
     script = tmp_path / "writer.py"
@@ -103,7 +103,7 @@ def test_writers_in_parallel_never_see_database_is_locked(home, tmp_path):
     assert db.execute("SELECT count(*) FROM message").fetchone()[0] == 240
 
 
-def test_attachment_is_a_private_copy(db, home, tmp_path):
+def test_attachment_is_a_private_copy(engine, db, home, tmp_path):
     original = tmp_path / "영수증 사진.png"
     original.write_bytes(b"\x89PNG first version")
     inquiry = seed.email(db, "payment", "영수증", "사진 첨부합니다")
