@@ -420,3 +420,14 @@ def test_the_database_password_can_live_in_the_keyring(run, pg_server, shared, t
         "config", "password", "--db", input="x\n", env={"SUPPORT_DB": str(tmp_path / "h.db")}
     )
     assert_one_line_error(sqlite_only, 2)
+
+
+def test_a_nul_in_a_chat_line_is_kept_as_a_replacement_character(run, shared):
+    result = run(
+        "chat",
+        input="nul\x00byte 결제\n",
+        env={"SUPPORT_USER_NAME": "a", "SUPPORT_USER_EMAIL": "a@b.c"},
+    )
+    assert result.returncode == 0, result.stderr
+    (record,) = json.loads(run("export", check=True).stdout)
+    assert record["messages"][0]["body"] == "nul\ufffdbyte 결제"

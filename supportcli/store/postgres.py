@@ -61,7 +61,7 @@ class PgConnection:
     def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor[Any]:
         cursor = self._conn.cursor()
         try:
-            cursor.execute(translate(sql), params or ())
+            cursor.execute(translate(sql), _without_nul(params) if params else ())
         except psycopg.Error as exc:
             raise StorageError(f"{self.where}: {describe(exc)}") from exc
         return cursor
@@ -72,6 +72,17 @@ class PgConnection:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _without_nul(params: Any) -> Any:
+    """PostgreSQL's text cannot hold NUL, which SQLite keeps. Nobody types one on purpose
+    (email bodies refuse it), but a chat line or a filed answer may carry one: it is kept
+    as U+FFFD rather than losing the whole message."""
+    if isinstance(params, dict):
+        return {
+            k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in params.items()
+        }
+    return [v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params]
 
 
 def connect(url: str, password: str | None = None) -> PgConnection:
