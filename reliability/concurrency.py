@@ -1,7 +1,10 @@
 """Four processes write at once while a fifth lists and exports; nothing may be locked out
 or lost.
 
-    python reliability/concurrency.py --writes 200 [--json out.json]
+    python reliability/concurrency.py --writes 200 [--json out.json] [--db URL]
+
+With `--db postgresql+psycopg://...` the same runs against a shared PostgreSQL history
+(an empty database: the run fills it); without, against a fresh SQLite file.
 
 Writers (each its own process, through the project's own code): two chat sessions (each
 customer line and agent answer is a write), one saving email drafts (body, envelope and a
@@ -120,11 +123,13 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--writes", type=int, default=200)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--db", help="a PostgreSQL URL to run against instead of SQLite")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("SUPPORT_")},
             "SUPPORT_HOME": str(Path(tmp) / "home"),
+            "SUPPORT_DB": args.db or str(Path(tmp) / "home" / "history.db"),
         }
         attachment = Path(tmp) / "첨부.bin"
         attachment.write_bytes(os.urandom(50_000))
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
         results = [json.loads(p.communicate(timeout=600)[0]) for p in writers]
         stop.touch()
         reads = json.loads(read.communicate(timeout=600)[0])
-        figures = _figures(Path(tmp) / "home" / "history.db", kinds, results, reads)
+        figures = _figures(env["SUPPORT_DB"], kinds, results, reads)
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
@@ -154,11 +159,11 @@ def main(argv: list[str] | None = None) -> dict[str, int]:
 
 
 def _figures(
-    path: Path, kinds: list[str], results: list[dict[str, int]], reads: dict[str, int]
+    target: str, kinds: list[str], results: list[dict[str, int]], reads: dict[str, int]
 ) -> dict[str, int]:
-    import sqlite3
+    from supportcli.store.db import connect, is_postgres
 
-    db = sqlite3.connect(path)
+    db = connect(target)
     lost = 0
     for kind, result in zip(kinds, results, strict=True):
         if kind == "chat":
@@ -177,8 +182,23 @@ def _figures(
         "database_is_locked": sum(r["locked"] for r in results) + reads["locked"],
         "other_errors": sum(r["errors"] for r in results) + reads["errors"],
         "lost_writes": lost,
-        "integrity": db.execute("PRAGMA integrity_check").fetchone()[0] == "ok",
+        "integrity": _intact(db, is_postgres(db)),
     }
+
+
+def _intact(db, postgres: bool) -> bool:  # type: ignore[no-untyped-def]
+    """SQLite's own check; on PostgreSQL (whose pages are the server's business): every
+    message belongs to an inquiry and every inquiry's positions run 1..n without gaps."""
+    if not postgres:
+        return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    orphans = db.execute(
+        "SELECT count(*) FROM message WHERE inquiry_id NOT IN (SELECT id FROM inquiry)"
+    ).fetchone()[0]
+    gaps = db.execute(
+        "SELECT count(*) FROM (SELECT inquiry_id FROM message GROUP BY inquiry_id "
+        "HAVING max(seq) <> count(*) OR min(seq) <> 1) AS bad"
+    ).fetchone()[0]
+    return orphans == 0 and gaps == 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ them as docs/reliability.md says)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,15 +24,22 @@ def _script(name: str, *args: str, tmp_path: Path) -> dict[str, object]:
     return json.loads(out.read_text())
 
 
-def test_kill_9_at_random_moments_loses_nothing(tmp_path):
-    figures = _script("kill9.py", "--runs", "12", "--seed", "3", tmp_path=tmp_path)
+def _db_args(engine: str) -> list[str]:
+    """The PostgreSQL variant runs against the fresh database the `engine` fixture made."""
+    return ["--db", os.environ["SUPPORT_DB"]] if engine == "postgresql" else []
+
+
+def test_kill_9_at_random_moments_loses_nothing(engine, tmp_path):
+    figures = _script(
+        "kill9.py", "--runs", "12", "--seed", "3", *_db_args(engine), tmp_path=tmp_path
+    )
     assert figures["messages_confirmed"] > 0
     assert figures["messages_lost"] == 0 and figures["emails_lost"] == 0
     assert figures["half_written"] == 0 and figures["integrity_failures"] == 0
 
 
-def test_four_writers_and_a_reader_at_once(tmp_path):
-    figures = _script("concurrency.py", "--writes", "30", tmp_path=tmp_path)
+def test_four_writers_and_a_reader_at_once(engine, tmp_path):
+    figures = _script("concurrency.py", "--writes", "30", *_db_args(engine), tmp_path=tmp_path)
     assert figures["database_is_locked"] == 0 and figures["other_errors"] == 0
     assert figures["lost_writes"] == 0 and figures["integrity"] is True
     assert figures["writes"] >= 90
