@@ -67,7 +67,7 @@ def send(run, env, subject, body):
     return inquiry_id, record["email"]["message_id"]
 
 
-def test_sync_files_answers_once_and_touches_nothing(run, smtp, imap):
+def test_sync_files_answers_once_and_touches_nothing(engine, run, smtp, imap):
     env = env_for(smtp, imap)
     refund, refund_mid = send(run, env, "환불 요청", "결제 취소하고 환불받고 싶어요")
     login, login_mid = send(run, env, "Login problem", "I cannot log in")
@@ -116,7 +116,7 @@ def test_sync_files_answers_once_and_touches_nothing(run, smtp, imap):
     assert "agent" in human  # the last word is theirs
 
 
-def test_reply_threads_and_answers_to_it_are_filed(run, smtp, imap):
+def test_reply_threads_and_answers_to_it_are_filed(engine, run, smtp, imap):
     env = env_for(smtp, imap)
     inquiry, first_mid = send(run, env, "결제 오류", "결제가 안 돼요")
     imap.append(answer(first_mid, body="카드 정보를 확인해 주세요."))
@@ -163,7 +163,7 @@ def test_reply_when_the_server_is_down_waits_in_the_outbox(run, smtp, imap):
     assert record["status"] == "sent" and record["messages"][-1]["delivery"] == "sent"
 
 
-def test_close_and_reopen(run, smtp, imap):
+def test_close_and_reopen(engine, run, smtp, imap):
     env = env_for(smtp, imap)
     inquiry, mid = send(run, env, "닫기", "본문")
     imap.append(answer(mid))
