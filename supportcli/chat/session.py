@@ -16,6 +16,7 @@ from supportcli.errors import BadInput, StorageError
 from supportcli.rescue import rescue
 from supportcli.store import reads, writes
 from supportcli.store.db import checkpoint, transaction
+from supportcli.store.dialect import Database
 from supportcli.text import one_clean_line
 
 HELP = """Commands:
@@ -52,7 +53,7 @@ class Outcome:
 
 @dataclass
 class ChatSession:
-    db: sqlite3.Connection
+    db: Database
     inquiry_id: int
     agent: Agent
     topic: str
@@ -61,7 +62,7 @@ class ChatSession:
     conversation: list[Turn] = field(default_factory=list)
 
     @classmethod
-    def load(cls, db: sqlite3.Connection, inquiry_id: int, **kwargs: object) -> ChatSession:
+    def load(cls, db: Database, inquiry_id: int, **kwargs: object) -> ChatSession:
         record = reads.get_record(db, inquiry_id)
         if record["channel"] != "chat":
             raise BadInput(f"--resume: inquiry {inquiry_id} is an email inquiry, not a chat")

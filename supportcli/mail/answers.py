@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from html.parser import HTMLParser
 from supportcli.config import Settings
 from supportcli.store import attachments, writes
 from supportcli.store.db import now, transaction
+from supportcli.store.dialect import Database
 
 _ID = re.compile(r"<[^<>\s]+>")
 _QUOTE_MARKERS = re.compile(
@@ -45,7 +45,7 @@ class SyncReport:
         }
 
 
-def our_ids(db: sqlite3.Connection) -> dict[str, int]:
+def our_ids(db: Database) -> dict[str, int]:
     """Every Message-ID in our threads (what we sent, and answers already filed)."""
     ids = {row[0]: row[1] for row in db.execute("SELECT message_id, inquiry_id FROM email")}
     ids.update(
@@ -59,7 +59,7 @@ def our_ids(db: sqlite3.Connection) -> dict[str, int]:
     return ids
 
 
-def sync(db: sqlite3.Connection, settings: Settings) -> SyncReport:
+def sync(db: Database, settings: Settings) -> SyncReport:
     from supportcli.mail.mailbox import ImapSettings, Mailbox
 
     imap = ImapSettings.from_settings(settings)
@@ -91,7 +91,7 @@ def sync(db: sqlite3.Connection, settings: Settings) -> SyncReport:
     return report
 
 
-def _file(db: sqlite3.Connection, raw: bytes, inquiry_id: int, known: dict[str, int]) -> bool:
+def _file(db: Database, raw: bytes, inquiry_id: int, known: dict[str, int]) -> bool:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     own = _first_id(message.get("Message-ID")) or (
         f"<{hashlib.sha256(raw).hexdigest()[:32]}@sync.support.invalid>"
@@ -164,21 +164,21 @@ def _when(message: EmailMessage) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _oldest_sent(db: sqlite3.Connection) -> datetime | None:
+def _oldest_sent(db: Database) -> datetime | None:
     row = db.execute("SELECT min(sent_at) FROM email WHERE sent_at IS NOT NULL").fetchone()
     if not row or not row[0]:
         return None
     return datetime.fromisoformat(row[0]) - timedelta(days=2)
 
 
-def _last_uid(db: sqlite3.Connection, key: str, uidvalidity: int) -> int:
+def _last_uid(db: Database, key: str, uidvalidity: int) -> int:
     row = db.execute(
         "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", (key,)
     ).fetchone()
     return row[1] if row and row[0] == uidvalidity else 0
 
 
-def _remember(db: sqlite3.Connection, key: str, uidvalidity: int, last_uid: int) -> None:
+def _remember(db: Database, key: str, uidvalidity: int, last_uid: int) -> None:
     with transaction(db):
         db.execute(
             "INSERT INTO mailbox_state VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO "

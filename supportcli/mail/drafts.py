@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from email.utils import make_msgid
 
 from supportcli.addresses import bare_address
@@ -10,6 +9,7 @@ from supportcli.config import Settings
 from supportcli.errors import BadInput
 from supportcli.store import reads, writes
 from supportcli.store.db import transaction
+from supportcli.store.dialect import Database
 from supportcli.text import one_clean_line
 
 ROLE_NAMES = {"customer": "Customer / 고객", "agent": "Agent / 상담원", "system": "System"}
@@ -52,7 +52,7 @@ def chat_transcript(record: dict[str, object]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def draft_from_chat(db: sqlite3.Connection, chat_id: int, settings: Settings) -> int:
+def draft_from_chat(db: Database, chat_id: int, settings: Settings) -> int:
     """Record an email draft carrying the chat's transcript; the chat becomes escalated."""
     chat = reads.get_record(db, chat_id)
     if chat["channel"] != "chat":

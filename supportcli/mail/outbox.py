@@ -19,6 +19,7 @@ from supportcli.mail.drafts import new_message_id
 from supportcli.mail.message import Outgoing
 from supportcli.store import attachments, reads, writes
 from supportcli.store.db import is_postgres, now, transaction
+from supportcli.store.dialect import Database
 
 SENDABLE = ("draft", "queued", "failed")
 RETRIED = ("queued", "failed")  # what `outbox send` picks up without an id
@@ -49,7 +50,7 @@ class Result:
     just_sent: Outgoing | None = None  # taken by the server, not yet marked in the history
 
 
-def record(db: sqlite3.Connection, composed: Composed, *, status: str) -> int:
+def record(db: Database, composed: Composed, *, status: str) -> int:
     """Put the inquiry, its body, private copies of its files and its envelope in the
     history, in one transaction."""
     copies = [attachments.keep_copy(f.path, filename=f.name) for f in composed.files]
@@ -81,9 +82,7 @@ def record(db: sqlite3.Connection, composed: Composed, *, status: str) -> int:
     return inquiry_id
 
 
-def replace_draft(
-    db: sqlite3.Connection, inquiry_id: int, composed: Composed, *, status: str
-) -> None:
+def replace_draft(db: Database, inquiry_id: int, composed: Composed, *, status: str) -> None:
     """Save an edited draft over the old one, keeping its id and Message-ID."""
     record_now = reads.get_record(db, inquiry_id)
     if record_now["status"] != "draft":
@@ -114,7 +113,7 @@ def replace_draft(
         )
 
 
-def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> list[Outgoing]:
+def outgoing(db: Database, inquiry_id: int, settings: Settings) -> list[Outgoing]:
     """What this inquiry still has to send, oldest first, rebuilt from the history alone
     (its private copies): the inquiry itself until it is sent, then pending follow-ups."""
     rec = reads.get_record(db, inquiry_id)
@@ -144,7 +143,7 @@ def outgoing(db: sqlite3.Connection, inquiry_id: int, settings: Settings) -> lis
 
 
 def _message(
-    db: sqlite3.Connection,
+    db: Database,
     rec: dict,  # type: ignore[type-arg]
     message: dict,  # type: ignore[type-arg]
     envelope: dict,  # type: ignore[type-arg]
@@ -187,7 +186,7 @@ class AttachmentMissing(Exception):
 
 
 def claim(
-    db: sqlite3.Connection,
+    db: Database,
     ids: Sequence[int],
     token: str,
     stale_after: float,
@@ -214,7 +213,7 @@ def claim(
 
 
 def _claim_rows(
-    db: sqlite3.Connection, ids: Sequence[int], token: str, stale: str, statuses: Sequence[str]
+    db: Database, ids: Sequence[int], token: str, stale: str, statuses: Sequence[str]
 ) -> list[int]:
     """PostgreSQL: lock the rows (inquiry and envelope) of those still sendable, skipping
     rows another machine holds locked right now, and claim them in the same transaction.
@@ -244,7 +243,7 @@ def _claim_rows(
     return [i for i in ids if i in set(free)]
 
 
-def finish(db: sqlite3.Connection, result: Result) -> None:
+def finish(db: Database, result: Result) -> None:
     """Record the outcome and release the claim, in the transaction that also marks the
     last message the server took."""
     with transaction(db):
@@ -264,7 +263,7 @@ def _error_text(result: Result) -> str | None:
     return result.reason
 
 
-def pending(db: sqlite3.Connection) -> list[int]:
+def pending(db: Database) -> list[int]:
     marks = ",".join("?" * len(RETRIED))
     return [
         row[0]
@@ -276,7 +275,7 @@ def pending(db: sqlite3.Connection) -> list[int]:
 
 
 def send(
-    db: sqlite3.Connection,
+    db: Database,
     ids: Sequence[int],
     settings: Settings,
     *,
@@ -327,7 +326,7 @@ def send(
     return results
 
 
-def _send_one(db: sqlite3.Connection, mailer, inquiry_id: int, settings: Settings) -> Result:  # type: ignore[no-untyped-def]
+def _send_one(db: Database, mailer, inquiry_id: int, settings: Settings) -> Result:  # type: ignore[no-untyped-def]
     from supportcli.mail.sender import DeliveryError
 
     refused: dict[str, str] = {}
@@ -354,7 +353,7 @@ def _send_one(db: sqlite3.Connection, mailer, inquiry_id: int, settings: Setting
     return Result(inquiry_id, "sent", refused=refused, just_sent=just_sent)
 
 
-def _mark_sent(db: sqlite3.Connection, inquiry_id: int, message: Outgoing) -> None:
+def _mark_sent(db: Database, inquiry_id: int, message: Outgoing) -> None:
     """Record a message as sent as soon as the server took it (before the next one goes),
     so a failure later in the same run never sends it again."""
     stamp = now()
@@ -368,7 +367,7 @@ def _mark_sent(db: sqlite3.Connection, inquiry_id: int, message: Outgoing) -> No
             )
 
 
-def list_outbox(db: sqlite3.Connection) -> list[dict[str, object]]:
+def list_outbox(db: Database) -> list[dict[str, object]]:
     from supportcli.store.reads import Filters, list_rows
 
     rows = []
@@ -377,9 +376,7 @@ def list_outbox(db: sqlite3.Connection) -> list[dict[str, object]]:
     return sorted(rows, key=lambda r: r["id"])  # type: ignore[arg-type, return-value]
 
 
-def add_follow_up(
-    db: sqlite3.Connection, inquiry_id: int, body: str, files: list[CheckedFile]
-) -> int:
+def add_follow_up(db: Database, inquiry_id: int, body: str, files: list[CheckedFile]) -> int:
     """Record a follow-up in the thread as a pending customer message; the inquiry waits
     in the outbox until it is sent."""
     rec = reads.get_record(db, inquiry_id)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from supportcli import paths
 from supportcli.errors import NotOurDatabase, StorageError
-from supportcli.store.dialect import is_postgres, is_postgres_url
+from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
 from supportcli.store.search import fold
 
@@ -66,7 +66,7 @@ def resolve(target: str | None = None) -> Path:
     return Path(value).expanduser().absolute()
 
 
-def connect(target: str | None = None, *, conversation: bool = False) -> sqlite3.Connection:
+def connect(target: str | None = None, *, conversation: bool = False) -> Database:
     """An open, checked, migrated connection to the history.
 
     `conversation`: a chat commits a message at a time while someone waits for each; the
@@ -126,7 +126,7 @@ def _db_password(url: str) -> str | None:
     return load_password("db", account_of(url))
 
 
-def checkpoint(db: sqlite3.Connection) -> None:
+def checkpoint(db: Database) -> None:
     """Housekeeping after a conversation, when nobody waits: some search-index merging
     (bounded), then fold the write-ahead log back into the history without waiting for
     readers. Skipped quietly if the history is busy: the next writer will do it."""
@@ -152,7 +152,7 @@ def describe(exc: sqlite3.Error) -> str:
     return text
 
 
-def _open(path: Path) -> sqlite3.Connection:
+def _open(path: Path) -> Database:
     db = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
     )
@@ -212,14 +212,14 @@ def _create(path: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def migrate(db: sqlite3.Connection) -> list[str]:
+def migrate(db: Database) -> list[str]:
     """Apply the steps this history has not had yet; return their names."""
     applied = []
     with transaction(db):
         if is_postgres(db):
             from supportcli.store.postgres import claim_schema
 
-            claim_schema(db)
+            claim_schema(db)  # type: ignore[arg-type]  # a PgConnection, as checked
         db.execute(
             "CREATE TABLE IF NOT EXISTS _support_migrations ("
             "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -241,7 +241,7 @@ def migrate(db: sqlite3.Connection) -> list[str]:
 
 
 @contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def transaction(db: Database) -> Iterator[Database]:
     """A write transaction that holds the write lock from its first statement.
 
     A deferred transaction that later upgrades to a write fails at once with "database is

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 POSTGRES_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
 
 
@@ -12,3 +14,14 @@ def is_postgres_url(value: str) -> bool:
 def is_postgres(db: object) -> bool:
     """Whether this connection is to a shared PostgreSQL history (else SQLite)."""
     return getattr(db, "dialect", None) == "postgresql"
+
+
+class Database(Protocol):
+    """What the store needs of a connection: sqlite3's, or `postgres.PgConnection`."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def close(self) -> None: ...

@@ -19,12 +19,12 @@ import re
 import sqlite3
 from collections.abc import Callable
 
-from supportcli.store.dialect import is_postgres
+from supportcli.store.dialect import Database, is_postgres
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[Database], None]
 
 
-def run_script(db: sqlite3.Connection, script: str) -> None:
+def run_script(db: Database, script: str) -> None:
     """Run statements one by one: `executescript` would COMMIT the open transaction."""
     if is_postgres(db):
         script = re.sub(
@@ -43,7 +43,7 @@ def run_script(db: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete statement in migration: {pending!r}")
 
 
-def m001_initial(db: sqlite3.Connection) -> None:
+def m001_initial(db: Database) -> None:
     run_script(
         db,
         """
@@ -96,7 +96,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE attachment_blob (sha256 TEXT PRIMARY KEY, data BYTEA NOT NULL)")
 
 
-def m002_conversation_state(db: sqlite3.Connection) -> None:
+def m002_conversation_state(db: Database) -> None:
     """What the channels need beyond the first schema: who spoke last (for `list`), the
     status to return to on reopen, a chat's agent and rating, the chat an email came from,
     and each message's own Message-ID (answers and follow-ups are threaded by it)."""
@@ -126,7 +126,7 @@ def m002_conversation_state(db: sqlite3.Connection) -> None:
     )
 
 
-def m003_search_index(db: sqlite3.Connection) -> None:
+def m003_search_index(db: Database) -> None:
     """Full-text search over subjects and messages, kept in step by triggers.
 
     The tables are contentless (the text already lives in `inquiry` and `message`); the
@@ -174,7 +174,7 @@ def m003_search_index(db: sqlite3.Connection) -> None:
     )
 
 
-def m004_outbox_claims(db: sqlite3.Connection) -> None:
+def m004_outbox_claims(db: Database) -> None:
     """Who is sending an email right now, so two `outbox send` never send one twice."""
     run_script(
         db,
@@ -185,7 +185,7 @@ def m004_outbox_claims(db: sqlite3.Connection) -> None:
     )
 
 
-def m005_follow_ups_and_sync(db: sqlite3.Connection) -> None:
+def m005_follow_ups_and_sync(db: Database) -> None:
     """Follow-ups are sent like inquiries (message.delivery: pending, sent), and `sync`
     remembers how far it read each mailbox (so it asks the server only for new mail)."""
     run_script(
@@ -207,7 +207,7 @@ def m005_follow_ups_and_sync(db: sqlite3.Connection) -> None:
 SEQ_BITS = 20  # search rows: rowid = inquiry id << 20 | position (0: subject, 1..: messages)
 
 
-def m006_search_by_inquiry(db: sqlite3.Connection) -> None:
+def m006_search_by_inquiry(db: Database) -> None:
     """One search index whose rowids sort by inquiry: newest inquiries come first straight
     from the index, and every row names its inquiry without a lookup. (Mapping a common
     word's 200,000 matching messages back to their inquiries took a quarter of a second.)"""
@@ -269,7 +269,7 @@ def m006_search_by_inquiry(db: sqlite3.Connection) -> None:
     )
 
 
-def m007_search_merges_off_the_hot_path(db: sqlite3.Connection) -> None:
+def m007_search_merges_off_the_hot_path(db: Database) -> None:
     """FTS5's automatic merging does part of a large merge inside whichever insert comes
     along, stalling a chat message's commit for 20-40 ms on a big history. Turn it off:
     level-0 segments are still merged 16 at a time (crisismerge), and the larger merges
@@ -279,7 +279,7 @@ def m007_search_merges_off_the_hot_path(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)")
 
 
-def _pg_search_index(db: sqlite3.Connection) -> None:
+def _pg_search_index(db: Database) -> None:
     from supportcli.store.postgres import tsvector
 
     run_script(

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from supportcli.errors import BadInput, NotFound
-from supportcli.store.dialect import is_postgres
+from supportcli.store.dialect import Database, is_postgres
 from supportcli.store.migrations import SEQ_BITS
 from supportcli.store.search import fts5, query_words
 from supportcli.topics import check_topic
@@ -93,7 +92,7 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def list_rows(db: sqlite3.Connection, filters: Filters) -> list[dict[str, object]]:
+def list_rows(db: Database, filters: Filters) -> list[dict[str, object]]:
     """Inquiries matching `filters`, newest first, without their messages."""
     rows = [_inquiry(row) for row in _select(db, filters.check())]
     ids = [int(row["id"]) for row in rows]  # type: ignore[call-overload]
@@ -105,7 +104,7 @@ def list_rows(db: sqlite3.Connection, filters: Filters) -> list[dict[str, object
     return rows
 
 
-def _select(db: sqlite3.Connection, filters: Filters) -> Iterator[tuple[object, ...]]:
+def _select(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
     """The inquiry rows, newest first, `filters.limit` of them (0 or None: all)."""
     if filters.search is not None:
         found = _matching_ids(db, filters)
@@ -125,7 +124,7 @@ def _select(db: sqlite3.Connection, filters: Filters) -> Iterator[tuple[object, 
     yield from db.execute(sql, params)
 
 
-def _matching_ids(db: sqlite3.Connection, filters: Filters) -> Iterator[int]:
+def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
     """Inquiries whose subject or messages hold every search word, newest first.
 
     The index's rowids are `inquiry id << 20 | position`, so walking it backwards yields
@@ -178,20 +177,20 @@ def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
         yield chunk
 
 
-def get_record(db: sqlite3.Connection, inquiry_id: int) -> dict[str, object]:
+def get_record(db: Database, inquiry_id: int) -> dict[str, object]:
     row = db.execute(f"SELECT {_COLUMNS} FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
     if row is None:
         raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
     return _full(db, _inquiry(row))
 
 
-def iter_records(db: sqlite3.Connection, filters: Filters) -> Iterator[dict[str, object]]:
+def iter_records(db: Database, filters: Filters) -> Iterator[dict[str, object]]:
     """Whole records one at a time, so an export of any size runs in flat memory."""
     for row in _select(db, filters.check()):
         yield _full(db, _inquiry(row))
 
 
-def _full(db: sqlite3.Connection, record: dict[str, object]) -> dict[str, object]:
+def _full(db: Database, record: dict[str, object]) -> dict[str, object]:
     inquiry_id = int(record["id"])  # type: ignore[call-overload]
     record["messages"] = [
         _message(*row)
@@ -230,7 +229,7 @@ def _inquiry(row: tuple[object, ...]) -> dict[str, object]:
     return dict(zip(keys, row, strict=True))
 
 
-def _envelopes(db: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, object]]:
+def _envelopes(db: Database, ids: list[int]) -> dict[int, dict[str, object]]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
@@ -252,7 +251,7 @@ def _envelopes(db: sqlite3.Connection, ids: list[int]) -> dict[int, dict[str, ob
     return found
 
 
-def _attachments(db: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict[str, object]]]:
+def _attachments(db: Database, ids: list[int]) -> dict[int, list[dict[str, object]]]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))

@@ -7,25 +7,25 @@ attachments' bytes (`attachment_blob`) in step; on SQLite triggers and files do 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 
 from supportcli.errors import NotFound
 from supportcli.store.attachments import StoredFile, stored_path
 from supportcli.store.db import is_postgres, now, transaction
+from supportcli.store.dialect import Database
 from supportcli.store.migrations import SEQ_BITS
 
 
 @contextmanager
-def atomic(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def atomic(db: Database) -> Iterator[Database]:
     """A write transaction of its own, or a part of the caller's if one is open."""
     with nullcontext(db) if db.in_transaction else transaction(db):
         yield db
 
 
 def create_inquiry(
-    db: sqlite3.Connection,
+    db: Database,
     *,
     channel: str,
     topic: str,
@@ -47,12 +47,12 @@ def create_inquiry(
 
 
 def add_message(
-    db: sqlite3.Connection,
+    db: Database,
     *,
     inquiry_id: int,
     role: str,
     body: str,
-    meta: dict[str, object] | None = None,
+    meta: Mapping[str, object] | None = None,
     rfc_message_id: str | None = None,
     at: str | None = None,
 ) -> int:
@@ -85,7 +85,7 @@ def add_message(
     return int(message_id)
 
 
-def set_body(db: sqlite3.Connection, message_id: int, body: str, meta: str | None) -> None:
+def set_body(db: Database, message_id: int, body: str, meta: str | None) -> None:
     """Rewrite a message (a draft being edited)."""
     with atomic(db):
         row = db.execute(
@@ -99,7 +99,7 @@ def set_body(db: sqlite3.Connection, message_id: int, body: str, meta: str | Non
 
 
 def add_attachment(
-    db: sqlite3.Connection, *, inquiry_id: int, message_id: int | None, stored: StoredFile
+    db: Database, *, inquiry_id: int, message_id: int | None, stored: StoredFile
 ) -> int:
     with atomic(db):
         if is_postgres(db):  # every machine sharing the history can read and send it
@@ -124,7 +124,7 @@ def add_attachment(
     return int(attachment_id)
 
 
-def update_inquiry(db: sqlite3.Connection, inquiry_id: int, **fields: object) -> None:
+def update_inquiry(db: Database, inquiry_id: int, **fields: object) -> None:
     """Set columns of one inquiry (names are ours, never user input) and touch it."""
     fields["updated_at"] = now()
     assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -138,7 +138,7 @@ def update_inquiry(db: sqlite3.Connection, inquiry_id: int, **fields: object) ->
             _index(db, inquiry_id << SEQ_BITS, str(fields["subject"]))
 
 
-def delete_inquiries(db: sqlite3.Connection, ids: Sequence[int]) -> list[str]:
+def delete_inquiries(db: Database, ids: Sequence[int]) -> list[str]:
     """Delete inquiries with their messages and attachment rows, all or nothing.
 
     Returns the sha256 of stored files no row refers to any more, for the caller to
@@ -177,7 +177,7 @@ def delete_inquiries(db: sqlite3.Connection, ids: Sequence[int]) -> list[str]:
 
 
 def add_envelope(
-    db: sqlite3.Connection,
+    db: Database,
     *,
     inquiry_id: int,
     sender: str,
@@ -199,7 +199,7 @@ def add_envelope(
         )
 
 
-def _index(db: sqlite3.Connection, rowid: int, text: str) -> None:
+def _index(db: Database, rowid: int, text: str) -> None:
     """PostgreSQL's search row for a subject or message (SQLite's triggers do this)."""
     from supportcli.store.postgres import tsvector
 
