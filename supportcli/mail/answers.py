@@ -105,6 +105,12 @@ def _file(db: Database, raw: bytes, inquiry_id: int, known: dict[str, int]) -> b
         "date": str(message.get("Date", "")),
     }
     with transaction(db):
+        # Another sync (another machine on a shared history) may have filed it since
+        # `known` was read. Holding the inquiry's row first makes this check see its commit.
+        writes.lock_inquiry(db, inquiry_id)
+        if db.execute("SELECT 1 FROM message WHERE rfc_message_id = ?", (own,)).fetchone():
+            known[own] = inquiry_id
+            return False
         message_id = writes.add_message(
             db,
             inquiry_id=inquiry_id,

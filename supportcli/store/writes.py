@@ -85,6 +85,12 @@ def add_message(
     return int(message_id)
 
 
+def lock_inquiry(db: Database, inquiry_id: int) -> None:
+    """Inside a transaction: wait for, then hold, the inquiry's row (PostgreSQL row lock;
+    SQLite's write lock is already held by BEGIN IMMEDIATE)."""
+    db.execute("UPDATE inquiry SET updated_at = updated_at WHERE id = ?", (inquiry_id,))
+
+
 def set_body(db: Database, message_id: int, body: str, meta: str | None) -> None:
     """Rewrite a message (a draft being edited)."""
     with atomic(db):
