@@ -1,6 +1,7 @@
 """Write a realistic support history through the project's own store functions.
 
     python benchmarks/generate.py --db PATH --inquiries N --messages M [--seed S]
+    python benchmarks/generate.py --db postgresql+psycopg://... (an empty database) ...
 
 Every row goes through `supportcli.store.writes` (create_inquiry, add_message,
 add_attachment, add_envelope, update_inquiry), so the real triggers keep the full-text
@@ -12,7 +13,9 @@ liberties taken for speed and realism:
 * the store's clock (`writes.now`) is replaced by a simulated one, so that created_at
   spreads over the two years before now and increases with id (messages of an inquiry lie
   between its start and the next inquiry's start);
-* attachment rows describe files that are not written (their sha256 is made up).
+* attachment rows describe files that are not written (their sha256 is made up); on
+  PostgreSQL, whose attachment rows need their bytes in the database, each is a small real
+  file instead.
 
 The history is about 60% chats and 40% emails, topics weighted like real use, statuses
 spread per channel, half Korean and half English, 200-2,000 characters per message, roles
@@ -34,8 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import FILENAMES, TOPIC_WEIGHTS, TOPICS, TextMaker  # noqa: E402
 
 from supportcli.store import writes  # noqa: E402
-from supportcli.store.attachments import StoredFile  # noqa: E402
+from supportcli.store.attachments import StoredFile, keep_bytes  # noqa: E402
 from supportcli.store.db import connect, transaction  # noqa: E402
+from supportcli.store.dialect import is_postgres_url  # noqa: E402
 
 CHAT_SHARE = 0.6
 KOREAN_SHARE = 0.5
@@ -121,9 +125,11 @@ def generate(path: str, inquiries: int, messages: int, seed: int, quiet: bool = 
     clock = Clock()
     real_now = writes.now
     writes.now = clock  # the store stamps rows with the simulated time
-    db = connect(f"sqlite:///{Path(path).absolute()}")
-    db.execute("PRAGMA synchronous = OFF")
-    db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache, this connection only
+    postgres = is_postgres_url(path)
+    db = connect(path if postgres else f"sqlite:///{Path(path).absolute()}")
+    if not postgres:
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache, this connection only
     total_messages = attachments = envelopes = 0
     escalated: list[int] = []
     try:
@@ -197,21 +203,23 @@ def generate(path: str, inquiries: int, messages: int, seed: int, quiet: bool = 
                         clock.value = iso(t0 + timedelta(seconds=step * 0.5))
                         for _ in range(rng.choice((1, 1, 1, 2, 3))):
                             name, ctype = rng.choice(FILENAMES)
+                            stored = StoredFile(
+                                filename=name,
+                                size=rng.randint(2_000, 4_000_000),
+                                sha256=f"{rng.getrandbits(256):064x}",
+                                content_type=ctype,
+                            )
+                            if postgres:
+                                stored = keep_bytes(rng.randbytes(2_000), name)
                             writes.add_attachment(
-                                db,
-                                inquiry_id=inquiry_id,
-                                message_id=first_message,
-                                stored=StoredFile(
-                                    filename=name,
-                                    size=rng.randint(2_000, 4_000_000),
-                                    sha256=f"{rng.getrandbits(256):064x}",
-                                    content_type=ctype,
-                                ),
+                                db, inquiry_id=inquiry_id, message_id=first_message, stored=stored
                             )
                             attachments += 1
                     if channel == "email":
-                        sender = "고객 <customer@example.com>" if lang == "ko" else (
-                            "Customer <customer@example.com>"
+                        sender = (
+                            "고객 <customer@example.com>"
+                            if lang == "ko"
+                            else ("Customer <customer@example.com>")
                         )
                         writes.add_envelope(
                             db,
@@ -235,8 +243,11 @@ def generate(path: str, inquiries: int, messages: int, seed: int, quiet: bool = 
                     file=sys.stderr,
                     flush=True,
                 )
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not postgres:
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            db.execute("ANALYZE")
     finally:
         writes.now = real_now
         db.close()
@@ -249,24 +260,32 @@ def generate(path: str, inquiries: int, messages: int, seed: int, quiet: bool = 
         "attachments": attachments,
         "envelopes": envelopes,
         "seconds": round(seconds, 1),
-        "bytes": os.path.getsize(path),
+        "bytes": 0 if postgres else os.path.getsize(path),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="SQLite file to create (must not exist)")
+    parser.add_argument(
+        "--db", required=True, help="SQLite file to create (must not exist), or a PostgreSQL URL"
+    )
     parser.add_argument("--inquiries", type=int, required=True)
     parser.add_argument("--messages", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    if os.path.exists(args.db):
-        parser.error(f"{args.db} exists; pick a new path (the generator appends nothing)")
-    Path(args.db).absolute().parent.mkdir(parents=True, exist_ok=True)
+    if not is_postgres_url(args.db):
+        if os.path.exists(args.db):
+            parser.error(f"{args.db} exists; pick a new path (the generator appends nothing)")
+        Path(args.db).absolute().parent.mkdir(parents=True, exist_ok=True)
     result = generate(args.db, args.inquiries, args.messages, args.seed, args.quiet)
+    where = args.db
+    if is_postgres_url(where):
+        from supportcli.store.postgres import safe_url
+
+        where = safe_url(where)
     print(
-        f"{args.db}: {result['inquiries']:,} inquiries, {result['messages']:,} messages, "
+        f"{where}: {result['inquiries']:,} inquiries, {result['messages']:,} messages, "
         f"{result['envelopes']:,} envelopes, {result['attachments']:,} attachments, "
         f"{result['bytes'] / 2**20:,.0f} MiB in {result['seconds']} s"
     )

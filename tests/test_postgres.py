@@ -431,3 +431,50 @@ def test_a_nul_in_a_chat_line_is_kept_as_a_replacement_character(run, shared):
     assert result.returncode == 0, result.stderr
     (record,) = json.loads(run("export", check=True).stdout)
     assert record["messages"][0]["body"] == "nul\ufffdbyte 결제"
+
+
+def test_export_in_batches_keeps_every_record_whole(run, shared, db):
+    """On PostgreSQL records are completed 200 at a time: each keeps its own messages."""
+    from supportcli.store import writes
+    from supportcli.store.db import transaction
+
+    with transaction(db):
+        for n in range(450):
+            inquiry = writes.create_inquiry(db, channel="chat", topic="usage", status="open")
+            for k in range(n % 3 + 1):
+                writes.add_message(db, inquiry_id=inquiry, role="customer", body=f"{inquiry}/{k}")
+    lines = run("export", "--format", "jsonl", check=True).stdout.splitlines()
+    assert len(lines) == 450
+    for line in lines:
+        record = json.loads(line)
+        bodies = [m["body"] for m in record["messages"]]
+        assert bodies == [f"{record['id']}/{k}" for k in range(len(bodies))] and bodies
+
+
+def test_search_with_common_and_rare_words_finds_the_newest_matches(run, shared, db):
+    """Both ways PostgreSQL's search runs: a word with over RARE index rows walks the
+    inquiries newest first; a rare word drives the query from its few rows."""
+    from supportcli.store import writes
+    from supportcli.store.db import transaction
+    from supportcli.store.reads import RARE
+
+    made = {}
+    with transaction(db):
+        for n in range(RARE // 2 + 100):
+            status = "sent" if n % 7 == 0 else "queued"
+            inquiry = writes.create_inquiry(db, channel="email", topic="payment", status=status)
+            words = "환불 요청" + (" invoice" if n % 50 == 0 else "")
+            for k in range(3):
+                writes.add_message(db, inquiry_id=inquiry, role="customer", body=f"{words} {k}")
+            made[inquiry] = (status, words)
+    newest = sorted(made, reverse=True)
+    cases = [
+        (["환불"], newest[:20]),
+        (["환불", "--status", "sent"], [i for i in newest if made[i][0] == "sent"][:20]),
+        (["환불 invoice"], [i for i in newest if "invoice" in made[i][1]][:20]),
+        (["invoice", "-n", "0"], [i for i in newest if "invoice" in made[i][1]]),
+        (["환불 없는말"], []),
+    ]
+    for args, expected in cases:
+        result = run("list", "--json", "--search", *args)
+        assert ids(result) == expected, args

@@ -290,8 +290,13 @@ def _pg_search_index(db: Database) -> None:
                                   WHERE earlier.inquiry_id = message.inquiry_id
                                   AND earlier.id <= message.id);
         CREATE UNIQUE INDEX message_seq ON message (inquiry_id, seq);
-        CREATE TABLE search_fts (rowid BIGINT PRIMARY KEY, tokens TSVECTOR NOT NULL);
+        CREATE TABLE search_fts (
+            rowid BIGINT PRIMARY KEY,
+            inquiry_id BIGINT GENERATED ALWAYS AS (rowid >> 20) STORED,
+            tokens TSVECTOR NOT NULL
+        );
         CREATE INDEX search_fts_tokens ON search_fts USING gin (tokens);
+        CREATE INDEX search_fts_inquiry ON search_fts (inquiry_id);
         """,
     )
     rows = [

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import TypeVar
 
 from supportcli.errors import BadInput, NotFound
 from supportcli.store.dialect import Database, is_postgres
@@ -15,6 +16,7 @@ from supportcli.store.migrations import SEQ_BITS
 from supportcli.store.search import fts5, query_words
 from supportcli.topics import check_topic
 
+T = TypeVar("T")
 CHANNELS = ("chat", "email")
 STATUSES = {
     "chat": ("open", "resolved", "unresolved", "escalated"),
@@ -106,6 +108,9 @@ def list_rows(db: Database, filters: Filters) -> list[dict[str, object]]:
 
 def _select(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
     """The inquiry rows, newest first, `filters.limit` of them (0 or None: all)."""
+    if filters.search is not None and is_postgres(db):
+        yield from _pg_search(db, filters)
+        return
     if filters.search is not None:
         found = _matching_ids(db, filters)
         for chunk in _chunks(islice(found, filters.limit or None), 500):
@@ -130,22 +135,13 @@ def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
     The index's rowids are `inquiry id << 20 | position`, so walking it backwards yields
     inquiries newest first with each inquiry's rows together: a common word stops after
     the first few inquiries instead of visiting all of its matches. Other words are
-    checked within the inquiry's rowid range; other filters on the inquiry's row.
-    (PostgreSQL keeps the same rowids in a table of tsvectors.)"""
-    if is_postgres(db):
-        from supportcli.store.postgres import tsquery
-
-        match = "tokens @@ CAST(? AS tsquery)"
-        terms = [tsquery(tokens, prefix) for tokens, prefix in filters.words()]
-    else:
-        match = "search_fts MATCH ?"
-        terms = [fts5(tokens, prefix) for tokens, prefix in filters.words()]
-    first, *others = terms
+    checked within the inquiry's rowid range; other filters on the inquiry's row."""
+    first, *others = [fts5(tokens, prefix) for tokens, prefix in filters.words()]
     where, params = filters.where()
     keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}" if where else None
     last = None
     for (rowid,) in db.execute(
-        f"SELECT rowid FROM search_fts WHERE {match} ORDER BY rowid DESC", (first,)
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC", (first,)
     ):
         inquiry_id = rowid >> SEQ_BITS
         if inquiry_id == last:
@@ -154,7 +150,8 @@ def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
         low, high = inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1
         if any(
             db.execute(
-                f"SELECT 1 FROM search_fts WHERE {match} AND rowid BETWEEN ? AND ? LIMIT 1",
+                "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid "
+                "BETWEEN ? AND ? LIMIT 1",
                 (term, low, high),
             ).fetchone()
             is None
@@ -166,8 +163,58 @@ def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
         yield inquiry_id
 
 
-def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
-    chunk: list[int] = []
+RARE = 1000  # PostgreSQL: a search word with fewer index rows than this drives the query
+
+
+def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
+    """PostgreSQL: let the server walk (the loop above would be a round trip per candidate).
+    Which walk is cheap depends on the words, and the planner cannot know how many rows an
+    uncommon or absent word has, so we ask first (a count that stops at RARE):
+    - a rare word: its few index rows name the candidate inquiries, and the other words are
+      checked among those only;
+    - all words common: inquiries are walked newest first, each checked through
+      `search_fts.inquiry_id`, and the first `limit` matches come after a few dozen."""
+    from supportcli.store.postgres import tsquery
+
+    words = [tsquery(tokens, prefix) for tokens, prefix in filters.words()]
+    counts = [
+        db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE tokens @@ CAST(? AS tsquery) "
+            "LIMIT ?) AS probe",
+            (word, RARE),
+        ).fetchone()[0]
+        for word in words
+    ]
+    where, params = filters.where()
+    clauses = [where] if where else []
+    if min(counts) < RARE:
+        rarest = counts.index(min(counts))
+        candidates = "SELECT DISTINCT inquiry_id FROM search_fts WHERE tokens @@ CAST(? AS tsquery)"
+        ids = [row[0] for row in db.execute(candidates, (words[rarest],))]
+        for word in words[:rarest] + words[rarest + 1 :]:
+            if ids:
+                ids = [
+                    row[0]
+                    for row in db.execute(candidates + " AND inquiry_id = ANY(?)", (word, ids))
+                ]
+        clauses.append("id = ANY(:ids)")
+        params["ids"] = ids
+    else:
+        for n, word in enumerate(words):
+            params[f"word{n}"] = word
+            clauses.append(
+                "id IN (SELECT inquiry_id FROM search_fts "
+                f"WHERE tokens @@ CAST(:word{n} AS tsquery))"
+            )
+    sql = f"SELECT {_COLUMNS} FROM inquiry WHERE {' AND '.join(clauses)} "
+    sql += "ORDER BY created_at DESC, id DESC"
+    if filters.limit:
+        sql += f" LIMIT {int(filters.limit)}"
+    yield from db.execute(sql, params)
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
@@ -185,24 +232,38 @@ def get_record(db: Database, inquiry_id: int) -> dict[str, object]:
 
 
 def iter_records(db: Database, filters: Filters) -> Iterator[dict[str, object]]:
-    """Whole records one at a time, so an export of any size runs in flat memory."""
-    for row in _select(db, filters.check()):
-        yield _full(db, _inquiry(row))
+    """Whole records one at a time, so an export of any size runs in flat memory. On
+    PostgreSQL they are completed 200 at a time (three queries per batch instead of per
+    record: each is a round trip to the server); SQLite's queries cost microseconds, and
+    batching them only held more in memory (27 -> 33 MiB peak, and no faster)."""
+    batch = 200 if is_postgres(db) else 1
+    for chunk in _chunks(_select(db, filters.check()), batch):
+        records = [_inquiry(row) for row in chunk]
+        yield from _complete(db, records)
 
 
 def _full(db: Database, record: dict[str, object]) -> dict[str, object]:
-    inquiry_id = int(record["id"])  # type: ignore[call-overload]
-    record["messages"] = [
-        _message(*row)
-        for row in db.execute(
-            "SELECT id, role, body, created_at, meta, rfc_message_id, delivery FROM message "
-            "WHERE inquiry_id = ? ORDER BY id",
-            (inquiry_id,),
-        )
-    ]
-    record["email"] = _envelopes(db, [inquiry_id]).get(inquiry_id)
-    record["attachments"] = _attachments(db, [inquiry_id]).get(inquiry_id, [])
-    return record
+    return next(_complete(db, [record]))
+
+
+def _complete(db: Database, records: list[dict[str, object]]) -> Iterator[dict[str, object]]:
+    """Add each record's messages, envelope and attachments."""
+    ids = [int(record["id"]) for record in records]  # type: ignore[call-overload]
+    marks = ",".join("?" * len(ids))
+    messages: dict[int, list[dict[str, object]]] = {}
+    for inquiry_id, *row in db.execute(
+        "SELECT inquiry_id, id, role, body, created_at, meta, rfc_message_id, delivery "
+        f"FROM message WHERE inquiry_id IN ({marks}) ORDER BY inquiry_id, id",
+        ids,
+    ):
+        messages.setdefault(inquiry_id, []).append(_message(*row))
+    envelopes = _envelopes(db, ids)
+    attachments = _attachments(db, ids)
+    for record, inquiry_id in zip(records, ids, strict=True):
+        record["messages"] = messages.get(inquiry_id, [])
+        record["email"] = envelopes.get(inquiry_id)
+        record["attachments"] = attachments.get(inquiry_id, [])
+        yield record
 
 
 def _message(
