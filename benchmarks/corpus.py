@@ -23,40 +23,137 @@ TOPIC_WEIGHTS = (0.30, 0.35, 0.22, 0.13)  # payment and account questions domina
 KEYWORDS = {
     "ko": {
         "account": [
-            "로그인", "비밀번호", "계정", "인증번호", "2단계 인증", "아이디", "이메일 주소",
-            "휴대폰 번호", "보안", "회원 탈퇴", "프로필", "본인 인증", "계정 잠금", "닉네임",
+            "로그인",
+            "비밀번호",
+            "계정",
+            "인증번호",
+            "2단계 인증",
+            "아이디",
+            "이메일 주소",
+            "휴대폰 번호",
+            "보안",
+            "회원 탈퇴",
+            "프로필",
+            "본인 인증",
+            "계정 잠금",
+            "닉네임",
         ],
         "payment": [
-            "결제", "환불", "영수증", "카드", "구독", "해지", "중복 결제", "요금", "자동 결제",
-            "청구서", "쿠폰", "포인트", "결제 수단", "세금계산서", "할인", "부분 환불",
+            "결제",
+            "환불",
+            "영수증",
+            "카드",
+            "구독",
+            "해지",
+            "중복 결제",
+            "요금",
+            "자동 결제",
+            "청구서",
+            "쿠폰",
+            "포인트",
+            "결제 수단",
+            "세금계산서",
+            "할인",
+            "부분 환불",
         ],
         "usage": [
-            "앱", "알림", "동기화", "설정", "업데이트", "오류", "화면", "다운로드", "백업",
-            "데이터", "기기", "검색", "다크 모드", "위젯",
+            "앱",
+            "알림",
+            "동기화",
+            "설정",
+            "업데이트",
+            "오류",
+            "화면",
+            "다운로드",
+            "백업",
+            "데이터",
+            "기기",
+            "검색",
+            "다크 모드",
+            "위젯",
         ],
         "other": [
-            "배송", "주문", "교환", "반품", "택배", "배송지", "이벤트", "매장", "운영 시간",
-            "개인정보", "제휴", "선물하기", "상담원",
+            "배송",
+            "주문",
+            "교환",
+            "반품",
+            "택배",
+            "배송지",
+            "이벤트",
+            "매장",
+            "운영 시간",
+            "개인정보",
+            "제휴",
+            "선물하기",
+            "상담원",
         ],
     },
     "en": {
         "account": [
-            "login", "password", "account", "verification code", "two-factor code", "username",
-            "email address", "phone number", "security", "account deletion", "profile",
-            "identity check", "account lock", "nickname",
+            "login",
+            "password",
+            "account",
+            "verification code",
+            "two-factor code",
+            "username",
+            "email address",
+            "phone number",
+            "security",
+            "account deletion",
+            "profile",
+            "identity check",
+            "account lock",
+            "nickname",
         ],
         "payment": [
-            "payment", "refund", "invoice", "receipt", "card", "subscription", "charge",
-            "double charge", "bill", "auto-renewal", "cancellation", "coupon", "points",
-            "payment method", "discount", "partial refund",
+            "payment",
+            "refund",
+            "invoice",
+            "receipt",
+            "card",
+            "subscription",
+            "charge",
+            "double charge",
+            "bill",
+            "auto-renewal",
+            "cancellation",
+            "coupon",
+            "points",
+            "payment method",
+            "discount",
+            "partial refund",
         ],
         "usage": [
-            "app", "notification", "sync", "settings", "update", "error", "screen", "download",
-            "backup", "data", "device", "search", "dark mode", "widget",
+            "app",
+            "notification",
+            "sync",
+            "settings",
+            "update",
+            "error",
+            "screen",
+            "download",
+            "backup",
+            "data",
+            "device",
+            "search",
+            "dark mode",
+            "widget",
         ],
         "other": [
-            "shipping", "order", "delivery", "exchange", "return", "parcel", "shipping address",
-            "event", "store", "opening hours", "privacy", "partnership", "gift", "agent",
+            "shipping",
+            "order",
+            "delivery",
+            "exchange",
+            "return",
+            "parcel",
+            "shipping address",
+            "event",
+            "store",
+            "opening hours",
+            "privacy",
+            "partnership",
+            "gift",
+            "agent",
         ],
     },
 }
@@ -149,45 +246,88 @@ SENTENCES = {
 
 OPENERS = {
     ("ko", "customer"): ["안녕하세요.", "안녕하세요, 문의드립니다.", "수고 많으십니다.", ""],
-    ("ko", "agent"): ["안녕하세요 고객님, 고객센터입니다.", "안녕하세요 고객님.",
-                      "기다려 주셔서 감사합니다."],
+    ("ko", "agent"): [
+        "안녕하세요 고객님, 고객센터입니다.",
+        "안녕하세요 고객님.",
+        "기다려 주셔서 감사합니다.",
+    ],
     ("en", "customer"): ["Hello,", "Hi there,", "Good morning,", ""],
-    ("en", "agent"): ["Hello, this is customer support.", "Hi, thanks for reaching out.",
-                      "Thank you for waiting."],
+    ("en", "agent"): [
+        "Hello, this is customer support.",
+        "Hi, thanks for reaching out.",
+        "Thank you for waiting.",
+    ],
 }
 CLOSERS = {
-    ("ko", "customer"): ["확인해 주셔서 감사합니다.", "답변 기다리겠습니다.",
-                         "빠른 처리 부탁드립니다.", "번거롭게 해 드려 죄송합니다.", ""],
-    ("ko", "agent"): ["이용에 불편을 드려 다시 한번 사과드립니다.", "좋은 하루 보내세요.",
-                      "더 궁금하신 점이 있으면 언제든 문의해 주세요."],
-    ("en", "customer"): ["Thanks for looking into this.", "I look forward to your answer.",
-                         "Please sort this out quickly.", "Sorry for the trouble.", ""],
-    ("en", "agent"): ["We apologise again for the trouble.", "Have a nice day.",
-                      "If anything else comes up, just write to us."],
+    ("ko", "customer"): [
+        "확인해 주셔서 감사합니다.",
+        "답변 기다리겠습니다.",
+        "빠른 처리 부탁드립니다.",
+        "번거롭게 해 드려 죄송합니다.",
+        "",
+    ],
+    ("ko", "agent"): [
+        "이용에 불편을 드려 다시 한번 사과드립니다.",
+        "좋은 하루 보내세요.",
+        "더 궁금하신 점이 있으면 언제든 문의해 주세요.",
+    ],
+    ("en", "customer"): [
+        "Thanks for looking into this.",
+        "I look forward to your answer.",
+        "Please sort this out quickly.",
+        "Sorry for the trouble.",
+        "",
+    ],
+    ("en", "agent"): [
+        "We apologise again for the trouble.",
+        "Have a nice day.",
+        "If anything else comes up, just write to us.",
+    ],
 }
 
 SUBJECTS = {
     "ko": [
-        "{k} 문의드립니다", "{k} 관련 문의", "{k:이} 안 돼요", "{k} 요청드립니다",
-        "[{k}] 확인 부탁드립니다", "{k:와} {k2} 문의", "{k} 오류", "{k} 처리 문의",
+        "{k} 문의드립니다",
+        "{k} 관련 문의",
+        "{k:이} 안 돼요",
+        "{k} 요청드립니다",
+        "[{k}] 확인 부탁드립니다",
+        "{k:와} {k2} 문의",
+        "{k} 오류",
+        "{k} 처리 문의",
     ],
     "en": [
-        "Question about my {k}", "{K} problem", "{K} not working", "Request: {k}",
-        "[{k}] please check", "{K} and {k2}", "{K} error", "Help with {k}",
+        "Question about my {k}",
+        "{K} problem",
+        "{K} not working",
+        "Request: {k}",
+        "[{k}] please check",
+        "{K} and {k2}",
+        "{K} error",
+        "Help with {k}",
     ],
 }
 
 FILENAMES = [
-    ("영수증.pdf", "application/pdf"), ("receipt.pdf", "application/pdf"),
-    ("invoice-2024.pdf", "application/pdf"), ("screenshot.png", "image/png"),
-    ("화면캡처.png", "image/png"), ("error.jpg", "image/jpeg"), ("log.txt", "text/plain"),
+    ("영수증.pdf", "application/pdf"),
+    ("receipt.pdf", "application/pdf"),
+    ("invoice-2024.pdf", "application/pdf"),
+    ("screenshot.png", "image/png"),
+    ("화면캡처.png", "image/png"),
+    ("error.jpg", "image/jpeg"),
+    ("log.txt", "text/plain"),
     ("주문내역.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ]
 
 _SLOT = re.compile(r"\{(k2?|K|num|date)(?::(\w))?\}")
 # Particle pairs: (after a final consonant, after a vowel); 로 also follows ㄹ.
-_PARTICLES = {"이": ("이", "가"), "을": ("을", "를"), "은": ("은", "는"), "와": ("과", "와"),
-              "로": ("으로", "로")}
+_PARTICLES = {
+    "이": ("이", "가"),
+    "을": ("을", "를"),
+    "은": ("은", "는"),
+    "와": ("과", "와"),
+    "로": ("으로", "로"),
+}
 
 
 def _particle(word: str, mark: str) -> str:
@@ -243,8 +383,10 @@ class TextMaker:
             if name == "date":
                 if lang == "ko":
                     return f"{rng.randint(1, 12)}월 {rng.randint(1, 28)}일"
-                return f"{rng.choice(['January', 'March', 'May', 'July', 'October'])} " \
-                       f"{rng.randint(1, 28)}"
+                return (
+                    f"{rng.choice(['January', 'March', 'May', 'July', 'October'])} "
+                    f"{rng.randint(1, 28)}"
+                )
             word = self.keyword(lang, topic)
             if name == "K":
                 word = word[0].upper() + word[1:]

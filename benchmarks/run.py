@@ -85,7 +85,10 @@ def run_process(argv: list[str], env: dict[str, str]) -> Run:
     with tempfile.TemporaryFile() as errors, tempfile.NamedTemporaryFile("r") as report:
         code = subprocess.call(
             [sys.executable, "-S", "-c", WRAPPER, report.name, *argv],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
         )
         if code != 0:
             errors.seek(0)
@@ -176,9 +179,7 @@ def ensure_peer(install: bool) -> bool:
         return False
     print("installing the peer (llm, sqlite-utils) into benchmarks/.peer-venv ...", flush=True)
     subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-    subprocess.run(
-        [str(PEER_PY), "-m", "pip", "install", "-q", "llm", "sqlite-utils"], check=True
-    )
+    subprocess.run([str(PEER_PY), "-m", "pip", "install", "-q", "llm", "sqlite-utils"], check=True)
     return PEER_LLM.exists()
 
 
@@ -191,9 +192,17 @@ def ensure_history(db: Path, size: dict[str, int], seed: int) -> float | None:
     started = time.perf_counter()
     subprocess.run(
         [
-            sys.executable, str(HERE / "generate.py"), "--db", str(db),
-            "--inquiries", str(size["inquiries"]), "--messages", str(size["messages"]),
-            "--seed", str(seed), "--quiet",
+            sys.executable,
+            str(HERE / "generate.py"),
+            "--db",
+            str(db),
+            "--inquiries",
+            str(size["inquiries"]),
+            "--messages",
+            str(size["messages"]),
+            "--seed",
+            str(seed),
+            "--quiet",
         ],
         check=True,
     )
@@ -216,7 +225,9 @@ def ensure_peer_logs(user_path: Path, db: Path) -> Path:
     print(f"filling the peer's logs database in {user_path} ...", flush=True)
     out = subprocess.run(
         [str(PEER_PY), str(HERE / "peer.py"), "--user-path", str(user_path), "--from-db", str(db)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     print("  " + out.stdout.strip(), flush=True)
     return logs
@@ -231,16 +242,18 @@ def commit_latency(db_path: Path, commits: int, seed: int, rounds: int = 3) -> R
     found = [_latency_round(db_path, commits, seed + n) for n in range(rounds)]
     found.sort(key=lambda r: r[1])
     p50, p99, worst, slow, journal, sync = found[len(found) // 2]
-    result = Result(f"chat message commit latency ({commits:,} commits)", "p99 ≤ 5 ms",
-                    unit="latency")
+    result = Result(
+        f"chat message commit latency ({commits:,} commits)", "p99 ≤ 5 ms", unit="latency"
+    )
     result.value = f"p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms"
     result.passed = p99 <= 0.005
     names = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
     result.note = (
         f"journal_mode={journal}, synchronous={names.get(sync, sync)}; median of {rounds} "
         f"rounds of {commits:,} commits by p99; rounds (p50/p99/max, commits over 5 ms): "
-        + "; ".join(f"{a * 1000:.2f}/{b * 1000:.2f}/{c * 1000:.1f} ms, {d}"
-                    for a, b, c, d, _, _ in found)
+        + "; ".join(
+            f"{a * 1000:.2f}/{b * 1000:.2f}/{c * 1000:.1f} ms, {d}" for a, b, c, d, _, _ in found
+        )
         + "; bodies 20-400 characters"
     )
     return result
@@ -258,8 +271,12 @@ def _latency_round(db_path: Path, commits: int, seed: int):
     sync = db.execute("PRAGMA synchronous").fetchone()[0]
     inquiry = writes.create_inquiry(db, channel="chat", topic="payment", status="open", agent="kb")
     bodies = [
-        text.message("ko" if n % 4 < 2 else "en", "customer" if n % 2 == 0 else "agent",
-                     "payment", text.rng.randint(20, 400))
+        text.message(
+            "ko" if n % 4 < 2 else "en",
+            "customer" if n % 2 == 0 else "agent",
+            "payment",
+            text.rng.randint(20, 400),
+        )
         for n in range(commits + 20)
     ]
     samples = []
@@ -314,9 +331,13 @@ def outbox_template(folder: Path, count: int, seed: int) -> Path:
         topic = TOPICS[n % len(TOPICS)]
         record(
             db,
-            Composed(topic=topic, subject=text.subject(lang, topic),
-                     body=text.message(lang, "customer", topic), sender=sender,
-                     to=["help@example.com"]),
+            Composed(
+                topic=topic,
+                subject=text.subject(lang, topic),
+                body=text.message(lang, "customer", topic),
+                sender=sender,
+                to=["help@example.com"],
+            ),
             status="queued",
         )
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -330,7 +351,9 @@ def outbox_send(work: Path, count: int, warmup: int, runs: int, seed: int) -> Re
 
     result = Result(
         f"`support outbox send` of {count} queued inquiries (throughput)",
-        "≥ 0.5× bare smtplib", unit="throughput", peer_name="bare smtplib loop, one connection",
+        "≥ 0.5× bare smtplib",
+        unit="throughput",
+        peer_name="bare smtplib loop, one connection",
     )
     template_dir = work / "outbox-template"
     template_dir.mkdir(parents=True, exist_ok=True)
@@ -371,8 +394,15 @@ def outbox_send(work: Path, count: int, warmup: int, runs: int, seed: int) -> Re
         def bare_once() -> Run:
             before = len(server.messages)
             run = run_process(
-                [sys.executable, str(bare), server.host, str(server.port), SMTP_USER,
-                 SMTP_PASSWORD, str(captured)],
+                [
+                    sys.executable,
+                    str(bare),
+                    server.host,
+                    str(server.port),
+                    SMTP_USER,
+                    SMTP_PASSWORD,
+                    str(captured),
+                ],
                 base_env(),
             )
             server.wait_for(before + count, timeout=30)
@@ -380,8 +410,10 @@ def outbox_send(work: Path, count: int, warmup: int, runs: int, seed: int) -> Re
 
         first = len(server.messages)
         support_once(0)  # a warm-up, and it captures exactly what support sends
-        messages = [(m.mail_from, m.rcpt_tos, m.data, m.mail_options)
-                    for m in server.messages[first:first + count]]
+        messages = [
+            (m.mail_from, m.rcpt_tos, m.data, m.mail_options)
+            for m in server.messages[first : first + count]
+        ]
         captured.write_bytes(pickle.dumps(messages))
         for n in range(1, warmup):
             support_once(n)
@@ -453,7 +485,8 @@ def machine() -> dict[str, str]:
         info["peer"] = out.stdout.strip()
         out = subprocess.run(
             [str(PEER_PY), "-c", "import platform; print(platform.python_version())"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         info["Python (peer)"] = out.stdout.strip()
     return info
@@ -463,14 +496,29 @@ def code_state() -> str:
     """The commit measured, and which project files differed from it (read-only git)."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never touch the index
     try:
-        head = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, check=True).stdout
+        head = subprocess.run(
+            ["git", "log", "-1", "--format=%h %s"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    changed = [line[3:] for line in status.splitlines()
-               if not line[3:].startswith(("benchmarks/", "docs/performance.md"))]
+    changed = [
+        line[3:]
+        for line in status.splitlines()
+        if not line[3:].startswith(("benchmarks/", "docs/performance.md"))
+    ]
     return f"{head[:70]}" + (f"; uncommitted changes in {', '.join(changed)}" if changed else "")
 
 
@@ -502,19 +550,24 @@ def render(results: list[Result], meta: dict[str, str], setup: dict[str, str]) -
         extra = []
         if r.support and r.unit in ("time", "throughput"):
             extra.append(
-                "support runs " + ", ".join(ms(x.seconds) for x in r.support)
+                "support runs "
+                + ", ".join(ms(x.seconds) for x in r.support)
                 + f" (CPU median {ms(median([x.cpu for x in r.support]))}"
                 + f", peak RSS {max(x.maxrss_kib for x in r.support) / 1024:.0f} MiB)"
             )
         if r.peer and r.unit in ("time", "throughput"):
             extra.append(
-                "peer runs " + ", ".join(ms(x.seconds) for x in r.peer)
+                "peer runs "
+                + ", ".join(ms(x.seconds) for x in r.peer)
                 + f" (CPU median {ms(median([x.cpu for x in r.peer]))}"
                 + f", peak RSS {max(x.maxrss_kib for x in r.peer) / 1024:.0f} MiB)"
             )
         if r.cpu_ratio is not None:
-            how = "bare/support CPU time, as throughput" if r.unit == "throughput" else (
-                "support/peer")
+            how = (
+                "bare/support CPU time, as throughput"
+                if r.unit == "throughput"
+                else ("support/peer")
+            )
             extra.append(f"paired CPU-time ratio {r.cpu_ratio:.2f}× ({how})")
         if r.note:
             extra.append(r.note)
@@ -546,19 +599,22 @@ def write_report(out: Path, body: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true",
-                        help="1,000 inquiries / 10,000 messages, 1 warm-up + 3 runs")
+    parser.add_argument(
+        "--smoke", action="store_true", help="1,000 inquiries / 10,000 messages, 1 warm-up + 3 runs"
+    )
     parser.add_argument("--db", type=Path, help="the history to time (generated if missing)")
     parser.add_argument("--runs", type=int, help="measured runs per target (default 7; smoke 3)")
     parser.add_argument("--warmup", type=int, help="warm-up runs (default 2; smoke 1)")
-    parser.add_argument("--out", type=Path,
-                        help="Markdown report (default docs/performance.md; smoke: none)")
+    parser.add_argument(
+        "--out", type=Path, help="Markdown report (default docs/performance.md; smoke: none)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--outbox", type=int, default=200, help="queued inquiries to send")
     parser.add_argument("--no-peer", action="store_true", help="time support alone")
-    parser.add_argument("--only", help="comma-separated target keys: list,search,help,show,"
-                        "export,latency,outbox")
+    parser.add_argument(
+        "--only", help="comma-separated target keys: list,search,help,show,export,latency,outbox"
+    )
     args = parser.parse_args(argv)
 
     size = SMOKE if args.smoke else FULL
@@ -591,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
                 (max(1, n_msg // max(n_inq, 1)),),
             ).fetchone()[0]
             last_msgs = con.execute(
-                "SELECT count(*) FROM message WHERE inquiry_id = ?", (last_id,)).fetchone()[0]
+                "SELECT count(*) FROM message WHERE inquiry_id = ?", (last_id,)
+            ).fetchone()[0]
         have_peer = not args.no_peer and ensure_peer(install=not args.smoke)
         peer_dir = (scratch / "peer") if args.smoke or args.db else HERE / "data" / "peer-100k"
         if have_peer:
@@ -604,18 +661,46 @@ def main(argv: list[str] | None = None) -> int:
         sup = [str(SUPPORT)]
 
         plan = [
-            ("list", "`support list` vs `llm logs list -n 20`", "≤ 0.35×",
-             sup + ["list"], llm and llm + ["logs", "list", "-n", "20"], 0.35),
-            ("search", "`support list --search 환불` vs `llm logs list -q 환불`", "≤ 0.5×",
-             sup + ["list", "--search", "환불"], llm and llm + ["logs", "list", "-q", "환불"], 0.5),
-            ("search", "`support list --search invoice` vs `llm logs list -q invoice`", "≤ 0.5×",
-             sup + ["list", "--search", "invoice"],
-             llm and llm + ["logs", "list", "-q", "invoice"], 0.5),
-            ("help", "`support --help` vs `llm --help`", "≤ 0.2×",
-             sup + ["--help"], llm and llm + ["--help"], 0.2),
-            ("show", f"`support show {last_id}` ({last_msgs} messages) vs `llm logs list -n 1`",
-             "≤ 0.35×", sup + ["show", str(last_id)], llm and llm + ["logs", "list", "-n", "1"],
-             0.35),
+            (
+                "list",
+                "`support list` vs `llm logs list -n 20`",
+                "≤ 0.35×",
+                sup + ["list"],
+                llm and llm + ["logs", "list", "-n", "20"],
+                0.35,
+            ),
+            (
+                "search",
+                "`support list --search 환불` vs `llm logs list -q 환불`",
+                "≤ 0.5×",
+                sup + ["list", "--search", "환불"],
+                llm and llm + ["logs", "list", "-q", "환불"],
+                0.5,
+            ),
+            (
+                "search",
+                "`support list --search invoice` vs `llm logs list -q invoice`",
+                "≤ 0.5×",
+                sup + ["list", "--search", "invoice"],
+                llm and llm + ["logs", "list", "-q", "invoice"],
+                0.5,
+            ),
+            (
+                "help",
+                "`support --help` vs `llm --help`",
+                "≤ 0.2×",
+                sup + ["--help"],
+                llm and llm + ["--help"],
+                0.2,
+            ),
+            (
+                "show",
+                f"`support show {last_id}` ({last_msgs} messages) vs `llm logs list -n 1`",
+                "≤ 0.35×",
+                sup + ["show", str(last_id)],
+                llm and llm + ["logs", "list", "-n", "1"],
+                0.35,
+            ),
         ]
         results: list[Result] = []
         for key, name, goal, s_argv, p_argv, limit in plan:
@@ -635,24 +720,42 @@ def main(argv: list[str] | None = None) -> int:
 
         if not only or "export" in only:
             print("timing support export --format jsonl ...", flush=True)
-            mem = Result("`support export --format jsonl` (all, to /dev/null): peak memory",
-                         "≤ 80 MiB", unit="memory")
-            exp = Result("`support export --format jsonl` vs `sqlite3 -json` (same rows joined "
-                         "with messages)", "≤ 2.5×", peer_name="")
+            mem = Result(
+                "`support export --format jsonl` (all, to /dev/null): peak memory",
+                "≤ 80 MiB",
+                unit="memory",
+            )
+            exp = Result(
+                "`support export --format jsonl` vs `sqlite3 -json` (same rows joined "
+                "with messages)",
+                "≤ 2.5×",
+                peer_name="",
+            )
             try:
                 sqlite_cli = shutil.which("sqlite3")
-                p_argv = [sqlite_cli, "-json", "-readonly", str(db), EXPORT_SQL] if sqlite_cli \
-                    else None
-                paired(exp, sup + ["export", "--format", "jsonl"], s_env, p_argv, base_env(),
-                       warmup=export_warmup, runs=export_runs)
+                p_argv = (
+                    [sqlite_cli, "-json", "-readonly", str(db), EXPORT_SQL] if sqlite_cli else None
+                )
+                paired(
+                    exp,
+                    sup + ["export", "--format", "jsonl"],
+                    s_env,
+                    p_argv,
+                    base_env(),
+                    warmup=export_warmup,
+                    runs=export_runs,
+                )
                 peak = max(r.maxrss_kib for r in exp.support) / 1024
                 mem.value = f"{peak:.1f} MiB (max of {len(exp.support)} runs)"
                 if exp.peer:
-                    mem.peer_value = (f"{max(r.maxrss_kib for r in exp.peer) / 1024:.1f} MiB: "
-                                      "sqlite3 -json")
+                    mem.peer_value = (
+                        f"{max(r.maxrss_kib for r in exp.peer) / 1024:.1f} MiB: sqlite3 -json"
+                    )
                 mem.passed = peak <= 80
-                mem.note = ("ru_maxrss of each export process, from os.wait4 in a fresh wrapper "
-                            "process (floor: the wrapper's own ~10 MiB)")
+                mem.note = (
+                    "ru_maxrss of each export process, from os.wait4 in a fresh wrapper "
+                    "process (floor: the wrapper's own ~10 MiB)"
+                )
                 if exp.ratio is not None:
                     exp.passed = exp.ratio <= 2.5
                 if not sqlite_cli:
@@ -670,8 +773,13 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(commit_latency(db, commits, args.seed))
             except Exception as exc:
                 crashed = True
-                results.append(Result("chat message commit latency", "p99 ≤ 5 ms",
-                                      error=f"{type(exc).__name__}: {exc}"))
+                results.append(
+                    Result(
+                        "chat message commit latency",
+                        "p99 ≤ 5 ms",
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                )
                 traceback.print_exc()
 
         if not only or "outbox" in only:
@@ -680,22 +788,32 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(outbox_send(scratch, args.outbox, warmup, runs, args.seed))
             except Exception as exc:
                 crashed = True
-                results.append(Result("`support outbox send`", "≥ 0.5× bare smtplib",
-                                      error=f"{type(exc).__name__}: {exc}"))
+                results.append(
+                    Result(
+                        "`support outbox send`",
+                        "≥ 0.5× bare smtplib",
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                )
                 traceback.print_exc()
 
-        command = "python benchmarks/run.py" + (" --smoke" if args.smoke else "") + (
-            f" --db {args.db}" if args.db else "") + (f" --runs {args.runs}" if args.runs else "")
+        command = (
+            "python benchmarks/run.py"
+            + (" --smoke" if args.smoke else "")
+            + (f" --db {args.db}" if args.db else "")
+            + (f" --runs {args.runs}" if args.runs else "")
+        )
         setup = {
             "command": command,
             "history": f"{n_inq:,} inquiries, {n_msg:,} messages, "
-                       f"{db.stat().st_size / 2**20:,.0f} MiB ({db.name})",
+            f"{db.stat().st_size / 2**20:,.0f} MiB ({db.name})",
             "runs": f"{warmup} warm-up + {runs} measured per target "
-                    f"(export: {export_warmup} + {export_runs})",
+            f"(export: {export_warmup} + {export_runs})",
             "load average at the start (1/5/15 min)": load_start,
             "code measured": code_state(),
             "peer data": "llm logs database with the same text, one response per inquiry"
-            if have_peer else "skipped (--no-peer, or not installed)",
+            if have_peer
+            else "skipped (--no-peer, or not installed)",
         }
         if generated is not None:
             setup["generation"] = f"{generated:.0f} s for this history (benchmarks/generate.py)"
