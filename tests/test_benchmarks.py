@@ -40,3 +40,26 @@ def test_benchmark_smoke_run(tmp_path):
         "outbox send",
     ):
         assert target in table, target
+
+
+def test_postgres_benchmark_smoke_run(tmp_path):
+    from pgserver import require_postgres
+
+    require_postgres()
+    out = tmp_path / "perf-postgres.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "postgres.py"),
+            *("--inquiries", "40", "--messages", "200", "--runs", "1", "--warmup", "0"),
+            *("--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    table = out.read_text(encoding="utf-8")
+    assert table.count("× |") == 7, table
+    assert "pg-p" not in table and "pg-p" not in done.stdout  # no password in the report
