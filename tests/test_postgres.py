@@ -478,3 +478,26 @@ def test_search_with_common_and_rare_words_finds_the_newest_matches(run, shared,
     for args, expected in cases:
         result = run("list", "--json", "--search", *args)
         assert ids(result) == expected, args
+
+
+def test_unlimited_results_come_in_pages_in_the_same_order(shared, db, monkeypatch):
+    """psycopg hands over whole results, so an unlimited list or export is read a page at
+    a time; pages must join up exactly, ties in created_at included."""
+    from supportcli.store import reads, writes
+    from supportcli.store.db import transaction
+
+    with transaction(db):
+        made = [
+            writes.create_inquiry(db, channel="chat", topic="usage", status="open", subject="환불")
+            for _ in range(30)
+        ]
+        db.execute(
+            "UPDATE inquiry SET created_at = '2026-01-01T00:00:00.000000+00:00' WHERE id % 3 = 0"
+        )
+    expected = [
+        row[0] for row in db.execute("SELECT id FROM inquiry ORDER BY created_at DESC, id DESC")
+    ]
+    monkeypatch.setattr(reads, "PAGE", 7)
+    for filters in (reads.Filters(limit=0), reads.Filters(limit=0, search="환불")):
+        assert [r["id"] for r in reads.iter_records(db, filters)] == expected
+    assert sorted(expected) == made

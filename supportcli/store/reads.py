@@ -122,11 +122,36 @@ def _select(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
             )
         return
     where, params = filters.where()
-    sql = f"SELECT {_COLUMNS} FROM inquiry{' WHERE ' + where if where else ''} "
-    sql += "ORDER BY created_at DESC, id DESC"
-    if filters.limit:
-        sql += f" LIMIT {int(filters.limit)}"
-    yield from db.execute(sql, params)
+    yield from _newest_first(db, [where] if where else [], params, filters.limit)
+
+
+PAGE = 1000
+
+
+def _newest_first(
+    db: Database, clauses: list[str], params: dict[str, object], limit: int | None
+) -> Iterator[tuple[object, ...]]:
+    """Inquiry rows meeting every clause, newest first. sqlite3 streams a result row by
+    row; psycopg hands over the whole result at once, so without a limit PostgreSQL's rows
+    come a page at a time, each page after the last row of the one before."""
+    order = " ORDER BY created_at DESC, id DESC"
+    if limit or not is_postgres(db):
+        sql = f"SELECT {_COLUMNS} FROM inquiry{_where(clauses)}{order}"
+        yield from db.execute(sql + (f" LIMIT {int(limit)}" if limit else ""), params)
+        return
+    after: dict[str, object] = {}
+    while True:
+        paged = clauses + ["(created_at, id) < (:after_at, :after_id)"] if after else clauses
+        sql = f"SELECT {_COLUMNS} FROM inquiry{_where(paged)}{order} LIMIT {PAGE}"
+        rows = db.execute(sql, {**params, **after}).fetchall()
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        after = {"after_at": rows[-1][5], "after_id": rows[-1][0]}  # created_at, id
+
+
+def _where(clauses: list[str]) -> str:
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
 def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
@@ -206,11 +231,7 @@ def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
                 "id IN (SELECT inquiry_id FROM search_fts "
                 f"WHERE tokens @@ CAST(:word{n} AS tsquery))"
             )
-    sql = f"SELECT {_COLUMNS} FROM inquiry WHERE {' AND '.join(clauses)} "
-    sql += "ORDER BY created_at DESC, id DESC"
-    if filters.limit:
-        sql += f" LIMIT {int(filters.limit)}"
-    yield from db.execute(sql, params)
+    yield from _newest_first(db, clauses, params, filters.limit)
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
