@@ -20,9 +20,9 @@ tmpfs; see Where).
 
 ``initdb`` creates a cluster in a fresh temporary folder (``data/``; encoding
 UTF8, locale ``C.UTF-8``, ``trust`` on the unix socket, ``scram-sha-256`` over
-TCP, a superuser ``admin`` with a random password). Then ``postgres -D data``
-runs as an ordinary child process in its own session (no ``pg_ctl``, so the
-postmaster's pid is known and it can always be killed). Everything lives in that
+TCP, a superuser ``admin`` with a random password). Then ``pg_ctl -w start``
+starts it on a free port (its pid is read from ``postmaster.pid``, so it can
+always be killed). Everything lives in that
 folder: the cluster, the unix socket directory (``sock/``), and the server's log
 (``postgres.log``; see `PgServer.log_text`). The server listens on a free port on
 ``127.0.0.1`` only (``listen_addresses``), and trades durability for speed
@@ -65,8 +65,8 @@ Running as root (CI)
 Processes
     The postmaster's children call setsid(), so they are not in its process
     group; what identifies all of them is their working directory, the data
-    directory. stop() sends SIGINT (fast shutdown: sessions are ended), waits,
-    then SIGKILLs the postmaster and every process whose working directory is
+    directory. stop() runs ``pg_ctl stop -m fast`` (sessions are ended), then
+    SIGKILLs every process whose working directory is
     the data directory (`processes_in`) until none is left (zombies waiting for
     init do not count). kill() SIGKILLs only the postmaster; its backends notice
     and exit on their own, and stop() or restart() sweeps up the rest.
@@ -290,26 +290,37 @@ class _Running:
 
     folder: Path | None = None
     data_dir: Path | None = None
-    proc: subprocess.Popen[bytes] | None = None
+    pid: int | None = None  # the postmaster's, from postmaster.pid
+    bindir: str | None = None
+    service: bool = False  # pg_ctl runs as the `postgres` user (we are root)
     last_log: str = ""
     leftovers: list[int] = field(default_factory=list)
 
 
 def _shutdown(run: _Running, timeout: float = SHUTDOWN_TIMEOUT) -> None:
-    """Fast shutdown (SIGINT), then SIGKILL the postmaster and every process left
-    in the data directory. Raises PgServerError if some would not die."""
-    proc, run.proc = run.proc, None
-    if proc is not None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        proc.wait(10)
+    """`pg_ctl stop -m fast`, then SIGKILL every process left in the data directory.
+    Raises PgServerError if some would not die."""
+    run.pid = None
     if run.data_dir is None:
         return
+    if run.bindir is not None and processes_in(run.data_dir):
+        service = _service_user() if run.service else None
+        ids: dict[str, Any] = (
+            {"user": service.pw_uid, "group": service.pw_gid, "extra_groups": []}
+            if service is not None
+            else {}
+        )
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            subprocess.run(
+                [os.path.join(run.bindir, "pg_ctl"), "-D", str(run.data_dir), "-m", "fast",
+                 "-w", "-t", str(int(timeout)), "stop"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                env=_child_env(),
+                cwd=run.folder,
+                timeout=timeout + 5,
+                **ids,
+            )  # fmt: skip
     deadline = time.monotonic() + 10
     while live := processes_in(run.data_dir):
         if time.monotonic() > deadline:
@@ -319,6 +330,13 @@ def _shutdown(run: _Running, timeout: float = SHUTDOWN_TIMEOUT) -> None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.01)
+    # A killed postmaster, daemonized by pg_ctl, may stay a zombie (where pid 1 does not
+    # reap), and postgres takes a zombie's pid in its lock files for a live server.
+    stale = [run.data_dir / "postmaster.pid"]
+    if run.folder is not None:
+        stale += (run.folder / "sock").glob(".s.PGSQL.*")
+    for path in stale:
+        path.unlink(missing_ok=True)
 
 
 def _cleanup(run: _Running) -> None:
@@ -451,13 +469,16 @@ class PgServer:
 
     @property
     def pid(self) -> int | None:
-        proc = self._run.proc
-        return proc.pid if proc is not None else None
+        return self._run.pid
 
     @property
     def running(self) -> bool:
-        proc = self._run.proc
-        return proc is not None and proc.poll() is None
+        pid = self._run.pid
+        return (
+            pid is not None
+            and self._run.data_dir is not None
+            and pid in processes_in(self._run.data_dir)
+        )
 
     @property
     def url(self) -> str:
@@ -577,10 +598,12 @@ class PgServer:
     def kill(self) -> None:
         """SIGKILL the postmaster (a crashed server); stop()/restart() still work."""
         self._close_admin()
-        proc = self._run.proc
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        pid = self._run.pid
+        if pid is not None and self.running:
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while self.running and time.monotonic() < deadline:
+                time.sleep(0.01)
 
     def restart(self) -> None:
         """Shut the server down (or sweep up after kill()) and start it again on
@@ -698,44 +721,32 @@ class PgServer:
             return f.read().decode("utf-8", errors="replace")
 
     def _launch(self) -> bool:
-        """Start postgres; True once it accepts connections, False if it exited."""
+        """`pg_ctl start -w`; True once the server accepts connections, False if it
+        did not start (the log says why)."""
         folder, data_dir, bindir = self._run.folder, self._run.data_dir, self.bindir
         assert folder is not None and data_dir is not None and bindir is not None
         settings = {**self.settings, "port": str(self.port)}
         settings["unix_socket_directories"] = str(folder / "sock")
-        args = [os.path.join(bindir, "postgres"), "-D", str(data_dir)]
-        for name, value in settings.items():
-            args += ["-c", f"{name}={value}"]
+        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
         log = folder / "postgres.log"
         with open(log, "ab") as out:
-            self._chown(log)
             self._log_offset = out.tell()
-            proc = subprocess.Popen(
-                args,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # no terminal signals from the test run
-                **self._popen_kwargs(),
-            )
-        self._run.proc = proc
-        deadline = time.monotonic() + self.startup_timeout
-        pid_file = data_dir / "postmaster.pid"
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                self._run.proc = None
-                _shutdown(self._run)  # children of a half-started server
-                return False
-            # Line 8 of postmaster.pid is the status that pg_ctl -w waits for.
-            with contextlib.suppress(OSError):
-                lines = pid_file.read_text("utf-8", errors="replace").splitlines()
-                if len(lines) >= 8 and lines[0] == str(proc.pid) and lines[7].strip() == "ready":
-                    return True
-            time.sleep(0.01)
-        _shutdown(self._run)
-        raise PgServerError(
-            f"PostgreSQL did not become ready on {self.host}:{self.port} within "
-            f"{self.startup_timeout:g} s.\n--- log (tail) ---\n{_tail(self.log_text())}"
-        )
+        self._chown(log)
+        self._run.bindir = bindir
+        self._run.service = _service_user() is not None
+        done = subprocess.run(
+            [os.path.join(bindir, "pg_ctl"), "-D", str(data_dir), "-l", str(log),
+             "-o", options, "-w", "-t", str(int(self.startup_timeout)), "start"],
+            capture_output=True,
+            timeout=self.startup_timeout + 10,
+            **self._popen_kwargs(),
+        )  # fmt: skip
+        if done.returncode != 0:
+            _shutdown(self._run)  # whatever a half-started server left
+            return False
+        lines = (data_dir / "postmaster.pid").read_text("utf-8", errors="replace").splitlines()
+        self._run.pid = int(lines[0])
+        return True
 
     def _create_role_and_database(self) -> None:
         from psycopg import sql
