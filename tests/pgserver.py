@@ -150,6 +150,9 @@ SETTINGS = {
     # often rather than keep up to 1 GB of it (in RAM if the folder is on tmpfs).
     "max_wal_size": "256MB",
     "min_wal_size": "32MB",
+    # Dynamic shared memory as files in the data directory, not /dev/shm/PostgreSQL.*
+    # segments, which a killed server leaves behind on the machine.
+    "dynamic_shared_memory_type": "mmap",
 }
 
 #: Preferred parent of the folder when it is a tmpfs with this much room: creating a
