@@ -93,6 +93,11 @@ from pathlib import Path
 
 import trustme
 
+try:
+    from servers import REQUIRE_SERVERS_ENV, require
+except ImportError:  # tests/ became a package
+    from tests.servers import REQUIRE_SERVERS_ENV, require  # type: ignore[no-redef]
+
 __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USER",
@@ -111,10 +116,6 @@ MODES = frozenset({"ssl", "starttls"})
 DEFAULT_USER = "customer@example.com"
 DEFAULT_PASSWORD = "imap-pässword"
 
-REQUIRE_SERVERS_ENV = "SUPPORT_REQUIRE_SERVERS"
-# Read at import time: the suite's autouse `home` fixture deletes SUPPORT_* variables
-# before each test, so a later os.environ lookup would never see it.
-_REQUIRE_SERVERS = os.environ.get(REQUIRE_SERVERS_ENV, "") not in ("", "0")
 
 # Where Dovecot keeps imap / imap-login on the usual distributions.
 _LIBEXEC_DIRS = ("/usr/lib/dovecot", "/usr/libexec/dovecot")
@@ -145,15 +146,8 @@ def dovecot_available() -> str | None:
 
 def require_dovecot() -> None:
     """Skip the calling test if Dovecot is missing -- or fail it if
-    ``SUPPORT_REQUIRE_SERVERS=1`` was set when this module was imported."""
-    reason = dovecot_available()
-    if reason is None:
-        return
-    import pytest
-
-    if _REQUIRE_SERVERS or os.environ.get(REQUIRE_SERVERS_ENV, "") not in ("", "0"):
-        pytest.fail(f"{reason}; {REQUIRE_SERVERS_ENV}=1 forbids skipping", pytrace=False)
-    pytest.skip(reason)
+    ``SUPPORT_REQUIRE_SERVERS=1`` is set (see servers.py)."""
+    require(dovecot_available())
 
 
 def plain_auth(user: str, password: str) -> Callable[[bytes], bytes]:

@@ -106,6 +106,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+try:
+    from servers import REQUIRE_SERVERS_ENV, require
+except ImportError:  # tests/ became a package
+    from tests.servers import REQUIRE_SERVERS_ENV, require  # type: ignore[no-redef]
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -132,10 +137,6 @@ ADMIN_USER = "admin"
 #: The OS user initdb and postgres run as when this process is root.
 SERVICE_USER = "postgres"
 
-REQUIRE_SERVERS_ENV = "SUPPORT_REQUIRE_SERVERS"
-# Read at import time: the suite's autouse `home` fixture deletes SUPPORT_* variables
-# before each test, so a later os.environ lookup would never see it.
-_REQUIRE_SERVERS = os.environ.get(REQUIRE_SERVERS_ENV, "") not in ("", "0")
 
 _NEEDED = ("initdb", "pg_ctl", "postgres")
 
@@ -248,15 +249,8 @@ def postgres_missing_reason() -> str | None:
 
 def require_postgres() -> None:
     """Skip the calling test if PostgreSQL is missing -- or fail it if
-    ``SUPPORT_REQUIRE_SERVERS=1`` was set when this module was imported."""
-    reason = postgres_missing_reason()
-    if reason is None:
-        return
-    import pytest
-
-    if _REQUIRE_SERVERS or os.environ.get(REQUIRE_SERVERS_ENV, "") not in ("", "0"):
-        pytest.fail(f"{reason}; {REQUIRE_SERVERS_ENV}=1 forbids skipping", pytrace=False)
-    pytest.skip(reason)
+    ``SUPPORT_REQUIRE_SERVERS=1`` is set (see servers.py)."""
+    require(postgres_missing_reason())
 
 
 # ------------------------------------------------------------------ processes

@@ -27,6 +27,7 @@ import pytest
 
 try:
     import imapserver
+    import servers
     from imapserver import (
         DEFAULT_PASSWORD,
         DEFAULT_USER,
@@ -35,7 +36,10 @@ try:
         require_dovecot,
     )
 except ImportError:  # tests/ became a package
-    from tests import imapserver  # type: ignore[no-redef]
+    from tests import (
+        imapserver,  # type: ignore[no-redef]
+        servers,  # type: ignore[no-redef]
+    )
     from tests.imapserver import (  # type: ignore[no-redef]
         DEFAULT_PASSWORD,
         DEFAULT_USER,
@@ -449,11 +453,11 @@ def test_require_dovecot_skips_or_fails(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(imapserver, "DOVECOT", "/nonexistent/dovecot")
     reason = imapserver.dovecot_available()
     assert reason is not None and "dovecot-imapd" in reason
-    monkeypatch.setattr(imapserver, "_REQUIRE_SERVERS", False)
+    monkeypatch.setattr(servers, "_REQUIRE_SERVERS", False)
     monkeypatch.delenv(imapserver.REQUIRE_SERVERS_ENV, raising=False)
     with pytest.raises(pytest.skip.Exception, match="not found"):
         require_dovecot()
-    monkeypatch.setattr(imapserver, "_REQUIRE_SERVERS", True)
+    monkeypatch.setattr(servers, "_REQUIRE_SERVERS", True)
     with pytest.raises(pytest.fail.Exception, match="SUPPORT_REQUIRE_SERVERS=1"):
         require_dovecot()
     with pytest.raises(ImapServerError, match="not found"):

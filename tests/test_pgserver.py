@@ -19,9 +19,13 @@ import pytest
 
 try:
     import pgserver
+    import servers
     from pgserver import PgServer, PgServerError, processes_in, require_postgres
 except ImportError:  # tests/ became a package
-    from tests import pgserver  # type: ignore[no-redef]
+    from tests import (
+        pgserver,  # type: ignore[no-redef]
+        servers,  # type: ignore[no-redef]
+    )
     from tests.pgserver import (  # type: ignore[no-redef]
         PgServer,
         PgServerError,
@@ -270,7 +274,7 @@ def test_start_failure_raises_with_the_log_and_cleans_up() -> None:
 
 def test_require_postgres_skips_or_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pgserver, "postgres_missing_reason", lambda: "no PostgreSQL here")
-    monkeypatch.setattr(pgserver, "_REQUIRE_SERVERS", False)
+    monkeypatch.setattr(servers, "_REQUIRE_SERVERS", False)
     monkeypatch.delenv(pgserver.REQUIRE_SERVERS_ENV, raising=False)
     with pytest.raises(pytest.skip.Exception, match="no PostgreSQL here"):
         require_postgres()
