@@ -90,13 +90,7 @@ def test_migrated_schema_is_the_one_models_declare(tmp_path):
     from supportcli.store import models
 
     db = dbmod.connect(str(tmp_path / "h.db"))
-    for table in (
-        models.Inquiry,
-        models.Message,
-        models.Attachment,
-        models.Email,
-        models.MailboxState,
-    ):
+    for table in models.TABLES:
         name = table.__tablename__
         declared = {c.name: c for c in table.__table__.columns}
         actual = {row[1]: row for row in db.execute(f"PRAGMA table_info({name})")}

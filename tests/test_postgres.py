@@ -365,13 +365,7 @@ def test_migrated_schema_is_the_one_models_declare(shared, db):
     """The same check as on SQLite (test_migrations), against PostgreSQL's catalog."""
     from supportcli.store import models
 
-    for table in (
-        models.Inquiry,
-        models.Message,
-        models.Attachment,
-        models.Email,
-        models.MailboxState,
-    ):
+    for table in models.TABLES:
         name = table.__tablename__
         declared = {c.name: c for c in table.__table__.columns}
         actual = dict(

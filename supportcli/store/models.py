@@ -81,3 +81,6 @@ class MailboxState(SQLModel, table=True):
     uidvalidity: int
     last_uid: int
     synced_at: str
+
+
+TABLES = (Inquiry, Message, Attachment, Email, MailboxState)  # every table declared here
