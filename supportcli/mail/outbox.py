@@ -195,9 +195,9 @@ def claim(
     """Take these inquiries for this run, in one write transaction; skip those another run
     holds (unless its claim has gone stale) and those not in a sendable status."""
     stale = (datetime.now(UTC) - timedelta(seconds=stale_after)).isoformat(timespec="microseconds")
-    marks = ",".join("?" * len(statuses))
     if is_postgres(db):
         return _claim_rows(db, ids, token, stale, statuses)
+    marks = ",".join("?" * len(statuses))
     mine = []
     with transaction(db):
         for inquiry_id in ids:
@@ -234,13 +234,14 @@ def _claim_rows(
                 (*ids, *statuses, stale),
             )
         ]
-        for inquiry_id in free:
+        if free:
             db.execute(
                 "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
-                "WHERE inquiry_id = ?",
-                (token, now(), inquiry_id),
+                f"WHERE inquiry_id IN ({','.join('?' * len(free))})",
+                (token, now(), *free),
             )
-    return [i for i in ids if i in set(free)]
+    taken = set(free)
+    return [i for i in ids if i in taken]
 
 
 def finish(db: Database, result: Result) -> None:

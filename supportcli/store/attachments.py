@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from supportcli import paths
+from supportcli.store.dialect import Database, is_postgres
 
 _CHUNK = 1 << 20
 
@@ -31,16 +32,12 @@ def stored_path(sha256: str) -> Path:
     return paths.attachments_dir() / sha256[:2] / sha256
 
 
-def local_copy(db: object, sha256: str) -> Path:
+def local_copy(db: Database, sha256: str) -> Path:
     """The stored copy of an attachment. On a shared PostgreSQL history the bytes live in
     the database, and a machine that has no copy yet fetches one into its store."""
     path = stored_path(sha256)
-    from supportcli.store.dialect import is_postgres
-
     if not path.exists() and is_postgres(db):
-        row = db.execute(  # type: ignore[attr-defined]
-            "SELECT data FROM attachment_blob WHERE sha256 = ?", (sha256,)
-        ).fetchone()
+        row = db.execute("SELECT data FROM attachment_blob WHERE sha256 = ?", (sha256,)).fetchone()
         if row is not None and hashlib.sha256(row[0]).hexdigest() == sha256:
             keep_bytes(bytes(row[0]), sha256)
     return path
