@@ -1,44 +1,58 @@
-"""Who the customer is (login/logout) and the settings behind `support config`."""
+"""Who the customer is (login/logout, the identity every inquiry needs) and the passwords
+behind `support config password`. Questions are asked through the `Ask` the caller hands
+in, so this module never touches a terminal."""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 
-from supportcli import console
-from supportcli.config import KEYS, Settings, load_password, store_password
+from supportcli.config import KEYS, Settings, load_password, parse_value, store_password
 from supportcli.errors import BadInput
 
 IDENTITY = ("user.name", "user.email", "user.account")
 IDENTITY_FLAGS = {"user.name": "--name", "user.email": "--email", "user.account": "--account"}
+IDENTITY_ENV = {"user.name": "SUPPORT_USER_NAME", "user.email": "SUPPORT_USER_EMAIL"}
+LABELS = {
+    "user.name": "Your name (이름)",
+    "user.email": "Your email address (이메일)",
+    "user.account": "Your account id at the company, if you have one (optional)",
+}
+
+# (label, validate) -> the answer; validate returns True or the problem to show.
+Ask = Callable[[str, Callable[[str], "bool | str"]], str]
 
 
-def login(given: dict[str, str | None], *, ask: bool) -> dict[str, str]:
+def login(given: dict[str, str | None], *, ask: Ask | None) -> dict[str, str]:
     """Save the given identity; ask for what is missing when we may ask."""
     settings = Settings.load()
     values = {name: given.get(name) or settings.text(name) for name in IDENTITY}
     for name in ("user.name", "user.email"):
         if not values[name]:
-            if not ask:
+            if ask is None:
                 raise BadInput(f"{name} is missing: pass {IDENTITY_FLAGS[name]}")
-            values[name] = _ask_identity(name, settings)
-    if ask and not given.get("user.account") and not values["user.account"]:
-        values["user.account"] = _ask_identity("user.account", settings)
+            values[name] = _ask_identity(ask, name)
+    if ask is not None and not given.get("user.account") and not values["user.account"]:
+        values["user.account"] = _ask_identity(ask, "user.account")
     for name, value in values.items():
         if value and (given.get(name) or settings.text(name) != value):
             settings.set(name, value)
     return {name: settings.text(name) for name in IDENTITY}
 
 
-def _ask_identity(name: str, settings: Settings) -> str:
-    from supportcli.config import parse_value
-    from supportcli.ui import prompts
+def require_identity(settings: Settings, *, ask: Ask | None) -> Settings:
+    """Who is asking: the login step when name or email is missing."""
+    missing = [name for name in ("user.name", "user.email") if not settings.text(name)]
+    if not missing:
+        return settings
+    if ask is None:
+        raise BadInput(
+            f"{missing[0]} is not set: run `support login` or set {IDENTITY_ENV[missing[0]]}"
+        )
+    login({}, ask=ask)
+    return Settings.load()
 
-    labels = {
-        "user.name": "Your name (이름)",
-        "user.email": "Your email address (이메일)",
-        "user.account": "Your account id at the company, if you have one (optional)",
-    }
 
+def _ask_identity(ask: Ask, name: str) -> str:
     def valid(raw: str) -> bool | str:
         if not raw.strip():
             return name == "user.account" or "Please fill this in"
@@ -48,32 +62,30 @@ def _ask_identity(name: str, settings: Settings) -> str:
             return exc.message
         return True
 
-    return prompts.text(labels[name], validate=valid).strip()
+    return ask(LABELS[name], valid).strip()
 
 
 def logout() -> None:
     Settings.load().unset(*IDENTITY)
 
 
-def set_password(kind: str) -> str:
-    """Read a password (hidden prompt, or one line of standard input) into the keyring."""
-    settings = Settings.load()
-    account = _db_account() if kind == "db" else settings.text(f"{kind}.user")
+def password_account(kind: str) -> str:
+    """The keyring account a `kind` (smtp, imap, db) password is stored under."""
+    if kind == "db":
+        return _db_account()
+    account = Settings.load().text(f"{kind}.user")
     if not account:
         raise BadInput(
             f"{kind}.user is not set: run `support login` or "
             f"`support config set {kind}.user NAME` first"
         )
-    if console.interactive():
-        from supportcli.ui import prompts
+    return account
 
-        secret = prompts.password(f"{kind.upper()} password for {account}")
-    else:
-        secret = sys.stdin.readline().rstrip("\r\n")
+
+def set_password(kind: str, account: str, secret: str) -> None:
     if not secret:
         raise BadInput("no password given")
     store_password(kind, account, secret)
-    return account
 
 
 def _db_account() -> str:
@@ -86,6 +98,7 @@ def _db_account() -> str:
             "--db: SUPPORT_DB does not name a PostgreSQL database; the SQLite history "
             "needs no password"
         )
+    # Imported here: the PostgreSQL driver's module is only for shared histories.
     from supportcli.store.postgres import account_of
 
     return account_of(target)

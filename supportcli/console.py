@@ -37,3 +37,10 @@ def err() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+def plain(text: str):  # type: ignore[no-untyped-def]
+    """`text` exactly as it is, never read as rich markup (so "[red]" prints as itself)."""
+    from rich.text import Text
+
+    return Text(text)

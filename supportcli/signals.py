@@ -4,8 +4,7 @@ and the program ends cleanly, with 128 + the signal's number as its exit code.""
 from __future__ import annotations
 
 import signal
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -24,10 +23,15 @@ def exit_code(interrupt: KeyboardInterrupt) -> int:
 
 
 @contextmanager
-def stop_signals_interrupt() -> Iterator[None]:
+def stop_signals_interrupt(
+    end_prompt: Callable[[Terminated], bool] | None = None,
+) -> Iterator[None]:
+    """`end_prompt` ends a prompt on screen with the signal (see ui/interrupt.py) and says
+    whether there was one; otherwise the signal is raised where the program is."""
+
     def raise_terminated(signum: int, _frame: object) -> None:
         stop = Terminated(signum)
-        if _end_running_prompt(stop):
+        if end_prompt is not None and end_prompt(stop):
             return
         raise stop
 
@@ -39,24 +43,3 @@ def stop_signals_interrupt() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _end_running_prompt(stop: Terminated) -> bool:
-    """A prompt is on screen: end it through its own event loop, so the exception comes out
-    of the prompt call. Raised from the handler instead, it can land in one of the
-    prompt's background callbacks, which would print a traceback."""
-    if "prompt_toolkit" not in sys.modules:
-        return False
-    from prompt_toolkit.application.current import get_app_or_none
-
-    app = get_app_or_none()
-    loop = getattr(app, "loop", None)
-    if app is None or not app.is_running or loop is None:
-        return False
-
-    def finish() -> None:
-        if app.is_running and app.future is not None and not app.future.done():
-            app.exit(exception=stop)
-
-    loop.call_soon_threadsafe(finish)
-    return True

@@ -1,9 +1,11 @@
-"""What text may go where. Header text must be one clean line; stored text may hold
-anything, but is shown without letting control sequences reach the terminal."""
+"""What text may go where, and how times and sizes read to people. Header text must be
+one clean line; stored text may hold anything, but is shown without letting control
+sequences reach the terminal."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 # C0 and C1 controls (FS/GS/RS, VT, FF and NEL are line boundaries to str.splitlines and
 # to the email package's header folding), DEL, Unicode line and paragraph separators, and
@@ -45,3 +47,26 @@ def visible(text: str) -> str:
         ),
         text,
     )
+
+
+def local_time(stamp: str | None, *, relative: bool = False) -> str:
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp)
+    if relative:
+        seconds = (datetime.now(UTC) - moment).total_seconds()
+        if seconds < 60:
+            return "just now"
+        for size, unit in ((86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m")):
+            if seconds >= size and (unit != "w" or seconds < 86400 * 60):
+                return f"{int(seconds // size)}{unit} ago"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

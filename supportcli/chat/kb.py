@@ -6,7 +6,6 @@ article it used. When nothing fits well enough it says so and offers an email in
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -58,8 +57,7 @@ class KbAgent:
     def __init__(self, settings: Settings | None = None) -> None:
         extra = settings.text("chat.kb_dir") if settings is not None else None
         found, problems = article_files.load(extra or None)
-        for problem in problems:
-            print(f"support: skipped a help article: {problem}", file=sys.stderr)
+        self.skipped = problems  # for the caller to report: an agent never prints
         self.index = Index(found)
 
     def answer(self, conversation: Sequence[Turn], *, topic: str) -> Answer:

@@ -73,6 +73,18 @@ class Hit:
     score: float
     coverage: float  # share of the question's weight the article matched
 
+    def as_json(self) -> dict[str, object]:
+        """What `support kb search` shows, for people and for scripts."""
+        a = self.article
+        return {
+            "slug": a.slug,
+            "title": a.title,
+            "topic": a.topic,
+            "language": a.language,
+            "link": a.link,
+            "score": round(self.score, 2),
+        }
+
 
 class Index:
     def __init__(self, articles: Sequence[Article]) -> None:

@@ -1,53 +1,37 @@
-"""Starting or resuming a chat: identity, topic, agent, then the session loop."""
+"""What `support chat` and `support kb` call: start or resume a chat (identity, topic,
+agent, then the session loop), and look things up in the help center. The terminal or
+pipe comes in as a `ChatIO`; questions and the email step come in as callbacks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from supportcli.chat.agent import load_agent
-from supportcli.chat.session import ChatIO, ChatSession, Outcome
+from supportcli.account import Ask, require_identity
+from supportcli.chat.agent import Agent, load_agent
+from supportcli.chat.articles import Article
+from supportcli.chat.retrieval import Hit, language_of
+from supportcli.chat.session import ChatIO, ChatSession, MakeEmail
 from supportcli.config import Settings
-from supportcli.errors import BadInput
+from supportcli.errors import BadInput, NotFound
 from supportcli.store import writes
 from supportcli.store.db import connect
 from supportcli.topics import check_topic
 
 
-@dataclass
-class ChatResult:
-    chat_id: int
-    outcome: Outcome
-
-
-def require_identity(settings: Settings, *, interactive: bool) -> Settings:
-    """Who is asking: the login step when name or email is missing."""
-    missing = [name for name in ("user.name", "user.email") if not settings.text(name)]
-    if not missing:
-        return settings
-    if not interactive:
-        raise BadInput(
-            f"{missing[0]} is not set: run `support login` or set "
-            f"{'SUPPORT_USER_NAME' if missing[0] == 'user.name' else 'SUPPORT_USER_EMAIL'}"
-        )
-    from supportcli.account import login
-
-    login({}, ask=True)
-    return Settings.load()
-
-
 def open_chat(
-    io: ChatIO, *, topic: str | None, agent_name: str | None, resume: int | None, choose_topic
-) -> tuple[ChatSession, list[dict[str, object]]]:  # type: ignore[no-untyped-def]
+    io: ChatIO,
+    *,
+    topic: str | None,
+    agent_name: str | None,
+    resume: int | None,
+    choose_topic: Callable[[], str],
+    make_email: MakeEmail,
+    ask: Ask | None,
+) -> tuple[ChatSession, list[dict[str, object]]]:
     """The session to run and, when resuming, the messages so far."""
-    settings = require_identity(Settings.load(), interactive=io.interactive)
+    settings = require_identity(Settings.load(), ask=ask)
     agent = load_agent(agent_name or settings.text("chat.agent") or "kb", settings)
     db = connect(conversation=True)
-
-    def make_email(chat_id: int) -> int:
-        from supportcli.mail.drafts import draft_from_chat
-
-        return draft_from_chat(db, chat_id, settings)
-
     if resume is not None:
         session = ChatSession.load(db, resume, agent=agent, io=io, make_email=make_email)
         writes.update_inquiry(db, resume, status="open")
@@ -60,6 +44,40 @@ def open_chat(
     chat_id = writes.create_inquiry(
         db, channel="chat", topic=topic, status="open", agent=agent.name
     )
-    return ChatSession(
+    session = ChatSession(
         db=db, inquiry_id=chat_id, agent=agent, topic=topic, io=io, make_email=make_email
-    ), []
+    )
+    return session, []
+
+
+def skipped_articles(agent: Agent) -> list[str]:
+    """Help articles an agent could not read (the kb agent keeps them), to be reported."""
+    return list(getattr(agent, "skipped", ()))
+
+
+def after_bad_line(session: ChatSession, bad: BadInput) -> BadInput:
+    """A line that could not be read: no empty chat left behind, and a kept one is named."""
+    if not session.conversation:
+        writes.delete_inquiries(session.db, [session.inquiry_id])
+        return bad
+    return BadInput(
+        f"{bad.message}; chat {session.inquiry_id} keeps the messages before it "
+        f"(`support chat --resume {session.inquiry_id}`)"
+    )
+
+
+def kb_agent():  # type: ignore[no-untyped-def]
+    from supportcli.chat.kb import KbAgent
+
+    return KbAgent(Settings.load())
+
+
+def kb_search(agent, text: str) -> list[Hit]:  # type: ignore[no-untyped-def]
+    return agent.search(text, language=language_of(text))  # type: ignore[no-any-return]
+
+
+def kb_article(agent, slug: str) -> Article:  # type: ignore[no-untyped-def]
+    for article in agent.index.articles:
+        if article.slug == slug:
+            return article  # type: ignore[no-any-return]
+    raise NotFound(f"no help article {slug!r}; see `support kb search`")

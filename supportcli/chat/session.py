@@ -28,6 +28,9 @@ Start a message with // to send text that begins with /."""
 
 SUBJECT_CHARS = 80
 
+# Turns a chat into an email draft carrying its transcript; returns the draft's id.
+MakeEmail = Callable[[Database, int], int]
+
 
 class ChatIO(Protocol):
     interactive: bool
@@ -58,7 +61,7 @@ class ChatSession:
     agent: Agent
     topic: str
     io: ChatIO
-    make_email: Callable[[int], int]
+    make_email: MakeEmail
     conversation: list[Turn] = field(default_factory=list)
 
     @classmethod
@@ -164,7 +167,7 @@ class ChatSession:
         self.io.notice(f"Transcript saved to {path}")
 
     def _email(self, _: str) -> Outcome:
-        email_id = self.make_email(self.inquiry_id)
+        email_id = self.make_email(self.db, self.inquiry_id)
         return Outcome("email", email_id)
 
     def _end(self, rest: str) -> Outcome:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from supportcli import console
@@ -23,11 +25,94 @@ def chat(
     """Chat with the customer center; every message is kept in your history.
 
     In a pipe, each input line is one message and each answer is printed."""
-    from supportcli.chat.runner import run_chat
-
     code = run_chat(topic=topic, agent=agent, resume=resume, interactive=console.interactive())
     if code:
         raise typer.Exit(code)
+
+
+def run_chat(*, topic: str | None, agent: str | None, resume: int | None, interactive: bool) -> int:
+    """A whole chat: the terminal or pipe face, the session, and what it ended with."""
+    from supportcli.chat import service
+    from supportcli.errors import BadInput
+    from supportcli.signals import exit_code, stop_signals_interrupt
+    from supportcli.ui.chat_io import PipeIO, TerminalIO
+    from supportcli.ui.interrupt import end_running_prompt
+
+    io = TerminalIO() if interactive else PipeIO()
+    with stop_signals_interrupt(end_running_prompt):
+        session, earlier = service.open_chat(
+            io,
+            topic=topic,
+            agent_name=agent,
+            resume=resume,
+            choose_topic=_choose_topic,
+            make_email=_make_email,
+            ask=_ask() if interactive else None,
+        )
+        for problem in service.skipped_articles(session.agent):
+            _say(f"support: skipped a help article: {problem}")
+        if isinstance(io, TerminalIO):
+            io.welcome(earlier)
+        try:
+            outcome = session.run()
+        except KeyboardInterrupt as stop:
+            _farewell(session.inquiry_id, interactive, interrupted=True)
+            return exit_code(stop)
+        except BadInput as bad:  # a line that could not be read
+            raise service.after_bad_line(session, bad) from None
+    if outcome.how == "email" and outcome.email_id is not None:
+        if interactive:
+            _farewell(session.inquiry_id, interactive, interrupted=False)
+            _say(f"이메일 문의로 이어갑니다 · On to an email inquiry (draft #{outcome.email_id})")
+            from supportcli.cli.email import compose_at_terminal
+            from supportcli.mail.service import EmailRequest
+
+            return compose_at_terminal(EmailRequest(edit=outcome.email_id))
+        _say(
+            f"Chat #{session.inquiry_id} is now email draft #{outcome.email_id}; "
+            f"review and send it with `support email --edit {outcome.email_id}`"
+        )
+        _say(f"email {outcome.email_id}")
+    _farewell(session.inquiry_id, interactive, interrupted=False)
+    return 0
+
+
+def _choose_topic() -> str:
+    from supportcli.ui import prompts
+
+    return prompts.choose_topic()
+
+
+def _make_email(db, chat_id: int) -> int:  # type: ignore[no-untyped-def]
+    from supportcli.config import Settings
+    from supportcli.mail.service import escalate
+
+    return escalate(db, chat_id, Settings.load())
+
+
+def _ask():  # type: ignore[no-untyped-def]
+    from supportcli.ui import prompts
+
+    return prompts.ask
+
+
+def _farewell(chat_id: int, interactive: bool, *, interrupted: bool) -> None:
+    if interactive or interrupted:
+        _say(f"Chat #{chat_id} is saved; continue it with `support chat --resume {chat_id}`")
+    _say(f"chat {chat_id}")
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _kb_agent():  # type: ignore[no-untyped-def]
+    from supportcli.chat import service
+
+    agent = service.kb_agent()
+    for problem in service.skipped_articles(agent):
+        _say(f"support: skipped a help article: {problem}")
+    return agent
 
 
 @kb_app.command(
@@ -40,55 +125,31 @@ def kb_search(
     as_json: bool = typer.Option(False, "--json", help="As JSON."),
 ) -> None:
     """Look it up before you ask: the best help articles for TEXT."""
-    from supportcli.chat.runner import kb_search as search
+    from supportcli.chat import service
 
-    hits = search(" ".join(text))[:limit]
+    hits = [hit.as_json() for hit in service.kb_search(_kb_agent(), " ".join(text))[:limit]]
     if as_json:
         import json
 
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "slug": h.article.slug,
-                        "title": h.article.title,
-                        "topic": h.article.topic,
-                        "language": h.article.language,
-                        "link": h.article.link,
-                        "score": round(h.score, 2),
-                    }
-                    for h in hits
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        typer.echo(json.dumps(hits, ensure_ascii=False, indent=2))
         return
     if not hits:
         console.err().print("No article matches. Try other words, or ask in `support chat`.")
         raise typer.Exit(1)
-    from rich.text import Text
+    from supportcli.render.human import kb_hits
 
-    for hit in hits:
-        console.out().print(
-            Text.assemble(
-                (hit.article.title, "bold"), (f"  {hit.article.topic} · {hit.article.slug}", "dim")
-            )
-        )
-        console.out().print(Text(f"  {hit.article.link}", style="blue"))
+    for line in kb_hits(hits):
+        console.out().print(line)
 
 
 @kb_app.command("show", epilog="Example: support kb show payment-refund-ko")
 def kb_show(slug: str = typer.Argument(..., help="The article's name (from kb search).")) -> None:
     """Print one help article."""
-    from rich.markdown import Markdown
+    from supportcli.chat import service
+    from supportcli.render.human import article
 
-    from supportcli.chat.runner import kb_article
-
-    article = kb_article(slug)
-    console.out().print(
-        Markdown(f"# {article.title}\n\n{article.body}\n\n{article.link}", hyperlinks=False)
-    )
+    found = service.kb_article(_kb_agent(), slug)
+    console.out().print(article(found.title, found.body, found.link))
 
 
 def register(app: typer.Typer) -> None:

@@ -56,7 +56,7 @@ def email(
     )
     settings = Settings.load()
     if console.interactive() and not dry_run and not draft:
-        code = service.interactive_email(request, settings)
+        code = compose_at_terminal(request, settings)
         if code:
             raise typer.Exit(code)
         return
@@ -69,7 +69,53 @@ def email(
         sys.stdout.buffer.write(service.dry_run(composed))
         sys.stdout.flush()
         return
-    service.submit(composed, draft=draft, settings=settings)
+    say_outcome(service.submit(composed, draft=draft, settings=settings))
+
+
+def compose_at_terminal(request, settings=None) -> int:  # type: ignore[no-untyped-def]
+    """The composer at a terminal; returns the exit code (a signal's when stopped)."""
+    from supportcli.config import Settings
+    from supportcli.mail import service
+    from supportcli.signals import stop_signals_interrupt
+    from supportcli.ui import prompts
+    from supportcli.ui.composer import Composer
+    from supportcli.ui.interrupt import end_running_prompt
+
+    settings = settings or Settings.load()
+    composer = Composer(limit_mb=service.attachment_limit_mb(settings))
+    with stop_signals_interrupt(end_running_prompt):
+        outcome = service.interactive_email(request, settings, composer=composer, ask=prompts.ask)
+    return say_outcome(outcome)
+
+
+def say_outcome(outcome) -> int:  # type: ignore[no-untyped-def]
+    """What became of an inquiry, on standard error; `email N` last. Returns the exit code."""
+    from supportcli.signals import exit_code
+
+    n = outcome.inquiry_id
+    if outcome.kind == "sent":
+        _say(f"Sent inquiry #{n}.")
+        for addr, reason in outcome.refused.items():
+            _say(f"warning: the server refused {addr}: {reason}")
+    elif outcome.kind == "draft":
+        _say(
+            f"Saved draft #{n}; send it with `support outbox send {n}` or "
+            f"edit it with `support email --edit {n}`"
+        )
+    elif n is None:
+        _say("\nStopped before anything was written; nothing to keep.")
+        return exit_code(outcome.interrupt)
+    else:
+        _say(
+            f"\nStopped. What you wrote is saved as draft #{n}; continue with "
+            f"`support email --edit {n}`"
+        )
+    _say(f"email {n}")
+    return exit_code(outcome.interrupt) if outcome.interrupt is not None else 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def reply(
@@ -93,7 +139,7 @@ def reply(
             multiline=True,
             instruction="(Esc, Enter: 완료 · done)",
         )
-    service.reply(inquiry_id, text, [str(p) for p in attach], Settings.load())
+    say_outcome(service.reply(inquiry_id, text, [str(p) for p in attach], Settings.load()))
 
 
 def sync(as_json: bool = typer.Option(False, "--json", help="As JSON, for scripts.")) -> None:
@@ -111,15 +157,10 @@ def sync(as_json: bool = typer.Option(False, "--json", help="As JSON, for script
     if not report.filed:
         console.err().print("No new answers.")
         return
-    from rich.text import Text
+    from supportcli.render.human import filed_answers
 
-    for inquiry_id, count in sorted(report.filed.items()):
-        console.out().print(
-            Text(
-                f"#{inquiry_id} {report.subjects[inquiry_id]}: "
-                f"{count} answer{'s' if count > 1 else ''} filed"
-            )
-        )
+    for line in filed_answers(report.filed, report.subjects):
+        console.out().print(line)
 
 
 def _body(body: str | None, body_file: str | None) -> str | None:
@@ -180,7 +221,7 @@ def outbox_send(
     for result in results if len(results) <= 5 else [r for r in results if r not in sent]:
         _print_result(result)
     if len(results) > 5:
-        print(f"Sent {len(sent)} of {len(results)} inquiries.", file=sys.stderr)
+        _say(f"Sent {len(sent)} of {len(results)} inquiries.")
     if not results:
         console.err().print("Nothing to send.")
     code = service.outbox_exit(results)
@@ -194,11 +235,9 @@ def _print_result(result) -> None:  # type: ignore[no-untyped-def]
         line += f": {result.reason}"
     if result.hint:
         line += f" ({result.hint})"
-    print(line, file=sys.stderr)
+    _say(line)
     for addr, reason in result.refused.items():
-        print(
-            f"warning: #{result.inquiry_id}: the server refused {addr}: {reason}", file=sys.stderr
-        )
+        _say(f"warning: #{result.inquiry_id}: the server refused {addr}: {reason}")
 
 
 def register(app: typer.Typer) -> None:

@@ -27,9 +27,6 @@ def config_path() -> None:
 @config_app.command("show", epilog="Example: support config show --json")
 def config_show(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> None:
     """Print every setting, where it comes from, and whether a password is stored."""
-    from rich.table import Table
-    from rich.text import Text
-
     from supportcli.account import password_state
     from supportcli.config import KEYS, Settings
 
@@ -41,18 +38,10 @@ def config_show(as_json: bool = typer.Option(False, "--json", help="As JSON.")) 
 
         typer.echo(json.dumps({**values, **secrets}, ensure_ascii=False, indent=2))
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("key", "value", "from", "environment"):
-        table.add_column(column)
-    for name, key in KEYS.items():
-        value = values[name]
-        table.add_row(
-            name, Text("" if value is None else str(value)), settings.source(name), key.env
-        )
-    for name, state in secrets.items():
-        env = "SUPPORT_SMTP_PASSWORD" if name.startswith("smtp") else "SUPPORT_IMAP_PASSWORD"
-        table.add_row(name, Text(state, style="dim"), "keyring/env", env)
-    console.out().print(table)
+    from supportcli.render.human import settings_table
+
+    rows = [(name, values[name], settings.source(name), key.env) for name, key in KEYS.items()]
+    console.out().print(settings_table(rows, secrets))
 
 
 @config_app.command("set", epilog="Example: support config set desk.email help@example.com")
@@ -61,12 +50,10 @@ def config_set(
     value: str = typer.Argument(..., help='The value; "" removes the key.'),
 ) -> None:
     """Write one setting to config.toml."""
-    from rich.text import Text
-
     from supportcli.config import Settings
 
     stored = Settings.load().set(key, value)
-    console.err().print(Text(f"{key} = {stored}" if stored != "" else f"{key} removed"))
+    console.err().print(console.plain(f"{key} = {stored}" if stored != "" else f"{key} removed"))
 
 
 @config_app.command(
@@ -81,9 +68,19 @@ def config_password(
     ),
 ) -> None:
     """Store the mail password in the system keyring (never in a file)."""
-    from supportcli.account import set_password
+    import sys
 
-    account = set_password("db" if db else "imap" if imap else "smtp")
+    from supportcli import account as accounts
+
+    kind = "db" if db else "imap" if imap else "smtp"
+    account = accounts.password_account(kind)
+    if console.interactive():
+        from supportcli.ui import prompts
+
+        secret = prompts.password(f"{kind.upper()} password for {account}")
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    accounts.set_password(kind, account, secret)
     console.err().print(f"Password for {account} stored in the system keyring.")
 
 
@@ -93,14 +90,15 @@ def login(
     account: str | None = typer.Option(None, "--account", help="Your account id."),
 ) -> None:
     """Say who you are: name, email and account id, used for every inquiry."""
-    from rich.text import Text
-
     from supportcli.account import login as do_login
 
-    saved = do_login(
-        {"user.name": name, "user.email": email, "user.account": account}, ask=console.interactive()
-    )
-    console.err().print(Text(f"Logged in as {saved['user.name']} <{saved['user.email']}>"))
+    ask = None
+    if console.interactive():
+        from supportcli.ui import prompts
+
+        ask = prompts.ask
+    saved = do_login({"user.name": name, "user.email": email, "user.account": account}, ask=ask)
+    console.err().print(console.plain(f"Logged in as {saved['user.name']} <{saved['user.email']}>"))
 
 
 def logout() -> None:
@@ -120,14 +118,9 @@ def topics(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> No
 
         typer.echo(json.dumps(TOPICS, ensure_ascii=False, indent=2))
         return
-    from rich.table import Table
+    from supportcli.render.human import topics_table
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("topic")
-    table.add_column("what it covers")
-    for name, text in TOPICS.items():
-        table.add_row(name, text)
-    console.out().print(table)
+    console.out().print(topics_table(TOPICS))
 
 
 def register(app: typer.Typer) -> None:

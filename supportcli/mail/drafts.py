@@ -38,7 +38,7 @@ def sender_of(settings: Settings) -> str:
 
 def chat_transcript(record: dict[str, object]) -> str:
     """A chat as plain text for an email body."""
-    from supportcli.render.human import local_time
+    from supportcli.text import local_time
 
     lines = [
         f"Chat consultation #{record['id']} ({record['topic']}), "

@@ -1,12 +1,14 @@
-"""What `support email` and `support outbox` call."""
+"""What `support email`, `support reply` and `support outbox` call. Nothing here touches a
+terminal: questions go through the composer the caller hands in, and every function
+returns what happened (or raises one of our errors) for the command line to say."""
 
 from __future__ import annotations
 
-import sqlite3
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
+from supportcli.account import Ask, require_identity
 from supportcli.config import Settings
 from supportcli.errors import (
     BadInput,
@@ -17,11 +19,13 @@ from supportcli.errors import (
     SupportError,
 )
 from supportcli.mail import checks
-from supportcli.mail.drafts import sender_of
+from supportcli.mail.drafts import chat_transcript, sender_of
+from supportcli.mail.form import ComposeInterrupted, Form
 from supportcli.mail.outbox import Composed, Result, record, replace_draft, send
 from supportcli.rescue import rescue
 from supportcli.store import reads
 from supportcli.store.db import connect
+from supportcli.store.dialect import Database
 from supportcli.text import one_clean_line
 from supportcli.topics import check_topic
 
@@ -41,6 +45,24 @@ class EmailRequest:
     edit: int | None = None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of an inquiry: `sent`, saved as a `draft`, or `stopped` by the customer
+    (kept as a draft when anything was written; `inquiry_id` is None when nothing was)."""
+
+    kind: Literal["sent", "draft", "stopped"]
+    inquiry_id: int | None
+    refused: dict[str, str] = field(default_factory=dict)
+    interrupt: KeyboardInterrupt | None = None
+
+
+class Composer(Protocol):
+    """Fills in a form at a terminal and returns the choice: send, draft or cancel.
+    Raises ComposeInterrupted with the form when the customer stops."""
+
+    def run(self, form: Form, *, ask_everything: bool) -> str: ...
+
+
 def _recipients(request: EmailRequest, settings: Settings) -> list[str]:
     to = request.to or ([settings.text("desk.email")] if settings.text("desk.email") else [])
     if not to:
@@ -51,13 +73,11 @@ def _recipients(request: EmailRequest, settings: Settings) -> list[str]:
     return checks.check_addresses(to, field="--to")
 
 
-def _from_chat(request: EmailRequest) -> tuple[str, str, str]:
+def _from_chat(chat_id: int) -> tuple[str, str, str]:
     """(subject, transcript, topic) of the chat the inquiry starts from."""
-    from supportcli.mail.drafts import chat_transcript
-
-    chat = reads.get_record(connect(), int(request.from_chat))  # type: ignore[arg-type]
+    chat = reads.get_record(connect(), chat_id)
     if chat["channel"] != "chat":
-        raise BadInput(f"--from-chat: inquiry {request.from_chat} is not a chat")
+        raise BadInput(f"--from-chat: inquiry {chat_id} is not a chat")
     subject = one_clean_line(str(chat["subject"])) or f"Chat #{chat['id']}"
     return subject, chat_transcript(chat), str(chat["topic"])
 
@@ -66,7 +86,7 @@ def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
     """Everything from flags, checked; the non-interactive path."""
     subject, body, topic = request.subject, request.body, request.topic
     if request.from_chat is not None:
-        chat_subject, transcript, chat_topic = _from_chat(request)
+        chat_subject, transcript, chat_topic = _from_chat(request.from_chat)
         subject = subject or chat_subject
         body = f"{body.rstrip()}\n\n{transcript}" if body else transcript
         topic = topic or chat_topic
@@ -77,8 +97,7 @@ def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
             "a body is required without a terminal: pass --body TEXT, "
             "--body-file PATH or --body-file -"
         )
-    files = [checks.check_attachment(path) for path in request.attach]
-    checks.check_total_size(files, float(settings.get("email.max_attachment_mb")))  # type: ignore[arg-type]
+    files = _files(request.attach, settings)
     return Composed(
         topic=check_topic(topic or "other"),
         subject=checks.check_subject(subject),
@@ -91,9 +110,25 @@ def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
     )
 
 
+def _files(paths: list[str], settings: Settings) -> list[checks.CheckedFile]:
+    files = [checks.check_attachment(path) for path in paths]
+    checks.check_total_size(files, attachment_limit_mb(settings))
+    return files
+
+
+def attachment_limit_mb(settings: Settings) -> float:
+    return float(settings.get("email.max_attachment_mb"))  # type: ignore[arg-type]
+
+
 def dry_run(composed: Composed) -> bytes:
+    """The exact bytes that would be sent; nothing is recorded."""
+    import mimetypes
+
     from supportcli.mail.drafts import new_message_id
     from supportcli.mail.message import Outgoing, render
+
+    def guess(name: str) -> str:
+        return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
     out = Outgoing(
         sender=composed.sender,
@@ -102,24 +137,18 @@ def dry_run(composed: Composed) -> bytes:
         subject=composed.subject,
         body=composed.body,
         message_id=new_message_id(composed.sender),
-        attachments=[(f.name, _guess(f.name), f.path) for f in composed.files],
+        attachments=[(f.name, guess(f.name), f.path) for f in composed.files],
     )
     return render(out)
 
 
-def _guess(name: str) -> str:
-    import mimetypes
-
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
 def submit(
     composed: Composed, *, draft: bool, settings: Settings, replacing: int | None = None
-) -> int:
+) -> Outcome:
     """Record the inquiry (before any byte goes out), then send it unless it is a draft."""
     db = connect()
     if not draft:
-        _check_server(settings)
+        check_server(settings)
     status = "draft" if draft else "queued"
     if replacing is not None:
         replace_draft(db, replacing, composed, status=status)
@@ -127,35 +156,20 @@ def submit(
     else:
         inquiry_id = record(db, composed, status=status)
     if draft:
-        print(
-            f"Saved draft #{inquiry_id}; send it with `support outbox send {inquiry_id}` or "
-            f"edit it with `support email --edit {inquiry_id}`",
-            file=sys.stderr,
-        )
-        print(f"email {inquiry_id}", file=sys.stderr)
-        return inquiry_id
+        return Outcome("draft", inquiry_id)
     (result,) = send(db, [inquiry_id], settings)
-    raise_for(result)  # one line naming the inquiry, when it did not go
-    report(result)
-    print(f"email {inquiry_id}", file=sys.stderr)
-    return inquiry_id
+    return sent_or_raise(result)
 
 
-def _check_server(settings: Settings) -> None:
+def check_server(settings: Settings) -> None:
     """Mail settings missing: refused before anything is recorded (a setup problem)."""
     from supportcli.mail.sender import ServerSettings
 
     ServerSettings.from_settings(settings)
 
 
-def report(result: Result) -> None:
-    if result.status == "sent":
-        print(f"Sent inquiry #{result.inquiry_id}.", file=sys.stderr)
-        for addr, reason in result.refused.items():
-            print(f"warning: the server refused {addr}: {reason}", file=sys.stderr)
-
-
-def raise_for(result: Result) -> None:
+def sent_or_raise(result: Result) -> Outcome:
+    """A sent inquiry's outcome; one line naming the inquiry when it did not go."""
     if result.status == "queued":
         raise Queued(
             f"inquiry #{result.inquiry_id} is saved but not sent yet: {result.reason}; "
@@ -166,6 +180,7 @@ def raise_for(result: Result) -> None:
             f"inquiry #{result.inquiry_id} was not sent: {result.reason}; it is kept in the outbox",
             hint=result.hint,
         )
+    return Outcome("sent", result.inquiry_id, refused=dict(result.refused))
 
 
 def send_outbox(
@@ -190,22 +205,17 @@ def outbox_exit(results: list[Result]) -> int:
     return 0
 
 
-def interactive_email(request: EmailRequest, settings: Settings) -> int:
-    """The composer at a terminal; Ctrl-C keeps what was typed as a draft."""
-    from supportcli.chat.service import require_identity
-    from supportcli.ui.composer import ComposeInterrupted, Composer
-
-    settings = require_identity(settings, interactive=True)
+def interactive_email(
+    request: EmailRequest, settings: Settings, *, composer: Composer, ask: Ask
+) -> Outcome:
+    """The composer fills the form; Ctrl-C keeps what was typed as a draft."""
+    settings = require_identity(settings, ask=ask)
     form, replacing = _initial_form(request, settings)
-    composer = Composer(form, limit_mb=float(settings.get("email.max_attachment_mb")))  # type: ignore[arg-type]
-    ask = not (request.yes and form.subject and (form.body_override or form.details))
-    from supportcli.signals import stop_signals_interrupt
-
+    ask_more = not (request.yes and form.subject and (form.body_override or form.details))
     try:
-        with stop_signals_interrupt():
-            choice = "send" if not ask else composer.run(ask_everything=replacing is None)
+        choice = composer.run(form, ask_everything=replacing is None) if ask_more else "send"
     except ComposeInterrupted as stop:
-        return _keep_interrupted(stop, replacing, settings)
+        return _keep_interrupted(stop, replacing)
     if choice == "cancel":
         raise Cancelled(
             "cancelled; the draft is unchanged"
@@ -217,23 +227,20 @@ def interactive_email(request: EmailRequest, settings: Settings) -> int:
         composed.subject = checks.check_subject(composed.subject, field="subject")
         checks.check_body(composed.body, field="body")
         try:
-            _check_server(settings)
+            check_server(settings)
         except BadInput as missing:  # keep what was written, then say what to set
-            inquiry_id = submit(composed, draft=True, settings=settings, replacing=replacing)
+            kept = submit(composed, draft=True, settings=settings, replacing=replacing)
             raise BadInput(
-                f"{missing.message}; your inquiry is saved as draft #{inquiry_id}: "
-                f"send it later with `support outbox send {inquiry_id}`"
+                f"{missing.message}; your inquiry is saved as draft #{kept.inquiry_id}: "
+                f"send it later with `support outbox send {kept.inquiry_id}`"
             ) from None
     try:
-        submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
-    except (sqlite3.Error, OSError, StorageError) as exc:
+        return submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
+    except (OSError, StorageError) as exc:
         raise rescue(_as_text(composed), "your inquiry", exc) from exc
-    return 0
 
 
-def _initial_form(request: EmailRequest, settings: Settings):  # type: ignore[no-untyped-def]
-    from supportcli.ui.composer import Form
-
+def _initial_form(request: EmailRequest, settings: Settings) -> tuple[Form, int | None]:
     if request.edit is not None:
         return _form_from_draft(request.edit), request.edit
     form = Form(
@@ -247,32 +254,31 @@ def _initial_form(request: EmailRequest, settings: Settings):  # type: ignore[no
     if request.body is not None:
         form.body_override = request.body
     if request.from_chat is not None:
-        subject, transcript, topic = _from_chat(request)
+        subject, transcript, topic = _from_chat(request.from_chat)
         form.subject = form.subject or subject
         form.topic = request.topic or topic
         form.body_override = (f"{request.body.rstrip()}\n\n" if request.body else "") + transcript
     return form, None
 
 
-def _form_from_draft(inquiry_id: int):  # type: ignore[no-untyped-def]
-    from supportcli.mail.checks import CheckedFile
+def _form_from_draft(inquiry_id: int) -> Form:
     from supportcli.store.attachments import local_copy
-    from supportcli.ui.composer import Form
 
     db = connect()
     rec = reads.get_record(db, inquiry_id)
-    if rec["status"] != "draft" or not isinstance(rec["email"], dict):
+    envelope = rec["email"]
+    if rec["status"] != "draft" or not isinstance(envelope, dict):
         raise BadInput(f"--edit: inquiry {inquiry_id} is not an email draft")
     first = rec["messages"][0]  # type: ignore[index]
     details = (first.get("meta") or {}).get("details")
     files = [
-        CheckedFile(local_copy(db, a["sha256"]), a["filename"], a["size"])
-        for a in rec["attachments"]
-    ]  # type: ignore[attr-defined]
+        checks.CheckedFile(local_copy(db, a["sha256"]), a["filename"], a["size"])
+        for a in rec["attachments"]  # type: ignore[attr-defined]
+    ]
     return Form(
-        sender=rec["email"]["from"],
-        to=rec["email"]["to"],
-        cc=rec["email"]["cc"],
+        sender=envelope["from"],
+        to=envelope["to"],
+        cc=envelope["cc"],
         topic=str(rec["topic"]),
         subject=str(rec["subject"]),
         details=details or {},
@@ -281,7 +287,7 @@ def _form_from_draft(inquiry_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _composed(form, parent_id: int | None) -> Composed:  # type: ignore[no-untyped-def]
+def _composed(form: Form, parent_id: int | None) -> Composed:
     details = dict(form.details) if form.body_override is None else None
     return Composed(
         topic=form.topic,
@@ -296,14 +302,10 @@ def _composed(form, parent_id: int | None) -> Composed:  # type: ignore[no-untyp
     )
 
 
-def _keep_interrupted(stop, replacing: int | None, settings: Settings) -> int:  # type: ignore[no-untyped-def]
-    from supportcli.signals import exit_code
-
+def _keep_interrupted(stop: ComposeInterrupted, replacing: int | None) -> Outcome:
+    if stop.form.is_empty() and replacing is None:
+        return Outcome("stopped", None, interrupt=stop.interrupt)
     composed = _composed(stop.form, None)
-    form = stop.form
-    if not (form.subject.strip() or form.body.strip() or form.files or replacing is not None):
-        print("\nStopped before anything was written; nothing to keep.", file=sys.stderr)
-        return exit_code(stop.interrupt)
     try:
         db = connect()
         if replacing is not None:
@@ -311,15 +313,9 @@ def _keep_interrupted(stop, replacing: int | None, settings: Settings) -> int:  
             inquiry_id = replacing
         else:
             inquiry_id = record(db, composed, status="draft")
-    except (sqlite3.Error, OSError, StorageError) as exc:
+    except (OSError, StorageError) as exc:
         raise rescue(_as_text(composed), "your draft", exc) from exc
-    print(
-        f"\nStopped. What you wrote is saved as draft #{inquiry_id}; continue with "
-        f"`support email --edit {inquiry_id}`",
-        file=sys.stderr,
-    )
-    print(f"email {inquiry_id}", file=sys.stderr)
-    return exit_code(stop.interrupt)
+    return Outcome("stopped", inquiry_id, interrupt=stop.interrupt)
 
 
 def _as_text(composed: Composed) -> str:
@@ -328,20 +324,23 @@ def _as_text(composed: Composed) -> str:
     return f"To: {', '.join(composed.to)}\nSubject: {composed.subject}\n{files}\n{composed.body}"
 
 
-def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> int:
+def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> Outcome:
     """A follow-up in the inquiry's thread, recorded, then sent like any inquiry."""
     from supportcli.mail.outbox import add_follow_up
 
     if body is None:
         raise BadInput("a body is required: pass --body TEXT, --body-file PATH or --body-file -")
-    files = [checks.check_attachment(path) for path in attach]
-    checks.check_total_size(files, float(settings.get("email.max_attachment_mb")))  # type: ignore[arg-type]
+    files = _files(attach, settings)
     body = checks.check_body(body)
-    _check_server(settings)
+    check_server(settings)
     db = connect()
     add_follow_up(db, inquiry_id, body, files)
     (result,) = send(db, [inquiry_id], settings)
-    raise_for(result)
-    report(result)
-    print(f"email {inquiry_id}", file=sys.stderr)
-    return inquiry_id
+    return sent_or_raise(result)
+
+
+def escalate(db: Database, chat_id: int, settings: Settings) -> int:
+    """A chat's `/email`: an email draft carrying the transcript; the chat is escalated."""
+    from supportcli.mail.drafts import draft_from_chat
+
+    return draft_from_chat(db, chat_id, settings)

@@ -5,7 +5,6 @@ like "[red]" or "[/]" prints as itself."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -13,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
-from supportcli.text import visible
+from supportcli.text import human_size, local_time, visible
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -31,20 +30,6 @@ STATUS_STYLE = {
     "escalated": "magenta",
     "closed": "dim",
 }
-
-
-def local_time(stamp: str | None, *, relative: bool = False) -> str:
-    if not stamp:
-        return ""
-    moment = datetime.fromisoformat(stamp)
-    if relative:
-        seconds = (datetime.now(UTC) - moment).total_seconds()
-        if seconds < 60:
-            return "just now"
-        for size, unit in ((86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m")):
-            if seconds >= size and (unit != "w" or seconds < 86400 * 60):
-                return f"{int(seconds // size)}{unit} ago"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def status_text(status: str) -> Text:
@@ -154,15 +139,6 @@ def message_body(message: dict[str, object]) -> Text | Markdown:
     return Text(visible(body))
 
 
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
 def outbox_table(rows: list[dict[str, object]]) -> Table:
     table = Table(box=None, header_style="bold", pad_edge=False)
     for header in ("ID", "Status", "Attempts", "To", "Subject", "Last error"):
@@ -182,3 +158,53 @@ def outbox_table(rows: list[dict[str, object]]) -> Table:
             Text(str(envelope.get("last_error") or ""), style="red"),
         )
     return table
+
+
+def kb_hits(hits: list[dict[str, object]]) -> list[Text]:
+    """Help articles found for a question (as `kb search --json` gives them): title,
+    where it belongs, and its link."""
+    lines = []
+    for hit in hits:
+        lines.append(
+            Text.assemble((str(hit["title"]), "bold"), (f"  {hit['topic']} · {hit['slug']}", "dim"))
+        )
+        lines.append(Text(f"  {hit['link']}", style="blue"))
+    return lines
+
+
+def article(title: str, body: str, link: str) -> Markdown:
+    from rich.markdown import Markdown
+
+    return Markdown(f"# {title}\n\n{body}\n\n{link}", hyperlinks=False)
+
+
+def topics_table(topics: dict[str, str]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("topic")
+    table.add_column("what it covers")
+    for name, text in topics.items():
+        table.add_row(name, text)
+    return table
+
+
+def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, str]) -> Table:
+    """(key, value, where it comes from, environment variable), then password states."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("key", "value", "from", "environment"):
+        table.add_column(column)
+    for name, value, source, env in rows:
+        table.add_row(name, Text("" if value is None else str(value)), source, env)
+    for name, state in secrets.items():
+        env = "SUPPORT_SMTP_PASSWORD" if name.startswith("smtp") else "SUPPORT_IMAP_PASSWORD"
+        table.add_row(name, Text(state, style="dim"), "keyring/env", env)
+    return table
+
+
+def filed_answers(filed: dict[int, int], subjects: dict[int, str]) -> list[Text]:
+    """`support sync`: how many answers were filed, per inquiry."""
+    return [
+        Text(
+            f"#{inquiry_id} {subjects[inquiry_id]}: {count} answer{'s' if count > 1 else ''} filed"
+        )
+        for inquiry_id, count in sorted(filed.items())
+    ]

@@ -108,8 +108,18 @@ class TerminalIO:
         )
         return solved, int(rating) if rating else None
 
+    def welcome(self, earlier: list[dict[str, object]]) -> None:
+        """The conversation so far when resuming; otherwise how to start."""
+        self.show_transcript(earlier)
+        if not earlier:
+            self.notice(
+                "상담원에게 궁금한 점을 적어 주세요. /help 로 명령어를 볼 수 있어요. "
+                "· Write your question; /help lists the commands."
+            )
+
     def show_transcript(self, messages: list[dict[str, object]]) -> None:
-        from supportcli.render.human import local_time, message_body
+        from supportcli.render.human import message_body
+        from supportcli.text import local_time
 
         out = console.out()
         for message in messages:

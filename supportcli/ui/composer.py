@@ -8,7 +8,6 @@ import os
 import shlex
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.panel import Panel
@@ -17,80 +16,24 @@ from rich.text import Text
 
 from supportcli import console
 from supportcli.errors import BadInput
-from supportcli.mail.checks import CheckedFile, check_attachment, check_subject, check_total_size
-from supportcli.render.human import human_size
+from supportcli.mail.checks import check_attachment, check_subject, check_total_size
+from supportcli.mail.form import DETAILS, ComposeInterrupted, Form
+from supportcli.text import human_size
 from supportcli.topics import TOPICS
 from supportcli.ui import prompts
 
-DETAILS = (  # key, Korean label, English label, hint
-    (
-        "what",
-        "무슨 일이 있었나요",
-        "What happened",
-        "언제, 어디서, 무엇을 하다가 · when, where, what you were doing",
-    ),
-    (
-        "error",
-        "오류 메시지",
-        "Exact error message",
-        "화면에 나온 그대로 · copy it exactly as shown (leave empty if none)",
-    ),
-    (
-        "tried",
-        "이미 해 본 것",
-        "What I already tried",
-        "재시작, 재설치, 다른 기기 등 · restart, reinstall, another device…",
-    ),
-    ("environment", "사용 환경", "Environment", "기기/OS/앱 버전 · device, OS, app version"),
-)
 MULTILINE_HINT = "(Esc, Enter: 완료 · done)"
 
 
-class ComposeInterrupted(Exception):
-    """Raised with what was typed when the customer pressed Ctrl-C (or the terminal went)."""
-
-    def __init__(self, form: Form, interrupt: KeyboardInterrupt) -> None:
-        super().__init__("interrupted")
-        self.form = form
-        self.interrupt = interrupt
-
-
-@dataclass
-class Form:
-    sender: str
-    to: list[str]
-    cc: list[str] = field(default_factory=list)
-    topic: str = "other"
-    subject: str = ""
-    details: dict[str, str] = field(default_factory=dict)
-    body_override: str | None = None  # set when the body was given whole or edited in $EDITOR
-    files: list[CheckedFile] = field(default_factory=list)
-
-    @property
-    def body(self) -> str:
-        if self.body_override is not None:
-            return self.body_override
-        return assemble(self.details)
-
-
-def assemble(details: dict[str, str]) -> str:
-    """The answers as one readable body, labelled in the customer's language."""
-    korean = any("\uac00" <= ch <= "\ud7a3" for text in details.values() for ch in text)
-    parts = []
-    for key, ko, en, _ in DETAILS:
-        text = details.get(key, "").strip("\n")
-        if text.strip():
-            parts.append(f"[{ko if korean else en}]\n{text}")
-    return "\n\n".join(parts) + ("\n" if parts else "")
-
-
 class Composer:
-    def __init__(self, form: Form, *, limit_mb: float) -> None:
-        self.form = form
+    """The terminal's side of mail.service.Composer."""
+
+    def __init__(self, *, limit_mb: float) -> None:
         self.limit_mb = limit_mb
 
-    def run(self, *, ask_everything: bool = True) -> str:
+    def run(self, form: Form, *, ask_everything: bool = True) -> str:
         """Fill the form, review it, and return the choice: send, draft or cancel."""
+        self.form = form
         try:
             if ask_everything:
                 self._ask_all()

@@ -57,3 +57,8 @@ def choose_topic() -> str:
 def path(message: str, *, validate: Callable[[str], bool | str] | None = None) -> str:
     """A file path, with completion; empty when the customer is done."""
     return str(questionary.path(message, validate=validate).unsafe_ask())
+
+
+def ask(label: str, validate: Callable[[str], bool | str]) -> str:
+    """One checked line (account.Ask): the customer's name, address or account id."""
+    return text(label, validate=validate)
