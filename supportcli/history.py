@@ -10,6 +10,7 @@ from pathlib import Path
 
 from supportcli import paths
 from supportcli.errors import BadInput, StorageError
+from supportcli.records import Event, next_status
 from supportcli.render import export as exporter
 from supportcli.store import attachments, reads, writes
 from supportcli.store.db import connect
@@ -91,8 +92,9 @@ def close(inquiry_id: int) -> str:
         )
     if record["status"] == "closed":
         raise BadInput(f"inquiry {inquiry_id} is already closed")
-    writes.update_inquiry(db, inquiry_id, status="closed", previous_status=record["status"])
-    return "closed"
+    status = next_status(Event.EMAIL_CLOSE, str(record["status"]))
+    writes.update_inquiry(db, inquiry_id, status=status, previous_status=record["status"])
+    return status
 
 
 def reopen(inquiry_id: int) -> str:
@@ -100,6 +102,7 @@ def reopen(inquiry_id: int) -> str:
     record = reads.get_record(db, inquiry_id)
     if record["status"] != "closed":
         raise BadInput(f"inquiry {inquiry_id} is {record['status']}, not closed")
-    status = str(record["previous_status"] or "sent")
+    before = record["previous_status"]
+    status = next_status(Event.EMAIL_REOPEN, "closed", before_closing=str(before or ""))
     writes.update_inquiry(db, inquiry_id, status=status, previous_status=None)
     return status

@@ -13,6 +13,7 @@ from supportcli.chat.retrieval import Hit, language_of
 from supportcli.chat.session import ChatIO, ChatSession, MakeEmail
 from supportcli.config import Settings
 from supportcli.errors import BadInput, NotFound
+from supportcli.records import NEW, Event, next_status
 from supportcli.store import writes
 from supportcli.store.db import connect
 from supportcli.topics import check_topic
@@ -34,15 +35,17 @@ def open_chat(
     db = connect(conversation=True)
     if resume is not None:
         session = ChatSession.load(db, resume, agent=agent, io=io, make_email=make_email)
-        writes.update_inquiry(db, resume, status="open")
+        status = next_status(Event.CHAT_RESUME, session.status)
+        writes.update_inquiry(db, resume, status=status)
         from supportcli.store.reads import get_record
 
         return session, get_record(db, resume)["messages"]  # type: ignore[return-value]
     if topic is None:
         topic = choose_topic() if io.interactive else "other"
     topic = check_topic(topic)
+    status = next_status(Event.CHAT_START, NEW)
     chat_id = writes.create_inquiry(
-        db, channel="chat", topic=topic, status="open", agent=agent.name
+        db, channel="chat", topic=topic, status=status, agent=agent.name
     )
     session = ChatSession(
         db=db, inquiry_id=chat_id, agent=agent, topic=topic, io=io, make_email=make_email

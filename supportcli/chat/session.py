@@ -13,6 +13,7 @@ from typing import Protocol
 
 from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput, StorageError
+from supportcli.records import ChatStatus, Event, next_status
 from supportcli.rescue import rescue
 from supportcli.store import reads, writes
 from supportcli.store.db import checkpoint, transaction
@@ -63,6 +64,7 @@ class ChatSession:
     io: ChatIO
     make_email: MakeEmail
     conversation: list[Turn] = field(default_factory=list)
+    status: str = ChatStatus.OPEN
 
     @classmethod
     def load(cls, db: Database, inquiry_id: int, **kwargs: object) -> ChatSession:
@@ -71,8 +73,13 @@ class ChatSession:
             raise BadInput(f"--resume: inquiry {inquiry_id} is an email inquiry, not a chat")
         turns = [Turn(str(m["role"]), str(m["body"])) for m in record["messages"]]  # type: ignore[attr-defined]
         return cls(
-            db=db, inquiry_id=inquiry_id, topic=str(record["topic"]), conversation=turns, **kwargs
-        )  # type: ignore[arg-type]
+            db=db,
+            inquiry_id=inquiry_id,
+            topic=str(record["topic"]),
+            conversation=turns,
+            status=str(record["status"]),
+            **kwargs,  # type: ignore[arg-type]
+        )
 
     def run(self) -> Outcome:
         try:
@@ -104,9 +111,7 @@ class ChatSession:
             with transaction(self.db):
                 writes.add_message(self.db, inquiry_id=self.inquiry_id, role="customer", body=text)
                 if first:
-                    writes.update_inquiry(
-                        self.db, self.inquiry_id, subject=_subject(text), status="open"
-                    )
+                    writes.update_inquiry(self.db, self.inquiry_id, subject=_subject(text))
         except (sqlite3.Error, OSError, StorageError) as exc:
             raise rescue(text, "your message", exc) from exc
         self.conversation.append(Turn("customer", text))
@@ -175,7 +180,8 @@ class ChatSession:
             solved, rating = self.io.ask_outcome()
         else:
             solved, rating = _parse_end(rest)
-        fields: dict[str, object] = {"status": "resolved" if solved else "unresolved"}
+        event = Event.CHAT_SOLVED if solved else Event.CHAT_UNSOLVED
+        fields: dict[str, object] = {"status": next_status(event, ChatStatus.OPEN)}
         if rating is not None:
             fields["rating"] = rating
         writes.update_inquiry(self.db, self.inquiry_id, **fields)

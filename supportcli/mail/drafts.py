@@ -7,6 +7,7 @@ from email.utils import make_msgid
 from supportcli.addresses import bare_address
 from supportcli.config import Settings
 from supportcli.errors import BadInput
+from supportcli.records import NEW, Event, next_status
 from supportcli.store import reads, writes
 from supportcli.store.db import transaction
 from supportcli.store.dialect import Database
@@ -68,7 +69,7 @@ def draft_from_chat(db: Database, chat_id: int, settings: Settings) -> int:
             db,
             channel="email",
             topic=str(chat["topic"]),
-            status="draft",
+            status=next_status(Event.EMAIL_DRAFT, NEW),
             subject=one_clean_line(str(chat["subject"])) or f"Chat #{chat_id}",
             parent_id=chat_id,
         )
@@ -83,5 +84,6 @@ def draft_from_chat(db: Database, chat_id: int, settings: Settings) -> int:
             cc=[],
             message_id=new_message_id(sender),
         )
-        writes.update_inquiry(db, chat_id, status="escalated")
+        escalated = next_status(Event.CHAT_ESCALATE, str(chat["status"]))
+        writes.update_inquiry(db, chat_id, status=escalated)
     return email_id
