@@ -1,5 +1,11 @@
 """Talking to the SMTP server. The only module that imports yagmail.
 
+What we rely on of yagmail beyond its documented interface (`SMTP(...)`, `login()`,
+`close()`), checked by tests/test_yagmail.py against every version pyproject.toml allows:
+the `connection` property that `login()` calls to make the smtplib connection (overridden
+to redact the debug log), and the `smtp` attribute holding that connection afterwards
+(our message goes through its `sendmail`, not through yagmail's own builder).
+
 yagmail opens the connection (implicit TLS or STARTTLS, with our verifying SSL context and
 timeout passed through to smtplib) and logs in with the password we give it, so it never
 prompts. We then hand the connection our own message (see message.py) and read every
@@ -142,12 +148,12 @@ class Mailer:
         )
 
     def close(self) -> None:
-        if self.client is not None and self.client.smtp is not None:
-            try:
-                self.client.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self.client.smtp.close()
-            self.client.is_closed = True
+        if self.client is None or getattr(self.client, "smtp", None) is None:
+            return
+        try:
+            self.client.close()  # QUIT; yagmail lets an OSError or a late reply through
+        except (smtplib.SMTPException, OSError):
+            self.client.smtp.close()
 
 
 def debug_log() -> Path | None:
