@@ -10,6 +10,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from supportcli import system
+
 APP_NAME = "support"
 
 
@@ -66,15 +68,13 @@ def ensure_private_dir(path: Path) -> Path:
     for folder in reversed(missing):
         with contextlib.suppress(FileExistsError):
             folder.mkdir(mode=0o700)
-    info = path.stat()
-    if info.st_mode & 0o077 and info.st_uid == os.getuid():
-        path.chmod(0o700)
+    system.tighten(path, 0o700)
     return path
 
 
 def create_private_file(path: Path) -> int:
     """Open a new file that is 0600 before its first byte; fails if it exists."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | system.O_BINARY, 0o600)
 
 
 def write_private_file(path: Path, data: bytes) -> None:

@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from supportcli import paths
 from supportcli.errors import StorageError
 
 
@@ -19,7 +20,7 @@ def rescue(text: str, what: str, cause: BaseException) -> StorageError:
     for folder in (Path(tempfile.gettempdir()), Path.home()):
         path = folder / f"support-rescued-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = paths.create_private_file(path)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
         except OSError:

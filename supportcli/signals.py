@@ -1,11 +1,14 @@
 """SIGTERM and SIGHUP (a closed terminal) handled like Ctrl-C: the work in hand is kept
-and the program ends cleanly, with 128 + the signal's number as its exit code."""
+and the program ends cleanly, with 128 + the signal's number as its exit code. Windows has
+no SIGHUP; system.stop_signals() names the ones this platform has."""
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from supportcli import system
 
 
 class Terminated(KeyboardInterrupt):
@@ -35,9 +38,7 @@ def stop_signals_interrupt(
             return
         raise stop
 
-    previous = {
-        sig: signal.signal(sig, raise_terminated) for sig in (signal.SIGTERM, signal.SIGHUP)
-    }
+    previous = {sig: signal.signal(sig, raise_terminated) for sig in system.stop_signals()}
     try:
         yield
     finally:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from supportcli import system
 from supportcli.config import Settings
 from supportcli.errors import BadInput, StorageError
 from supportcli.mail.checks import CheckedFile
@@ -287,7 +288,7 @@ def send(
     from supportcli.mail.sender import DeliveryError, Mailer, ServerSettings
 
     server = ServerSettings.from_settings(settings)
-    token = f"{os.uname().nodename}:{os.getpid()}:{os.urandom(4).hex()}"
+    token = f"{system.hostname()}:{os.getpid()}:{os.urandom(4).hex()}"
     stale_after = server.timeout * 4 + 60
     mine = claim(db, ids, token, stale_after, statuses)
     results = [

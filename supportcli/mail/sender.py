@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from supportcli import system
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
 from supportcli.mail.checks import tls_context
@@ -184,7 +185,7 @@ class _Redacting:
             text = text[:200]
         log = debug_log()
         if log is not None:
-            fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT | system.O_BINARY, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(f"{datetime.now(UTC).isoformat(timespec='seconds')} {text}\n")
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from supportcli import paths
+from supportcli import paths, system
 from supportcli.errors import NotOurDatabase, StorageError
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
@@ -186,9 +186,7 @@ def _check_ours(path: Path) -> int:
         raise NotOurDatabase(
             f"{path} was written by a newer version of support; upgrade support to open it"
         )
-    info = path.stat()
-    if info.st_mode & 0o077 and info.st_uid == os.getuid():
-        path.chmod(0o600)
+    system.tighten(path, 0o600)
     return version
 
 

@@ -1,0 +1,48 @@
+"""Every difference between the platforms support runs on, in one place.
+
+Linux is tested; Windows and macOS are type-checked (tests/test_portable.py runs mypy with
+--platform win32 and darwin), so each branch below tests `sys.platform`, which mypy
+understands: a name that does not exist on a platform is an error there, not a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+# Add to os.open's flags for a file written as bytes or through our own text layer: on
+# Windows a descriptor opens in text mode unless told otherwise, and the C library would
+# then write every LF as CRLF, changing an attachment's bytes (tempfile does the same).
+if sys.platform == "win32":
+    O_BINARY = os.O_BINARY
+else:
+    O_BINARY = 0
+
+
+def tighten(path: Path, mode: int) -> None:
+    """Set `path` to `mode` (0600 or 0700) when it is ours and open to group or others.
+
+    On Windows there is no owner id in a stat and the mode bits are made up: a private
+    file's privacy comes from the user profile's permissions, so there is nothing to do."""
+    if sys.platform == "win32":
+        return
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        path.chmod(mode)
+
+
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that end the program like Ctrl-C: SIGTERM, and SIGHUP (a closed
+    terminal) where it exists."""
+    if sys.platform == "win32":
+        return (signal.SIGTERM,)
+    return (signal.SIGTERM, signal.SIGHUP)
+
+
+def hostname() -> str:
+    """This machine's name (os.uname() does not exist on Windows)."""
+    import socket  # 4 ms; only the send path asks, and smtplib has imported it by then
+
+    return socket.gethostname()
