@@ -91,8 +91,8 @@ def _unexpected(exc: Exception) -> str:
 
         return f"{where()}: {describe(exc)}"
     if isinstance(exc, OSError) and exc.strerror:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{exc.strerror}{where}"
+        named = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{named}"
     return f"unexpected error: {type(exc).__name__}: {exc}"
 
 

@@ -133,7 +133,7 @@ class Mailbox:
         criteria = [f"UID {after + 1}:*"]
         if since is not None:
             criteria += ["SINCE", since.strftime("%d-%b-%Y")]
-        typ, data = self.imap.uid("SEARCH", None, *criteria)
+        typ, data = self.imap.uid("SEARCH", None, *criteria)  # type: ignore[arg-type]  # no CHARSET
         if typ != "OK":
             raise MailboxError(f"search failed: {_text(data)}")
         return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)

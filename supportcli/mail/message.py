@@ -13,6 +13,7 @@ import email.utils
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.header import Header
 from email.headerregistry import Address
@@ -142,7 +143,7 @@ def _render_fast(out: Outgoing) -> bytes:
     )
 
 
-def _head(headers: list[tuple[str, str | Header]]) -> bytes:
+def _head(headers: Sequence[tuple[str, str | Header]]) -> bytes:
     lines = []
     for name, value in headers:
         if isinstance(value, str) and len(name) + len(value) < 77:

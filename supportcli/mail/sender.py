@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from supportcli import system
 from supportcli.config import Settings, load_password
@@ -91,7 +92,7 @@ class Mailer:
 
     def __init__(self, server: ServerSettings) -> None:
         self.server = server
-        self.client = None
+        self.client: Any = None  # yagmail.SMTP, once connected (yagmail ships no types)
 
     def __enter__(self) -> Mailer:
         try:
@@ -133,7 +134,7 @@ class Mailer:
     def send(self, outgoing: Outgoing) -> Delivered:
         options = ["SMTPUTF8"] if outgoing.needs_smtputf8 else []
         try:
-            refused = self.client.smtp.sendmail(  # type: ignore[union-attr]
+            refused = self.client.smtp.sendmail(
                 envelope_address(outgoing.sender),
                 outgoing.recipients,
                 render(outgoing),

@@ -96,10 +96,10 @@ def markdown_transcript(record: dict[str, object]) -> str:
             lines.append(f"- Cc: {', '.join(envelope['cc'])}")
     for message in record["messages"]:  # type: ignore[attr-defined]
         lines += ["", f"## {message['role']} · {message['created_at']}", "", message["body"]]
-    attachments = record["attachments"]
+    attachments: list[dict[str, object]] = record["attachments"]  # type: ignore[assignment]
     if attachments:
         lines += ["", "## Attachments", ""]
         lines += [
             f"- {a['filename']} ({a['size']} bytes, sha256 {a['sha256']})" for a in attachments
-        ]  # type: ignore[attr-defined]
+        ]
     return "\n".join(lines) + "\n"
