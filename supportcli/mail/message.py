@@ -16,15 +16,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.header import Header
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTPUTF8
 from email.utils import formataddr, formatdate, parseaddr
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from supportcli import __version__
 from supportcli.text import header_problem
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # file names may hold anything
 
@@ -62,32 +63,10 @@ def envelope_address(value: str) -> str:
     return f"{local}@{domain.encode('idna').decode('ascii')}" if domain else addr
 
 
-def _header_address(value: str) -> Address:
-    name, addr = parseaddr(_no_breaks(value))
-    local, _, domain = (addr or value).rpartition("@")
-    return Address(display_name=name, username=local, domain=domain.encode("idna").decode("ascii"))
-
-
 def safe_filename(name: str) -> str:
     """A file name fit for a header parameter: no control characters, and no "=?" that
     the email package would decode as an encoded word (it could carry a line break)."""
     return _CONTROL.sub("_", unicodedata.normalize("NFC", name)).replace("=?", "=_")
-
-
-def _set_exact_text(part: EmailMessage, body: str) -> None:
-    """text/plain, UTF-8, base64 of exactly the customer's bytes. (`set_content` would
-    rewrite line endings and add a final newline.)"""
-    part["Content-Type"] = 'text/plain; charset="utf-8"'
-    part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(base64.encodebytes(body.encode("utf-8")).decode("ascii"))
-    part["MIME-Version"] = "1.0"
-
-
-def render(out: Outgoing) -> bytes:
-    """The message exactly as it goes on the wire (CRLF line ends). ASCII addresses (nearly
-    all) are written directly; an address with a non-ASCII local part needs SMTPUTF8 and the
-    modern email policy."""
-    return _build_utf8(out).as_bytes() if out.needs_smtputf8 else _render_fast(out)
 
 
 def build(out: Outgoing) -> EmailMessage:
@@ -97,17 +76,20 @@ def build(out: Outgoing) -> EmailMessage:
     return message_from_bytes(render(out), policy=policy.SMTPUTF8)  # type: ignore[return-value]
 
 
-def _render_fast(out: Outgoing) -> bytes:
-    """The MIME message written directly. (Building it with the email package's classes
+def render(out: Outgoing) -> bytes:
+    """The message exactly as it goes on the wire (CRLF line ends), written directly: the
+    one renderer of every message we send. (Building it with the email package's classes
     and then generating it cost more than the SMTP exchange itself: `outbox send` spent a
     third of its time there.) Every header value is checked for line breaks, non-ASCII
-    text becomes RFC 2047 words, non-ASCII file names RFC 2231 parameters."""
+    text becomes RFC 2047 words, non-ASCII file names RFC 2231 parameters. An address with
+    a non-ASCII local part is written as UTF-8 (RFC 6532), which the server accepts since
+    the message goes with SMTPUTF8 (see sender.py)."""
     headers: list[tuple[str, str | Header]] = [
-        ("From", _ascii_address(out.sender)),
-        ("To", ", ".join(_ascii_address(a) for a in out.to)),
+        ("From", _addresses([out.sender])),
+        ("To", _addresses(out.to)),
     ]
     if out.cc:
-        headers.append(("Cc", ", ".join(_ascii_address(a) for a in out.cc)))
+        headers.append(("Cc", _addresses(out.cc)))
     headers += [
         ("Subject", _text_header(out.subject, "Subject")),
         ("Date", formatdate(localtime=True)),
@@ -143,15 +125,20 @@ def _render_fast(out: Outgoing) -> bytes:
     )
 
 
+class _Folded(str):
+    """A header value already folded where it may be (between addresses)."""
+
+
 def _head(headers: Sequence[tuple[str, str | Header]]) -> bytes:
     lines = []
     for name, value in headers:
-        if isinstance(value, str) and len(name) + len(value) < 77:
+        if isinstance(value, _Folded) or (isinstance(value, str) and len(name) + len(value) < 77):
             lines.append(f"{name}: {value}\r\n")
         else:  # long or encoded: fold the way the email package does
             folded = value if isinstance(value, Header) else Header(value, header_name=name)
             lines.append(f"{name}: {folded.encode(linesep=chr(13) + chr(10))}\r\n")
-    return "".join(lines).encode("ascii")
+    # Only an SMTPUTF8 message's addresses hold anything but ASCII.
+    return "".join(lines).encode("utf-8")
 
 
 def _base64(data: bytes) -> bytes:
@@ -174,9 +161,29 @@ def _attachment(name: str, content_type: str, path: Path) -> bytes:
     return head + b"\r\n" + _base64(path.read_bytes())
 
 
-def _ascii_address(value: str) -> str:
+def _addresses(values: list[str]) -> _Folded:
+    """An address header's value, folded between addresses when long: never inside one
+    (an RFC 2047 word is not allowed in an address, and a UTF-8 one must stay whole)."""
+    line, lines = "", []
+    for address in map(_address, values):
+        if line and len(line) + len(address) > 70:
+            lines.append(line + ",")
+            line = address
+        else:
+            line = f"{line}, {address}" if line else address
+    return _Folded("\r\n ".join([*lines, line]))
+
+
+def _address(value: str) -> str:
+    """The name (RFC 2047 when not ASCII) and the address (IDNA domain; a non-ASCII local
+    part as UTF-8, which only an SMTPUTF8 message carries)."""
     name, addr = parseaddr(_no_breaks(value))
-    return formataddr((name, envelope_address(addr or value)), charset="utf-8")
+    addr = envelope_address(addr or value)
+    if not name:
+        return addr
+    # formataddr encodes and quotes the name, but refuses a non-ASCII address: give it a
+    # stand-in address and put the real one in its place.
+    return formataddr((name, "x@x"), charset="utf-8").removesuffix("<x@x>") + f"<{addr}>"
 
 
 def _text_header(value: str, name: str) -> str | Header:
@@ -201,30 +208,3 @@ def _extra_headers(out: Outgoing) -> list[tuple[str, str | Header]]:
     if out.account and out.account.isprintable() and "=?" not in out.account:
         extra.append(("X-Support-Account", _text_header(out.account, "X-Support-Account")))
     return extra
-
-
-def _build_utf8(out: Outgoing) -> EmailMessage:
-    msg = EmailMessage(policy=SMTPUTF8)
-    msg["From"] = _header_address(out.sender)
-    msg["To"] = [_header_address(a) for a in out.to]
-    if out.cc:
-        msg["Cc"] = [_header_address(a) for a in out.cc]
-    msg["Subject"] = _no_breaks(out.subject)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = out.message_id
-    if out.in_reply_to:
-        msg["In-Reply-To"] = out.in_reply_to
-    if out.references:
-        msg["References"] = " ".join(out.references)
-    for key, value in _extra_headers(out):
-        msg[key] = value
-    _set_exact_text(msg, out.body)
-    for name, content_type, path in out.attachments:
-        maintype, _, subtype = content_type.partition("/")
-        msg.add_attachment(
-            path.read_bytes(),
-            maintype=maintype,
-            subtype=subtype or "octet-stream",
-            filename=safe_filename(name),
-        )
-    return msg
