@@ -2,9 +2,10 @@
 recorded in `_support_migrations`; `PRAGMA user_version` mirrors their count so that an
 up-to-date history is recognised from its header without a query.
 
-Never edit a step that has shipped: add a new one. `tests/test_migrations.py` builds the
-first schema with rows in it, runs every later step, and checks that the result matches
-`models.py` and that no row was lost.
+Never edit a step that has shipped: add a new one, and make the same change in `models.py`,
+the schema's declaration. `tests/test_migrations.py` builds every older schema with rows in
+it, runs the later steps, and checks that no row was lost and that the result's catalog is
+exactly the one SQLAlchemy builds from `models.py` (`tests/test_postgres.py` likewise).
 
 PostgreSQL runs the same steps, under the same names. The SQL is shared where the two
 agree (`run_script` widens integers to BIGINT and makes `id` an identity column there);
