@@ -247,7 +247,7 @@ SQLITE_SEARCH = (
 def create_schema(connection: Any) -> None:
     """Build the whole schema as declared here, on an SQLAlchemy connection to an empty
     SQLite database or to a PostgreSQL database whose search_path is the empty schema."""
-    tables = [model.__table__ for model in TABLES]  # type: ignore[attr-defined]
+    tables = [model.__table__ for model in TABLES]  # type: ignore[union-attr]
     SQLModel.metadata.create_all(connection, tables=tables)
     if connection.dialect.name == "postgresql":
         POSTGRES_ONLY.create_all(connection)
