@@ -82,7 +82,6 @@ class Inquiry(SQLModel, table=True):
             "previous_status IN ('draft', 'queued', 'sent', 'failed', 'answered')",
             name="inquiry_previous_status_check",
         ),
-        CheckConstraint(f"last_role IN ({ROLES})", name="inquiry_last_role_check"),
         Index("inquiry_created", "created_at", "id"),
         Index("inquiry_status", "status", "created_at"),
     )
