@@ -10,8 +10,25 @@ pragmas. PostgreSQL's catalog is read whole and normalised by the server itself
 
 from __future__ import annotations
 
+import difflib
+import pprint
 import re
 from typing import Any
+
+
+def assert_same(built: dict[str, Any], declared: dict[str, Any]) -> None:
+    """Fail with the lines that differ, as a unified diff (a catalog is long)."""
+    if built == declared:
+        return
+    diff = difflib.unified_diff(
+        pprint.pformat(declared, width=100).splitlines(),
+        pprint.pformat(built, width=100).splitlines(),
+        "declared by models.py",
+        "built by the migrations",
+        lineterm="",
+    )
+    raise AssertionError("the schemas differ:\n" + "\n".join(diff))
+
 
 # ---------------------------------------------------------------- SQLite
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from schema_catalog import sqlite_catalog
+from schema_catalog import assert_same, sqlite_catalog
 from sqlalchemy import Index, String
 
 from supportcli.store import db as dbmod
@@ -116,13 +116,13 @@ def _catalog_of(path) -> dict[str, object]:
 
 def test_a_new_history_has_exactly_the_schema_models_declare(tmp_path, declared):
     dbmod.connect(str(tmp_path / "h.db")).close()
-    assert _catalog_of(tmp_path / "h.db") == declared
+    assert_same(_catalog_of(tmp_path / "h.db"), declared)
 
 
 def test_the_first_schema_migrated_is_exactly_the_declared_one(tmp_path, declared):
     _first_schema(tmp_path / "old.db")
     dbmod.connect(str(tmp_path / "old.db")).close()
-    assert _catalog_of(tmp_path / "old.db") == declared
+    assert_same(_catalog_of(tmp_path / "old.db"), declared)
 
 
 @pytest.mark.parametrize("steps", range(1, len(MIGRATIONS)), ids=lambda n: MIGRATIONS[n - 1][0])
@@ -137,7 +137,7 @@ def test_every_older_schema_migrates_to_the_declared_one(tmp_path, monkeypatch, 
 
     db = dbmod.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-    assert _catalog_of(path) == declared
+    assert_same(_catalog_of(path), declared)
     counts = [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _SEEDED]
     assert counts == [3, 6, 3, 3]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
