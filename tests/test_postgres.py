@@ -20,11 +20,13 @@ from urllib.parse import quote
 import pytest
 from conftest import assert_one_line_error
 from mailtest import smtp_env
+from schema_catalog import assert_same, postgres_catalog
 from smtpserver import SmtpServer, free_port
 
 from supportcli.mail.checks import CheckedFile
 from supportcli.mail.outbox import Composed, record
 from supportcli.store import db as dbmod
+from supportcli.store.migrations import MIGRATIONS
 
 
 @pytest.fixture
@@ -361,41 +363,69 @@ def test_several_machines_writing_and_sending_at_once_send_each_inquiry_once(sha
     assert len(got) == 70
 
 
-def test_migrated_schema_is_the_one_models_declare(shared, db):
-    """The same check as on SQLite (test_migrations), against PostgreSQL's catalog."""
+@pytest.fixture(scope="module")
+def declared(pg_server) -> dict[str, object]:
+    """The catalog of the schema as SQLAlchemy builds it from models.py, in the schema
+    `support` of a fresh database."""
+    from sqlalchemy import create_engine
+
     from supportcli.store import models
 
-    for table in models.TABLES:
-        name = table.__tablename__
-        declared = {c.name: c for c in table.__table__.columns}
-        actual = dict(
-            db.execute(
-                "SELECT column_name, is_nullable FROM information_schema.columns "
-                "WHERE table_schema = 'support' AND table_name = ?",
-                (name,),
-            ).fetchall()
-        )
-        assert set(actual) == set(declared), name
-        for column, nullable in actual.items():
-            if not declared[column].primary_key:
-                assert (nullable == "NO") == (not declared[column].nullable), (name, column)
-        keys = _constrained(db, name, "PRIMARY KEY")
-        assert keys == {c for c, col in declared.items() if col.primary_key}, name
-        fks = _constrained(db, name, "FOREIGN KEY")
-        assert fks == {c for c, col in declared.items() if col.foreign_keys}, name
+    url = pg_server.fresh_database()
+    engine = create_engine(url, connect_args={"options": "-c search_path=support"})
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE SCHEMA support")
+        models.create_schema(connection)
+    engine.dispose()
+    return _catalog_of(url)
 
 
-def _constrained(db, table: str, kind: str) -> set[str]:
-    return {
-        row[0]
-        for row in db.execute(
-            "SELECT kcu.column_name FROM information_schema.table_constraints tc "
-            "JOIN information_schema.key_column_usage kcu USING (constraint_schema, "
-            "constraint_name) WHERE tc.table_schema = 'support' AND tc.table_name = ? "
-            "AND tc.constraint_type = ?",
-            (table, kind),
+def _catalog_of(url: str) -> dict[str, object]:
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return postgres_catalog(conn.cursor())
+
+
+def test_migrated_schema_is_exactly_the_one_models_declare(shared, db, declared):
+    """As on SQLite (test_migrations): the catalogs of the migrated database and of the one
+    SQLAlchemy builds from the models are equal: column types, identity and generated
+    columns, defaults, every constraint's definition, every index's definition (GIN and
+    partial ones included), sequences."""
+    assert_same(_catalog_of(shared), declared)
+
+
+@pytest.mark.parametrize("steps", range(1, len(MIGRATIONS)), ids=lambda n: MIGRATIONS[n - 1][0])
+def test_every_older_schema_migrates_to_the_declared_one(shared, monkeypatch, declared, steps):
+    monkeypatch.setattr(dbmod, "MIGRATIONS", MIGRATIONS[:steps])  # a release of that time
+    old = dbmod.connect()
+    stamp = "2026-01-02T03:04:05.000000+00:00"
+    for status in ("sent", "answered"):
+        old.execute(
+            "INSERT INTO inquiry (channel, topic, subject, status, created_at, updated_at) "
+            "VALUES ('email', 'payment', '환불 요청', ?, ?, ?)",
+            (status, stamp, stamp),
         )
-    }
+    old.close()
+    monkeypatch.setattr(dbmod, "MIGRATIONS", MIGRATIONS)
+    dbmod._VERIFIED_URLS.clear()  # as in a new process
+
+    db = dbmod.connect()
+    assert db.execute("SELECT count(*) FROM inquiry").fetchone()[0] == 2
+    db.close()
+    assert_same(_catalog_of(shared), declared)
+
+
+def test_the_database_refuses_a_status_its_channel_does_not_have(shared, db):
+    from supportcli.errors import StorageError
+
+    sql = (
+        "INSERT INTO inquiry (channel, topic, status, created_at, updated_at) "
+        "VALUES (?, 'other', ?, 'now', 'now')"
+    )
+    db.execute(sql, ("email", "queued"))
+    with pytest.raises(StorageError, match="inquiry_status_check"):
+        db.execute(sql, ("email", "open"))
 
 
 def test_the_database_password_can_live_in_the_keyring(run, pg_server, shared, tmp_path):

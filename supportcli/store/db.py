@@ -211,7 +211,23 @@ def _create(path: Path) -> None:
 
 
 def migrate(db: Database) -> list[str]:
-    """Apply the steps this history has not had yet; return their names."""
+    """Apply the steps this history has not had yet; return their names.
+
+    On SQLite the steps run with foreign keys off, as SQLite's way to add a constraint is
+    to rebuild the table (see `migrations.m008_status_checks`), and dropping the old table
+    with them on would cascade-delete every row that refers to it. (The pragma is a no-op
+    inside a transaction, hence here.) A rebuild copies every row with its id, so every
+    reference still holds; the migration tests check it with `PRAGMA foreign_key_check`."""
+    if is_postgres(db):
+        return _migrate(db)
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        return _migrate(db)
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+def _migrate(db: Database) -> list[str]:
     applied = []
     with transaction(db):
         if is_postgres(db):

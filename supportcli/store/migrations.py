@@ -2,9 +2,10 @@
 recorded in `_support_migrations`; `PRAGMA user_version` mirrors their count so that an
 up-to-date history is recognised from its header without a query.
 
-Never edit a step that has shipped: add a new one. `tests/test_migrations.py` builds the
-first schema with rows in it, runs every later step, and checks that the result matches
-`models.py` and that no row was lost.
+Never edit a step that has shipped: add a new one, and make the same change in `models.py`,
+the schema's declaration. `tests/test_migrations.py` builds every older schema with rows in
+it, runs the later steps, and checks that no row was lost and that the result's catalog is
+exactly the one SQLAlchemy builds from `models.py` (`tests/test_postgres.py` likewise).
 
 PostgreSQL runs the same steps, under the same names. The SQL is shared where the two
 agree (`run_script` widens integers to BIGINT and makes `id` an identity column there);
@@ -310,6 +311,88 @@ def _pg_search_index(db: Database) -> None:
         )
 
 
+_STATUS_CHECKS = {
+    "inquiry_status_check": "channel = 'chat' AND status IN "
+    "('open', 'resolved', 'unresolved', 'escalated') OR channel = 'email' AND status IN "
+    "('draft', 'queued', 'sent', 'failed', 'answered', 'closed')",
+    "inquiry_previous_status_check": "previous_status IN "
+    "('draft', 'queued', 'sent', 'failed', 'answered')",
+}
+
+
+def m008_status_checks(db: Database) -> None:
+    """The database itself refuses a status its channel does not have (the contract's
+    lists) and a `previous_status` that `reopen` could not return to. Both change a few
+    times in an inquiry's life, so the check costs nothing per message. (`last_role` gets
+    none: it copies `message.role`, checked already, and it is written with every message,
+    where SQLite's IN list would build a temporary b-tree each time, ~5 µs of a 0.1 ms
+    commit.) SQLite adds a constraint only by rebuilding the table, and while at it gives
+    its two tables keyed by text the NOT NULL that SQLite (unlike PostgreSQL) does not
+    imply for a primary key."""
+    if is_postgres(db):
+        for name, check in _STATUS_CHECKS.items():
+            db.execute(f"ALTER TABLE inquiry ADD CONSTRAINT {name} CHECK ({check})")
+        return
+    checks = "".join(f",\n    CONSTRAINT {n} CHECK ({c})" for n, c in _STATUS_CHECKS.items())
+    _rebuild_sqlite_table(
+        db,
+        "inquiry",
+        """(
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL CHECK (channel IN ('chat', 'email')),
+            topic TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            previous_status TEXT,
+            agent TEXT,
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+            parent_id INTEGER REFERENCES inquiry (id) ON DELETE SET NULL,
+            last_role TEXT,
+            last_message_at TEXT"""
+        + checks
+        + ")",
+    )
+    _rebuild_sqlite_table(
+        db,
+        "mailbox_state",
+        """(
+            mailbox TEXT NOT NULL PRIMARY KEY,
+            uidvalidity INTEGER NOT NULL,
+            last_uid INTEGER NOT NULL,
+            synced_at TEXT NOT NULL)""",
+    )
+    _rebuild_sqlite_table(
+        db, "_support_migrations", "(name TEXT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+
+
+def _rebuild_sqlite_table(db: Database, table: str, columns: str) -> None:
+    """SQLite's way to change a table's constraints (https://sqlite.org/lang_altertable.html,
+    section 7): a new table, the rows copied with their ids, the old one dropped, the new
+    one renamed, and the old table's indexes and triggers made again from their own SQL.
+    Foreign keys must be off (`db.migrate` sees to it): with them on, dropping the old
+    table would delete every row that refers to it, by cascade."""
+    if db.execute("PRAGMA foreign_keys").fetchone()[0]:
+        raise RuntimeError("rebuilding a table with foreign keys on would cascade-delete rows")
+    kept = [
+        row[0]
+        for row in db.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL ORDER BY type, name",
+            (table,),
+        )
+    ]
+    names = ", ".join(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
+    db.execute(f"CREATE TABLE {table}_new {columns}")
+    db.execute(f"INSERT INTO {table}_new ({names}) SELECT {names} FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    for sql in kept:
+        db.execute(sql)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", m001_initial),
     ("m002_conversation_state", m002_conversation_state),
@@ -318,4 +401,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m005_follow_ups_and_sync", m005_follow_ups_and_sync),
     ("m006_search_by_inquiry", m006_search_by_inquiry),
     ("m007_search_merges_off_the_hot_path", m007_search_merges_off_the_hot_path),
+    ("m008_status_checks", m008_status_checks),
 ]

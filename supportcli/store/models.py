@@ -1,86 +1,255 @@
-"""The history's schema, declared with SQLModel.
+"""The history's schema, declared once, with SQLModel: the single declaration.
 
-This is the schema's single declaration: `migrations.py` builds it step by step, and
-`tests/test_migrations.py` checks that the migrated database has exactly these tables and
-columns. The command-line read and write paths use the standard library's sqlite3 for
-speed (importing SQLModel costs a third of a second), so import this module only where the
-ORM is really needed: the schema tests and other database engines.
+`migrations.py` builds this schema step by step in hand-written SQL (a step never changes
+once shipped); `tests/test_migrations.py` and `tests/test_postgres.py` build it a second
+time from these declarations (`create_schema`) and check that the two databases' catalogs
+are identical: tables, column order, types, nullability, server defaults, keys, ON DELETE,
+CHECK and unique constraints, indexes with their WHERE clauses, and the search index. A
+change here without a migration, or a migration without a change here, fails them.
+
+The command-line read and write paths use the standard library's sqlite3 for speed
+(importing SQLModel costs a third of a second), so only the schema tests import this.
+
+The two engines differ in three ways, all declared here:
+- integers are INTEGER on SQLite (so `id INTEGER PRIMARY KEY` is the rowid) and BIGINT on
+  PostgreSQL, where `id` is an identity column (`Int`, `_id`);
+- search: SQLite has the FTS5 table `search_fts` fed by triggers (`SQLITE_SEARCH`, DDL
+  text, as SQLModel cannot express a virtual table); PostgreSQL has a plain table
+  `search_fts` with a tsvector and a GIN index, fed by `store.writes` (`POSTGRES_ONLY`);
+- PostgreSQL keeps stored attachments' bytes in `attachment_blob` (`POSTGRES_ONLY`).
 
 Times are stored as ISO 8601 text in UTC (`2026-11-26T12:00:00.000000+00:00`): fixed width,
-so text order is time order in every engine.
+so text order is time order in every engine. Text columns are TEXT, never VARCHAR.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Computed,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
-
-class InquiryBase(SQLModel):
-    channel: str = Field(description="chat or email")
-    topic: str
-    subject: str = ""
-    status: str
-    agent: str | None = None
-    rating: int | None = Field(default=None, ge=1, le=5)
-    parent_id: int | None = Field(default=None, foreign_key="inquiry.id", ondelete="SET NULL")
+Int = BigInteger().with_variant(Integer(), "sqlite")  # see the module's docstring
 
 
-class Inquiry(InquiryBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    created_at: str
-    updated_at: str
-    previous_status: str | None = None
-    last_role: str | None = None
-    last_message_at: str | None = None
+def _id() -> Any:
+    """An `id INTEGER PRIMARY KEY` (SQLite's rowid), an identity column on PostgreSQL."""
+    return Field(default=None, primary_key=True, sa_type=Int, sa_column_args=[Identity()])
 
 
-class MessageBase(SQLModel):
-    role: str = Field(description="customer, agent or system")
-    body: str
+def _text(*, server_default: str | None = None, **kwargs: Any) -> Any:
+    """A TEXT column; `server_default` is filled in by the database."""
+    if server_default is not None:
+        kwargs["sa_column_kwargs"] = {"server_default": server_default}
+    return Field(sa_type=Text, **kwargs)
 
 
-class Message(MessageBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    inquiry_id: int = Field(foreign_key="inquiry.id", ondelete="CASCADE")
-    created_at: str
-    rfc_message_id: str | None = None
-    meta: str | None = None
-    delivery: str | None = Field(default=None, description="pending or sent, for follow-ups")
-    seq: int | None = Field(default=None, description="position in its inquiry, from 1")
-    sent_at: str | None = None
+def _int(**kwargs: Any) -> Any:
+    return Field(sa_type=Int, **kwargs)
+
+
+ROLES = "'customer', 'agent', 'system'"
+CHAT_STATUSES = "'open', 'resolved', 'unresolved', 'escalated'"
+EMAIL_STATUSES = "'draft', 'queued', 'sent', 'failed', 'answered', 'closed'"
+
+
+class Inquiry(SQLModel, table=True):
+    """A chat or an email inquiry. Columns in the order the migrations built them."""
+
+    __table_args__ = (
+        CheckConstraint("channel IN ('chat', 'email')", name="inquiry_channel_check"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="inquiry_rating_check"),
+        CheckConstraint(
+            f"channel = 'chat' AND status IN ({CHAT_STATUSES}) "
+            f"OR channel = 'email' AND status IN ({EMAIL_STATUSES})",
+            name="inquiry_status_check",
+        ),
+        CheckConstraint(  # the statuses `reopen` returns to
+            "previous_status IN ('draft', 'queued', 'sent', 'failed', 'answered')",
+            name="inquiry_previous_status_check",
+        ),
+        Index("inquiry_created", "created_at", "id"),
+        Index("inquiry_status", "status", "created_at"),
+    )
+
+    id: int | None = _id()
+    channel: str = _text()
+    topic: str = _text()
+    subject: str = _text(server_default="")
+    status: str = _text()
+    created_at: str = _text()
+    updated_at: str = _text()
+    previous_status: str | None = _text(default=None)
+    agent: str | None = _text(default=None)
+    rating: int | None = _int(default=None)
+    parent_id: int | None = _int(default=None, foreign_key="inquiry.id", ondelete="SET NULL")
+    last_role: str | None = _text(default=None)
+    last_message_at: str | None = _text(default=None)
+
+
+class Message(SQLModel, table=True):
+    """One message of an inquiry; `seq` is its position in the inquiry, from 1."""
+
+    __table_args__ = (
+        CheckConstraint(f"role IN ({ROLES})", name="message_role_check"),
+        Index("message_inquiry", "inquiry_id", "id"),
+        Index(
+            "message_rfc_id",
+            "rfc_message_id",
+            unique=True,
+            sqlite_where=text("rfc_message_id IS NOT NULL"),
+            postgresql_where=text("rfc_message_id IS NOT NULL"),
+        ),
+        Index(  # follow-ups waiting for the outbox
+            "message_pending",
+            "inquiry_id",
+            sqlite_where=text("delivery = 'pending'"),
+            postgresql_where=text("delivery = 'pending'"),
+        ),
+        Index("message_seq", "inquiry_id", "seq", unique=True),
+    )
+
+    id: int | None = _id()
+    inquiry_id: int = _int(foreign_key="inquiry.id", ondelete="CASCADE")
+    role: str = _text()
+    body: str = _text()
+    created_at: str = _text()
+    rfc_message_id: str | None = _text(default=None)
+    meta: str | None = _text(default=None)
+    delivery: str | None = _text(default=None, description="pending or sent, for follow-ups")
+    sent_at: str | None = _text(default=None)
+    seq: int | None = _int(default=None)
 
 
 class Attachment(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    inquiry_id: int = Field(foreign_key="inquiry.id", ondelete="CASCADE")
-    message_id: int | None = Field(default=None, foreign_key="message.id", ondelete="CASCADE")
-    filename: str
-    size: int
-    sha256: str
-    content_type: str
-    created_at: str
+    __table_args__ = (
+        Index("attachment_inquiry", "inquiry_id", "id"),
+        Index("attachment_sha256", "sha256"),
+    )
+
+    id: int | None = _id()
+    inquiry_id: int = _int(foreign_key="inquiry.id", ondelete="CASCADE")
+    message_id: int | None = _int(default=None, foreign_key="message.id", ondelete="CASCADE")
+    filename: str = _text()
+    size: int = _int()
+    sha256: str = _text()
+    content_type: str = _text()
+    created_at: str = _text()
 
 
 class Email(SQLModel, table=True):
-    inquiry_id: int = Field(primary_key=True, foreign_key="inquiry.id", ondelete="CASCADE")
-    from_addr: str
-    to_addrs: str = Field(description="JSON list of addresses")
-    cc_addrs: str = "[]"
-    message_id: str = Field(unique=True)
-    attempts: int = 0
-    last_error: str | None = None
-    sent_at: str | None = None
-    claimed_by: str | None = Field(default=None, description="the outbox run sending it")
-    claimed_at: str | None = None
+    inquiry_id: int = Field(
+        primary_key=True,
+        foreign_key="inquiry.id",
+        ondelete="CASCADE",
+        sa_type=Int,
+        sa_column_kwargs={"autoincrement": False},  # the inquiry's id, never generated
+    )
+    from_addr: str = _text()
+    to_addrs: str = _text(description="JSON list of addresses")
+    cc_addrs: str = _text(server_default="[]")
+    message_id: str = _text(unique=True)
+    attempts: int = _int(sa_column_kwargs={"server_default": text("0")})
+    last_error: str | None = _text(default=None)
+    sent_at: str | None = _text(default=None)
+    claimed_by: str | None = _text(default=None, description="the outbox run sending it")
+    claimed_at: str | None = _text(default=None)
 
 
 class MailboxState(SQLModel, table=True):
     __tablename__ = "mailbox_state"
 
-    mailbox: str = Field(primary_key=True, description="user@host:port/folder")
-    uidvalidity: int
-    last_uid: int
-    synced_at: str
+    mailbox: str = _text(primary_key=True, description="user@host:port/folder")
+    uidvalidity: int = _int()
+    last_uid: int = _int()
+    synced_at: str = _text()
 
 
-TABLES = (Inquiry, Message, Attachment, Email, MailboxState)  # every table declared here
+class SupportMigration(SQLModel, table=True):
+    """Which migration steps have run (written by `db.migrate`, outside the steps)."""
+
+    __tablename__ = "_support_migrations"
+
+    name: str = _text(primary_key=True)
+    applied_at: str = _text()
+
+
+TABLES = (Inquiry, Message, Attachment, Email, MailboxState, SupportMigration)  # both engines
+
+POSTGRES_ONLY = MetaData()
+Table(
+    "attachment_blob",  # stored attachments' bytes, so every machine can send them
+    POSTGRES_ONLY,
+    Column("sha256", Text, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+Table(
+    "search_fts",  # rowid = inquiry id << 20 | position (0: subject, 1..: messages)
+    POSTGRES_ONLY,
+    Column("rowid", BigInteger, primary_key=True, autoincrement=False),
+    Column("inquiry_id", BigInteger, Computed("rowid >> 20", persisted=True)),
+    Column("tokens", TSVECTOR, nullable=False),
+    Index("search_fts_tokens", "tokens", postgresql_using="gin"),
+    Index("search_fts_inquiry", "inquiry_id"),
+)
+
+# SQLite's search index: a contentless FTS5 table (its shadow tables come with it), fed by
+# triggers with `support_fold(text)`, a function every connection registers; automatic
+# merging off (see migrations.m007).
+SQLITE_SEARCH = (
+    """CREATE VIRTUAL TABLE search_fts USING fts5 (
+            tokens, content = '', tokenize = 'unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER search_message_insert AFTER INSERT ON message BEGIN
+            INSERT INTO search_fts (rowid, tokens)
+                VALUES ((new.inquiry_id << 20) + new.seq, support_fold(new.body));
+        END""",
+    """CREATE TRIGGER search_message_delete AFTER DELETE ON message BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', (old.inquiry_id << 20) + old.seq, support_fold(old.body));
+        END""",
+    """CREATE TRIGGER search_message_update AFTER UPDATE OF body ON message BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', (old.inquiry_id << 20) + old.seq, support_fold(old.body));
+            INSERT INTO search_fts (rowid, tokens)
+                VALUES ((new.inquiry_id << 20) + new.seq, support_fold(new.body));
+        END""",
+    """CREATE TRIGGER search_subject_insert AFTER INSERT ON inquiry BEGIN
+            INSERT INTO search_fts (rowid, tokens) VALUES (new.id << 20, support_fold(new.subject));
+        END""",
+    """CREATE TRIGGER search_subject_delete AFTER DELETE ON inquiry BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', old.id << 20, support_fold(old.subject));
+        END""",
+    """CREATE TRIGGER search_subject_update AFTER UPDATE OF subject ON inquiry BEGIN
+            INSERT INTO search_fts (search_fts, rowid, tokens)
+                VALUES ('delete', old.id << 20, support_fold(old.subject));
+            INSERT INTO search_fts (rowid, tokens) VALUES (new.id << 20, support_fold(new.subject));
+        END""",
+    "INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)",
+)
+
+
+def create_schema(connection: Any) -> None:
+    """Build the whole schema as declared here, on an SQLAlchemy connection to an empty
+    SQLite database or to a PostgreSQL database whose search_path is the empty schema."""
+    tables = [model.__table__ for model in TABLES]  # type: ignore[union-attr]
+    SQLModel.metadata.create_all(connection, tables=tables)
+    if connection.dialect.name == "postgresql":
+        POSTGRES_ONLY.create_all(connection)
+        return
+    for statement in SQLITE_SEARCH:
+        connection.exec_driver_sql(statement)
