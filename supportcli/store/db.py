@@ -114,6 +114,17 @@ def _connect_postgres(url: str):  # type: ignore[no-untyped-def]
     return db
 
 
+def shared_account() -> str | None:
+    """Whose password the keyring keeps for the shared history SUPPORT_DB names
+    (user@host:port/database); None when the history is an SQLite file."""
+    value = paths.db_target()
+    if not is_postgres_url(value):
+        return None
+    from supportcli.store.postgres import account_of
+
+    return account_of(value)
+
+
 def _db_password(url: str) -> str | None:
     """SUPPORT_DB_PASSWORD, else the keyring (`support config password --db`); None leaves
     it to libpq (a password in the URL, PGPASSWORD, ~/.pgpass, or none needed)."""
