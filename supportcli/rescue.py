@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from supportcli.errors import StorageError
+from supportcli.errors import StorageError, StorageFailure
 
 
 def rescue(text: str, what: str, cause: BaseException) -> StorageError:
@@ -30,12 +30,8 @@ def rescue(text: str, what: str, cause: BaseException) -> StorageError:
 
 
 def _reason(cause: BaseException) -> str:
-    import sqlite3
-
-    if isinstance(cause, sqlite3.Error):
-        from supportcli.store.db import describe
-
-        return describe(cause)
+    if isinstance(cause, StorageFailure):
+        return cause.reason  # what the database said, without the history's name
     if isinstance(cause, StorageError):
         return cause.message
     if isinstance(cause, OSError):

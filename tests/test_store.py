@@ -121,3 +121,27 @@ def test_attachment_is_a_private_copy(engine, db, home, tmp_path):
     assert copy.is_relative_to(home)
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700
+
+
+def test_driver_errors_leave_the_store_as_one_line_storage_errors(engine, db):
+    from supportcli.errors import StorageFailure
+    from supportcli.store.db import where
+
+    with pytest.raises(StorageFailure) as info:
+        db.execute("SELECT * FROM no_such_table")
+    assert info.value.message.startswith(f"{where()}: ")
+    assert "no_such_table" in info.value.reason and "\n" not in info.value.message
+
+
+def test_the_store_keeps_its_secrets():
+    """Outside store/: no SQL, no branch on the engine, no driver and its exceptions."""
+    package = Path(__file__).resolve().parent.parent / "supportcli"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if "store" in path.relative_to(package).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for word in ("execute(", "is_postgres", "import sqlite3", "psycopg", "sqlite3."):
+            if word in text:
+                found.append(f"{path.relative_to(package)}: {word}")
+    assert found == []

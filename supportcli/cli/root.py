@@ -85,11 +85,6 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(exc: Exception) -> str:
-    sqlite3 = sys.modules.get("sqlite3")
-    if sqlite3 is not None and isinstance(exc, sqlite3.Error):
-        from supportcli.store.db import describe, where
-
-        return f"{where()}: {describe(exc)}"
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -226,7 +225,7 @@ def interactive_email(request: EmailRequest, settings: Settings) -> int:
             ) from None
     try:
         submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
-    except (sqlite3.Error, OSError, StorageError) as exc:
+    except (OSError, StorageError) as exc:
         raise rescue(_as_text(composed), "your inquiry", exc) from exc
     return 0
 
@@ -311,7 +310,7 @@ def _keep_interrupted(stop, replacing: int | None, settings: Settings) -> int:  
             inquiry_id = replacing
         else:
             inquiry_id = record(db, composed, status="draft")
-    except (sqlite3.Error, OSError, StorageError) as exc:
+    except (OSError, StorageError) as exc:
         raise rescue(_as_text(composed), "your draft", exc) from exc
     print(
         f"\nStopped. What you wrote is saved as draft #{inquiry_id}; continue with "

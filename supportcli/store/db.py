@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from supportcli import paths
-from supportcli.errors import NotOurDatabase, StorageError
+from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
 from supportcli.store.search import fold
@@ -89,7 +90,7 @@ def connect(target: str | None = None, *, conversation: bool = False) -> Databas
         if conversation:
             db.execute("PRAGMA wal_autocheckpoint = 0")
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"{path}: {describe(exc)}") from exc
+        raise StorageFailure(str(path), describe(exc)) from exc
     except OSError as exc:
         raise StorageError(f"{path}: {exc.strerror or exc}") from exc
     return db
@@ -143,7 +144,7 @@ def checkpoint(db: Database) -> None:
     readers. Skipped quietly if the history is busy: the next writer will do it."""
     if is_postgres(db):
         return  # the server does its own housekeeping (autovacuum)
-    with contextlib.suppress(sqlite3.Error):
+    with contextlib.suppress(StorageError):
         db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('merge', 200)")
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
@@ -163,10 +164,60 @@ def describe(exc: sqlite3.Error) -> str:
     return text
 
 
+class _Cursor(sqlite3.Cursor):
+    """Rows are read step by step, so a damaged page can fail a fetch as well as the
+    statement: each fetch raises the store's StorageFailure, never sqlite3's error."""
+
+    def fetchone(self):  # type: ignore[no-untyped-def]
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+    def fetchmany(self, size: int | None = None):  # type: ignore[no-untyped-def, override]
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+    def fetchall(self):  # type: ignore[no-untyped-def]
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+    def __next__(self):  # type: ignore[no-untyped-def]
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection, whose errors leave the store as StorageFailure with the one
+    line `describe` gives, naming the history's file."""
+
+    where = ""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return self.cursor(_Cursor).execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise self.failure(exc) from exc
+
+    def failure(self, exc: sqlite3.Error) -> StorageFailure:
+        return StorageFailure(self.where, describe(exc))
+
+
 def _open(path: Path) -> Database:
     db = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        path,
+        timeout=BUSY_TIMEOUT_S,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=_Connection,
     )
+    db.where = str(path)
     db.create_function("support_fold", 1, fold, deterministic=True)
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     db.execute("PRAGMA foreign_keys = ON")
