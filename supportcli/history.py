@@ -11,7 +11,7 @@ from pathlib import Path
 from supportcli import paths
 from supportcli.errors import BadInput, StorageError
 from supportcli.render import export as exporter
-from supportcli.store import attachments, maintenance, reads, writes
+from supportcli.store import maintenance, reads, writes
 from supportcli.store.db import connect
 from supportcli.store.reads import Filters
 
@@ -59,8 +59,7 @@ def _export_to_file(records, fmt: str, output: Path) -> int:  # type: ignore[no-
 def delete(ids: Sequence[int]) -> int:
     """Delete inquiries, their messages and attachments; all or nothing."""
     db = connect()
-    orphans = writes.delete_inquiries(db, list(dict.fromkeys(ids)))
-    attachments.remove_copies(orphans)
+    writes.delete_inquiries(db, list(dict.fromkeys(ids)))
     maintenance.forget_deleted_text(db)
     return len(set(ids))
 
