@@ -145,3 +145,18 @@ def test_the_store_keeps_its_secrets():
             if word in text:
                 found.append(f"{path.relative_to(package)}: {word}")
     assert found == []
+
+
+def test_one_connection_per_history_until_the_command_ends(engine, home):
+    from supportcli.store.db import close_all
+
+    first = connect()
+    assert connect() is first and connect(conversation=True) is first
+    close_all()
+    assert first.closed
+    second = connect()
+    assert second is not first and not second.closed
+    second.close()  # a connection closed by its holder is not handed out again
+    third = connect()
+    assert third is not second
+    assert third.execute("SELECT count(*) FROM inquiry").fetchone()[0] == 0

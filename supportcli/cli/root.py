@@ -81,6 +81,12 @@ def run(argv: list[str] | None = None) -> int:
             raise
         _report(_unexpected(exc), "run again with --debug to see the traceback")
         return int(ExitCode.FAILED)
+    finally:
+        # The command's history connections close here, in one place. A command that
+        # never imported the store opened none (and --help stays fast).
+        store = sys.modules.get("supportcli.store.db")
+        if store is not None:
+            store.close_all()
     return 0
 
 

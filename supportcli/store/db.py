@@ -37,6 +37,11 @@ BUSY_TIMEOUT_S = 30.0
 _VERIFIED: set[Path] = set()
 _VERIFIED_URLS: set[str] = set()
 
+# The connection of each history this process uses (by file path or URL), with the pid
+# that opened it. One per history: a second connection of ours to one SQLite file would
+# only wait on the first one's locks.
+_OPEN: dict[str, tuple[int, Database]] = {}
+
 
 def now() -> str:
     """The current time as stored: UTC, ISO 8601, fixed width so text order is time order."""
@@ -68,14 +73,34 @@ def resolve(target: str | None = None) -> Path:
 
 
 def connect(target: str | None = None, *, conversation: bool = False) -> Database:
-    """An open, checked, migrated connection to the history.
+    """The command's connection to the history: opened, checked and migrated on first use,
+    then the same one for the rest of the process, until `close_all` (or its own close).
 
     `conversation`: a chat commits a message at a time while someone waits for each; the
     occasional automatic WAL checkpoint (which syncs the disk) would stall one of those
     commits for tens of milliseconds, so it is left to `checkpoint` at the chat's end."""
     value = target or paths.db_target()
-    if is_postgres_url(value):
-        return _connect_postgres(value)  # type: ignore[return-value]
+    key = value if is_postgres_url(value) else str(resolve(value))
+    pid, db = _OPEN.get(key, (0, None))
+    if db is None or pid != os.getpid() or db.closed:
+        db = _connect_postgres(value) if is_postgres_url(value) else _connect_sqlite(value)
+        _OPEN[key] = (os.getpid(), db)
+    if conversation and not is_postgres(db):
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+    return db
+
+
+def close_all() -> None:
+    """Close every connection this process opened: the end of a command (`cli.root.run`),
+    or of a test. A forked child leaves its parent's alone."""
+    while _OPEN:
+        _, (pid, db) = _OPEN.popitem()
+        if pid == os.getpid():
+            with contextlib.suppress(sqlite3.Error, StorageError):  # nothing left to save
+                db.close()
+
+
+def _connect_sqlite(value: str) -> Database:
     path = resolve(value)
     try:
         if path not in _VERIFIED:
@@ -87,8 +112,6 @@ def connect(target: str | None = None, *, conversation: bool = False) -> Databas
         if path not in _VERIFIED and version < len(MIGRATIONS):
             migrate(db)
         _VERIFIED.add(path)
-        if conversation:
-            db.execute("PRAGMA wal_autocheckpoint = 0")
     except sqlite3.DatabaseError as exc:
         raise StorageFailure(str(path), describe(exc)) from exc
     except OSError as exc:
@@ -207,6 +230,12 @@ class _Connection(sqlite3.Connection):
 
     def failure(self, exc: sqlite3.Error) -> StorageFailure:
         return StorageFailure(self.where, describe(exc))
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()
 
 
 def _open(path: Path) -> Database:

@@ -70,6 +70,11 @@ class PgConnection:
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
 
+    @property
+    def closed(self) -> bool:
+        """Closed, or lost (the server went away): `db.connect` then opens a new one."""
+        return self._conn.closed
+
     def close(self) -> None:
         self._conn.close()
 
