@@ -160,3 +160,40 @@ def test_one_connection_per_history_until_the_command_ends(engine, home):
     third = connect()
     assert third is not second
     assert third.execute("SELECT count(*) FROM inquiry").fetchone()[0] == 0
+
+
+def test_a_copy_deleted_while_it_is_being_attached_is_kept_again(engine, db, tmp_path):
+    """Another process deleted the last inquiry holding the same file between our copy
+    and our transaction: the attachment keeps its bytes."""
+    original = tmp_path / "receipt.pdf"
+    original.write_bytes(b"%PDF same bytes")
+    first = seed.email(db, "payment", "a", "a")
+    writes.add_attachment(
+        db, inquiry_id=first, message_id=None, stored=attachments.keep_copy(original)
+    )
+    stored = attachments.keep_copy(original)  # the second inquiry's copy: the same file
+    writes.delete_inquiries(db, [first])  # the other process's delete
+    assert not attachments.stored_path(stored.sha256).exists()
+    second = seed.email(db, "payment", "b", "b")
+    writes.add_attachment(db, inquiry_id=second, message_id=None, stored=stored)
+    assert attachments.stored_path(stored.sha256).read_bytes() == b"%PDF same bytes"
+
+
+def test_a_delete_that_fails_keeps_the_copies(db, tmp_path, monkeypatch):
+    original = tmp_path / "photo.png"
+    original.write_bytes(b"\x89PNG bytes")
+    inquiry = seed.email(db, "payment", "a", "a")
+    stored = attachments.keep_copy(original)
+    writes.add_attachment(db, inquiry_id=inquiry, message_id=None, stored=stored)
+
+    def fail(shas, moved):  # the copies are set aside, then the transaction fails
+        set_aside(shas, moved)
+        assert moved and not attachments.stored_path(stored.sha256).exists()
+        raise OSError("disk gone")
+
+    set_aside = attachments.set_aside
+    monkeypatch.setattr(attachments, "set_aside", fail)
+    with pytest.raises(OSError):
+        writes.delete_inquiries(db, [inquiry])
+    assert attachments.stored_path(stored.sha256).read_bytes() == b"\x89PNG bytes"
+    assert reads.get_record(db, inquiry)["attachments"]

@@ -100,11 +100,11 @@ def restore(stored: StoredFile) -> None:
         raise StorageError(f"{stored.filename} changed while it was being attached")
 
 
-def set_aside(shas: Sequence[str]) -> list[tuple[Path, Path]]:
+def set_aside(shas: Sequence[str], moved: list[tuple[Path, Path]]) -> None:
     """Inside a deleting transaction: move the copies no row refers to any more out of
     the store, so that a writer that follows the transaction finds them gone and keeps
-    its own (`restore`). `put_back` on rollback, `drop` after the commit."""
-    moved = []
+    its own (`restore`). Each move is added to `moved` as it is made, for `put_back` on
+    rollback (even if a later move failed) or `drop` after the commit."""
     for sha in shas:
         path = stored_path(sha)
         aside = path.with_name(f".deleting.{os.getpid()}.{os.urandom(4).hex()}.{sha}")
@@ -113,7 +113,6 @@ def set_aside(shas: Sequence[str]) -> list[tuple[Path, Path]]:
         except FileNotFoundError:
             continue
         moved.append((path, aside))
-    return moved
 
 
 def put_back(moved: Sequence[tuple[Path, Path]]) -> None:

@@ -156,7 +156,7 @@ def delete_inquiries(db: Database, ids: Sequence[int]) -> list[str]:
     try:
         with transaction(db):
             orphans = _delete_rows(db, ids)
-            moved = attachments.set_aside(orphans)
+            attachments.set_aside(orphans, moved)
     except BaseException:
         attachments.put_back(moved)
         raise
