@@ -95,6 +95,7 @@ def send(
     progress: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """Send these inquiries over one connection; record each outcome as it happens."""
+    # Here, not at the top: yagmail loads only when something is sent.
     from supportcli.mail.sender import DeliveryError, Mailer, ServerSettings
 
     server = ServerSettings.from_settings(settings)
