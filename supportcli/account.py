@@ -89,19 +89,15 @@ def set_password(kind: str, account: str, secret: str) -> None:
 
 
 def _db_account() -> str:
-    from supportcli import paths
-    from supportcli.store.dialect import is_postgres_url
+    from supportcli.store.db import shared_account
 
-    target = paths.db_target()
-    if not is_postgres_url(target):
+    account = shared_account()
+    if account is None:
         raise BadInput(
             "--db: SUPPORT_DB does not name a PostgreSQL database; the SQLite history "
             "needs no password"
         )
-    # Imported here: the PostgreSQL driver's module is only for shared histories.
-    from supportcli.store.postgres import account_of
-
-    return account_of(target)
+    return account
 
 
 def password_state(kind: str, settings: Settings) -> str:

@@ -42,6 +42,16 @@ class StorageError(SupportError):
     """The history cannot be read or written (disk full, read-only, corrupt)."""
 
 
+class StorageFailure(StorageError):
+    """The database itself refused or failed (disk full, locked, damaged, server gone):
+    the store raises this in place of the driver's own exception. `reason` is the message
+    without the history's name, for a message that names it otherwise."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.reason = reason
+
+
 class Queued(SupportError):
     """Saved, but not sent yet: it waits in the outbox."""
 

@@ -12,7 +12,7 @@ from supportcli import paths
 from supportcli.errors import BadInput, StorageError
 from supportcli.records import Event, next_status
 from supportcli.render import export as exporter
-from supportcli.store import attachments, reads, writes
+from supportcli.store import maintenance, reads, writes
 from supportcli.store.db import connect
 from supportcli.store.reads import Filters
 
@@ -60,25 +60,9 @@ def _export_to_file(records, fmt: str, output: Path) -> int:  # type: ignore[no-
 def delete(ids: Sequence[int]) -> int:
     """Delete inquiries, their messages and attachments; all or nothing."""
     db = connect()
-    orphans = writes.delete_inquiries(db, list(dict.fromkeys(ids)))
-    attachments.remove_copies(orphans)
-    forget_deleted_text(db)
+    writes.delete_inquiries(db, list(dict.fromkeys(ids)))
+    maintenance.forget_deleted_text(db)
     return len(set(ids))
-
-
-def forget_deleted_text(db) -> None:  # type: ignore[no-untyped-def]
-    """Leave nothing of deleted text in the files. secure_delete zeroes freed pages, but
-    the full-text index keeps a deleted message's tokens in old segments until they are
-    merged, and the write-ahead log keeps old pages until a checkpoint. (PostgreSQL: a
-    VACUUM frees the deleted rows; its own files, WAL and backups are the server's.)"""
-    from supportcli.store.db import is_postgres, transaction
-
-    if is_postgres(db):
-        db.execute("VACUUM inquiry, message, attachment, attachment_blob, email, search_fts")
-        return
-    with transaction(db):
-        db.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def close(inquiry_id: int) -> str:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from supportcli import paths
-from supportcli.errors import StorageError
+from supportcli.errors import StorageError, StorageFailure
 
 
 def rescue(text: str, what: str, cause: BaseException) -> StorageError:
@@ -31,12 +31,8 @@ def rescue(text: str, what: str, cause: BaseException) -> StorageError:
 
 
 def _reason(cause: BaseException) -> str:
-    import sqlite3
-
-    if isinstance(cause, sqlite3.Error):
-        from supportcli.store.db import describe
-
-        return describe(cause)
+    if isinstance(cause, StorageFailure):
+        return cause.reason  # what the database said, without the history's name
     if isinstance(cause, StorageError):
         return cause.message
     if isinstance(cause, OSError):

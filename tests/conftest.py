@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private SUPPORT_HOME for this test; no SUPPORT_* setting leaks in."""
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private SUPPORT_HOME for this test; no SUPPORT_* setting leaks in. The history
+    connections the test opened in this process are closed at its end, as a command's are."""
     for name in list(os.environ):
         if name.startswith("SUPPORT_") or name == "PYTHON_KEYRING_BACKEND":
             monkeypatch.delenv(name)
@@ -26,7 +28,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PYTHONIOENCODING", "utf-8")
-    return support_home
+    yield support_home
+    store = sys.modules.get("supportcli.store.db")
+    if store is not None:
+        store.close_all()
 
 
 def support(

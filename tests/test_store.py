@@ -121,3 +121,79 @@ def test_attachment_is_a_private_copy(engine, db, home, tmp_path):
     assert copy.is_relative_to(home)
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert stat.S_IMODE(copy.parent.stat().st_mode) == 0o700
+
+
+def test_driver_errors_leave_the_store_as_one_line_storage_errors(engine, db):
+    from supportcli.errors import StorageFailure
+    from supportcli.store.db import where
+
+    with pytest.raises(StorageFailure) as info:
+        db.execute("SELECT * FROM no_such_table")
+    assert info.value.message.startswith(f"{where()}: ")
+    assert "no_such_table" in info.value.reason and "\n" not in info.value.message
+
+
+def test_the_store_keeps_its_secrets():
+    """Outside store/: no SQL, no branch on the engine, no driver and its exceptions."""
+    package = Path(__file__).resolve().parent.parent / "supportcli"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if "store" in path.relative_to(package).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for word in ("execute(", "is_postgres", "import sqlite3", "psycopg", "sqlite3."):
+            if word in text:
+                found.append(f"{path.relative_to(package)}: {word}")
+    assert found == []
+
+
+def test_one_connection_per_history_until_the_command_ends(engine, home):
+    from supportcli.store.db import close_all
+
+    first = connect()
+    assert connect() is first and connect(conversation=True) is first
+    close_all()
+    assert first.closed
+    second = connect()
+    assert second is not first and not second.closed
+    second.close()  # a connection closed by its holder is not handed out again
+    third = connect()
+    assert third is not second
+    assert third.execute("SELECT count(*) FROM inquiry").fetchone()[0] == 0
+
+
+def test_a_copy_deleted_while_it_is_being_attached_is_kept_again(engine, db, tmp_path):
+    """Another process deleted the last inquiry holding the same file between our copy
+    and our transaction: the attachment keeps its bytes."""
+    original = tmp_path / "receipt.pdf"
+    original.write_bytes(b"%PDF same bytes")
+    first = seed.email(db, "payment", "a", "a")
+    writes.add_attachment(
+        db, inquiry_id=first, message_id=None, stored=attachments.keep_copy(original)
+    )
+    stored = attachments.keep_copy(original)  # the second inquiry's copy: the same file
+    writes.delete_inquiries(db, [first])  # the other process's delete
+    assert not attachments.stored_path(stored.sha256).exists()
+    second = seed.email(db, "payment", "b", "b")
+    writes.add_attachment(db, inquiry_id=second, message_id=None, stored=stored)
+    assert attachments.stored_path(stored.sha256).read_bytes() == b"%PDF same bytes"
+
+
+def test_a_delete_that_fails_keeps_the_copies(db, tmp_path, monkeypatch):
+    original = tmp_path / "photo.png"
+    original.write_bytes(b"\x89PNG bytes")
+    inquiry = seed.email(db, "payment", "a", "a")
+    stored = attachments.keep_copy(original)
+    writes.add_attachment(db, inquiry_id=inquiry, message_id=None, stored=stored)
+
+    def fail(shas, moved):  # the copies are set aside, then the transaction fails
+        set_aside(shas, moved)
+        assert moved and not attachments.stored_path(stored.sha256).exists()
+        raise OSError("disk gone")
+
+    set_aside = attachments.set_aside
+    monkeypatch.setattr(attachments, "set_aside", fail)
+    with pytest.raises(OSError):
+        writes.delete_inquiries(db, [inquiry])
+    assert attachments.stored_path(stored.sha256).read_bytes() == b"\x89PNG bytes"
+    assert reads.get_record(db, inquiry)["attachments"]

@@ -5,7 +5,6 @@ it is shown and before the next line is read: a killed process loses nothing on 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +111,7 @@ class ChatSession:
                 writes.add_message(self.db, inquiry_id=self.inquiry_id, role="customer", body=text)
                 if first:
                     writes.update_inquiry(self.db, self.inquiry_id, subject=_subject(text))
-        except (sqlite3.Error, OSError, StorageError) as exc:
+        except (OSError, StorageError) as exc:
             raise rescue(text, "your message", exc) from exc
         self.conversation.append(Turn("customer", text))
         self._answer()

@@ -81,15 +81,16 @@ def run(argv: list[str] | None = None) -> int:
             raise
         _report(_unexpected(exc), "run again with --debug to see the traceback")
         return int(ExitCode.FAILED)
+    finally:
+        # The command's history connections close here, in one place. A command that
+        # never imported the store opened none (and --help stays fast).
+        store = sys.modules.get("supportcli.store.db")
+        if store is not None:
+            store.close_all()
     return 0
 
 
 def _unexpected(exc: Exception) -> str:
-    sqlite3 = sys.modules.get("sqlite3")
-    if sqlite3 is not None and isinstance(exc, sqlite3.Error):
-        from supportcli.store.db import describe, where
-
-        return f"{where()}: {describe(exc)}"
     if isinstance(exc, OSError) and exc.strerror:
         named = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{named}"

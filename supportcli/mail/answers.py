@@ -16,8 +16,9 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 from supportcli.config import Settings
-from supportcli.store import attachments, writes
-from supportcli.store.db import now, transaction
+from supportcli.store import answers as stored_answers
+from supportcli.store import attachments
+from supportcli.store.db import now
 from supportcli.store.dialect import Database
 
 _ID = re.compile(r"<[^<>\s]+>")
@@ -45,31 +46,17 @@ class SyncReport:
         }
 
 
-def our_ids(db: Database) -> dict[str, int]:
-    """Every Message-ID in our threads (what we sent, and answers already filed)."""
-    ids = {row[0]: row[1] for row in db.execute("SELECT message_id, inquiry_id FROM email")}
-    ids.update(
-        {
-            row[0]: row[1]
-            for row in db.execute(
-                "SELECT rfc_message_id, inquiry_id FROM message WHERE rfc_message_id IS NOT NULL"
-            )
-        }
-    )
-    return ids
-
-
 def sync(db: Database, settings: Settings) -> SyncReport:
     from supportcli.mail.mailbox import ImapSettings, Mailbox
 
     imap = ImapSettings.from_settings(settings)
     report = SyncReport()
-    known = our_ids(db)
+    known = stored_answers.known_message_ids(db)
     since = _oldest_sent(db)
     if since is None:
         return report  # nothing was ever sent, so nothing can be an answer
     with Mailbox(imap) as box:
-        last = _last_uid(db, imap.key, box.uidvalidity)
+        last = stored_answers.last_uid(db, mailbox=imap.key, uidvalidity=box.uidvalidity)
         uids = box.new_uids(last, since)
         wanted = []
         for uid, head in box.headers(uids):
@@ -84,10 +71,10 @@ def sync(db: Database, settings: Settings) -> SyncReport:
             if _file(db, box.message(uid), inquiry_id, known):
                 report.filed[inquiry_id] += 1
         if uids:
-            _remember(db, imap.key, box.uidvalidity, max(uids))
-    for inquiry_id in report.filed:
-        row = db.execute("SELECT subject FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
-        report.subjects[inquiry_id] = row[0] if row else ""
+            stored_answers.remember_uid(
+                db, mailbox=imap.key, uidvalidity=box.uidvalidity, last_uid=max(uids)
+            )
+    report.subjects = stored_answers.subjects(db, report.filed)
     return report
 
 
@@ -104,27 +91,17 @@ def _file(db: Database, raw: bytes, inquiry_id: int, known: dict[str, int]) -> b
         "subject": str(message.get("Subject", "")),
         "date": str(message.get("Date", "")),
     }
-    with transaction(db):
-        # Another sync (another machine on a shared history) may have filed it since
-        # `known` was read. Holding the inquiry's row first makes this check see its commit.
-        writes.lock_inquiry(db, inquiry_id)
-        if db.execute("SELECT 1 FROM message WHERE rfc_message_id = ?", (own,)).fetchone():
-            known[own] = inquiry_id
-            return False
-        message_id = writes.add_message(
-            db,
-            inquiry_id=inquiry_id,
-            role="agent",
-            body=answer_text(message),
-            meta=meta,
-            rfc_message_id=own,
-            at=_when(message),
-        )
-        for stored in copies:
-            writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
-        writes.update_inquiry(db, inquiry_id, status="answered", previous_status=None)
-    known[own] = inquiry_id
-    return True
+    filed = stored_answers.file_answer(
+        db,
+        inquiry_id=inquiry_id,
+        rfc_message_id=own,
+        body=answer_text(message),
+        meta=meta,
+        at=_when(message),
+        copies=copies,
+    )
+    known[own] = inquiry_id  # filed now, or by another sync meanwhile
+    return filed
 
 
 def answer_text(message: EmailMessage) -> str:
@@ -171,27 +148,8 @@ def _when(message: EmailMessage) -> str:
 
 
 def _oldest_sent(db: Database) -> datetime | None:
-    row = db.execute("SELECT min(sent_at) FROM email WHERE sent_at IS NOT NULL").fetchone()
-    if not row or not row[0]:
-        return None
-    return datetime.fromisoformat(row[0]) - timedelta(days=2)
-
-
-def _last_uid(db: Database, key: str, uidvalidity: int) -> int:
-    row = db.execute(
-        "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", (key,)
-    ).fetchone()
-    return row[1] if row and row[0] == uidvalidity else 0
-
-
-def _remember(db: Database, key: str, uidvalidity: int, last_uid: int) -> None:
-    with transaction(db):
-        db.execute(
-            "INSERT INTO mailbox_state VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO "
-            "UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
-            "synced_at = excluded.synced_at",
-            (key, uidvalidity, last_uid, now()),
-        )
+    first = stored_answers.oldest_sent_at(db)
+    return None if first is None else datetime.fromisoformat(first) - timedelta(days=2)
 
 
 class _Text(HTMLParser):

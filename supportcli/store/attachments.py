@@ -10,7 +10,8 @@ import hashlib
 import io
 import mimetypes
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +27,9 @@ class StoredFile:
     size: int
     sha256: str
     content_type: str
+    # Where the copy came from, to keep it again if another process removed it meanwhile
+    # (see `restore`); not part of what is stored.
+    source: Path | bytes | None = field(default=None, compare=False, repr=False)
 
 
 def stored_path(sha256: str) -> Path:
@@ -46,14 +50,14 @@ def local_copy(db: Database, sha256: str) -> Path:
 def keep_copy(source: Path, *, filename: str | None = None) -> StoredFile:
     """Copy `source` into the attachment store (0600) and describe it."""
     with source.open("rb") as handle:
-        return keep_stream(handle, filename or source.name)
+        return keep_stream(handle, filename or source.name, origin=source)
 
 
 def keep_bytes(data: bytes, filename: str) -> StoredFile:
-    return keep_stream(io.BytesIO(data), filename)
+    return keep_stream(io.BytesIO(data), filename, origin=data)
 
 
-def keep_stream(source: BinaryIO, name: str) -> StoredFile:
+def keep_stream(source: BinaryIO, name: str, *, origin: Path | bytes | None = None) -> StoredFile:
     folder = paths.ensure_private_dir(paths.attachments_dir())
     tmp = folder / f".incoming.{os.getpid()}.{os.urandom(4).hex()}"
     digest = hashlib.sha256()
@@ -75,9 +79,49 @@ def keep_stream(source: BinaryIO, name: str) -> StoredFile:
         tmp.unlink(missing_ok=True)
         raise
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return StoredFile(filename=name, size=size, sha256=sha, content_type=content_type)
+    return StoredFile(
+        filename=name, size=size, sha256=sha, content_type=content_type, source=origin
+    )
 
 
-def remove_copies(shas: list[str]) -> None:
+def restore(stored: StoredFile) -> None:
+    """Inside the transaction that records an attachment: if the copy kept for it is gone
+    (a delete in another process removed the last inquiry that held the same file, after
+    this copy was made), keep it again from where it came from."""
+    if stored.source is None or stored_path(stored.sha256).exists():
+        return
+    if isinstance(stored.source, bytes):
+        again = keep_bytes(stored.source, stored.filename)
+    else:
+        again = keep_copy(stored.source, filename=stored.filename)
+    if again.sha256 != stored.sha256:
+        from supportcli.errors import StorageError
+
+        raise StorageError(f"{stored.filename} changed while it was being attached")
+
+
+def set_aside(shas: Sequence[str], moved: list[tuple[Path, Path]]) -> None:
+    """Inside a deleting transaction: move the copies no row refers to any more out of
+    the store, so that a writer that follows the transaction finds them gone and keeps
+    its own (`restore`). Each move is added to `moved` as it is made, for `put_back` on
+    rollback (even if a later move failed) or `drop` after the commit."""
     for sha in shas:
-        stored_path(sha).unlink(missing_ok=True)
+        path = stored_path(sha)
+        aside = path.with_name(f".deleting.{os.getpid()}.{os.urandom(4).hex()}.{sha}")
+        try:
+            os.replace(path, aside)
+        except FileNotFoundError:
+            continue
+        moved.append((path, aside))
+
+
+def put_back(moved: Sequence[tuple[Path, Path]]) -> None:
+    for path, aside in moved:
+        if not path.exists():
+            os.replace(aside, path)
+        aside.unlink(missing_ok=True)
+
+
+def drop(moved: Sequence[tuple[Path, Path]]) -> None:
+    for _, aside in moved:
+        aside.unlink(missing_ok=True)

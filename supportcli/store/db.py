@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from supportcli import paths, system
-from supportcli.errors import NotOurDatabase, StorageError
+from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
 from supportcli.store.search import fold
@@ -35,6 +36,11 @@ BUSY_TIMEOUT_S = 30.0
 # this process has any connection to the history.
 _VERIFIED: set[Path] = set()
 _VERIFIED_URLS: set[str] = set()
+
+# The connection of each history this process uses (by file path or URL), with the pid
+# that opened it. One per history: a second connection of ours to one SQLite file would
+# only wait on the first one's locks.
+_OPEN: dict[str, tuple[int, Database]] = {}
 
 
 def now() -> str:
@@ -67,14 +73,34 @@ def resolve(target: str | None = None) -> Path:
 
 
 def connect(target: str | None = None, *, conversation: bool = False) -> Database:
-    """An open, checked, migrated connection to the history.
+    """The command's connection to the history: opened, checked and migrated on first use,
+    then the same one for the rest of the process, until `close_all` (or its own close).
 
     `conversation`: a chat commits a message at a time while someone waits for each; the
     occasional automatic WAL checkpoint (which syncs the disk) would stall one of those
     commits for tens of milliseconds, so it is left to `checkpoint` at the chat's end."""
     value = target or paths.db_target()
-    if is_postgres_url(value):
-        return _connect_postgres(value)  # type: ignore[return-value]
+    key = value if is_postgres_url(value) else str(resolve(value))
+    pid, db = _OPEN.get(key, (0, None))
+    if db is None or pid != os.getpid() or db.closed:
+        db = _connect_postgres(value) if is_postgres_url(value) else _connect_sqlite(value)
+        _OPEN[key] = (os.getpid(), db)
+    if conversation and not is_postgres(db):
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+    return db
+
+
+def close_all() -> None:
+    """Close every connection this process opened: the end of a command (`cli.root.run`),
+    or of a test. A forked child leaves its parent's alone."""
+    while _OPEN:
+        _, (pid, db) = _OPEN.popitem()
+        if pid == os.getpid():
+            with contextlib.suppress(sqlite3.Error, StorageError):  # nothing left to save
+                db.close()
+
+
+def _connect_sqlite(value: str) -> Database:
     path = resolve(value)
     try:
         if path not in _VERIFIED:
@@ -86,10 +112,8 @@ def connect(target: str | None = None, *, conversation: bool = False) -> Databas
         if path not in _VERIFIED and version < len(MIGRATIONS):
             migrate(db)
         _VERIFIED.add(path)
-        if conversation:
-            db.execute("PRAGMA wal_autocheckpoint = 0")
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"{path}: {describe(exc)}") from exc
+        raise StorageFailure(str(path), describe(exc)) from exc
     except OSError as exc:
         raise StorageError(f"{path}: {exc.strerror or exc}") from exc
     return db
@@ -114,6 +138,17 @@ def _connect_postgres(url: str):  # type: ignore[no-untyped-def]
     return db
 
 
+def shared_account() -> str | None:
+    """Whose password the keyring keeps for the shared history SUPPORT_DB names
+    (user@host:port/database); None when the history is an SQLite file."""
+    value = paths.db_target()
+    if not is_postgres_url(value):
+        return None
+    from supportcli.store.postgres import account_of
+
+    return account_of(value)
+
+
 def _db_password(url: str) -> str | None:
     """SUPPORT_DB_PASSWORD, else the keyring (`support config password --db`); None leaves
     it to libpq (a password in the URL, PGPASSWORD, ~/.pgpass, or none needed)."""
@@ -132,7 +167,7 @@ def checkpoint(db: Database) -> None:
     readers. Skipped quietly if the history is busy: the next writer will do it."""
     if is_postgres(db):
         return  # the server does its own housekeeping (autovacuum)
-    with contextlib.suppress(sqlite3.Error):
+    with contextlib.suppress(StorageError):
         db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('merge', 200)")
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
@@ -152,10 +187,66 @@ def describe(exc: sqlite3.Error) -> str:
     return text
 
 
+class _Cursor(sqlite3.Cursor):
+    """Rows are read step by step, so a damaged page can fail a fetch as well as the
+    statement: each fetch raises the store's StorageFailure, never sqlite3's error."""
+
+    def fetchone(self):  # type: ignore[no-untyped-def]
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+    def fetchmany(self, size: int | None = None):  # type: ignore[no-untyped-def, override]
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+    def fetchall(self):  # type: ignore[no-untyped-def]
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+    def __next__(self):  # type: ignore[no-untyped-def]
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            raise self.connection.failure(exc) from exc  # type: ignore[attr-defined]
+
+
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection, whose errors leave the store as StorageFailure with the one
+    line `describe` gives, naming the history's file."""
+
+    where = ""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return self.cursor(_Cursor).execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise self.failure(exc) from exc
+
+    def failure(self, exc: sqlite3.Error) -> StorageFailure:
+        return StorageFailure(self.where, describe(exc))
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()
+
+
 def _open(path: Path) -> Database:
     db = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        path,
+        timeout=BUSY_TIMEOUT_S,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=_Connection,
     )
+    db.where = str(path)
     db.create_function("support_fold", 1, fold, deterministic=True)
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     db.execute("PRAGMA foreign_keys = ON")

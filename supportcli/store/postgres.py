@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import pq
 
-from supportcli.errors import StorageError
+from supportcli.errors import StorageError, StorageFailure
 from supportcli.store.search import WORD, fold
 
 SCHEMA = "support"
@@ -63,12 +63,17 @@ class PgConnection:
         try:
             cursor.execute(translate(sql), _without_nul(params) if params else ())
         except psycopg.Error as exc:
-            raise StorageError(f"{self.where}: {describe(exc)}") from exc
+            raise StorageFailure(self.where, describe(exc)) from exc
         return cursor
 
     @property
     def in_transaction(self) -> bool:
         return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
+
+    @property
+    def closed(self) -> bool:
+        """Closed, or lost (the server went away): `db.connect` then opens a new one."""
+        return self._conn.closed
 
     def close(self) -> None:
         self._conn.close()
@@ -99,7 +104,7 @@ def connect(url: str, password: str | None = None) -> PgConnection:
             **extra,
         )
     except psycopg.Error as exc:
-        raise StorageError(f"{safe_url(url)}: {describe(exc)}") from exc
+        raise StorageFailure(safe_url(url), describe(exc)) from exc
     return PgConnection(conn, safe_url(url))
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 from supportcli.errors import NotFound
+from supportcli.store import attachments
 from supportcli.store.attachments import StoredFile, stored_path
 from supportcli.store.db import is_postgres, now, transaction
 from supportcli.store.dialect import Database
@@ -108,10 +110,13 @@ def add_attachment(
     db: Database, *, inquiry_id: int, message_id: int | None, stored: StoredFile
 ) -> int:
     with atomic(db):
+        attachments.restore(stored)
         if is_postgres(db):  # every machine sharing the history can read and send it
+            # DO UPDATE, not DO NOTHING: it locks the row, so a delete that is deciding
+            # whether these bytes are still needed waits for this transaction.
             db.execute(
                 "INSERT INTO attachment_blob (sha256, data) VALUES (?, ?) "
-                "ON CONFLICT (sha256) DO NOTHING",
+                "ON CONFLICT (sha256) DO UPDATE SET sha256 = excluded.sha256",
                 (stored.sha256, stored_path(stored.sha256).read_bytes()),
             )
         (attachment_id,) = db.execute(
@@ -145,40 +150,57 @@ def update_inquiry(db: Database, inquiry_id: int, **fields: object) -> None:
 
 
 def delete_inquiries(db: Database, ids: Sequence[int]) -> list[str]:
-    """Delete inquiries with their messages and attachment rows, all or nothing.
+    """Delete inquiries with their messages and attachment rows, and the stored copies
+    no row refers to any more, all or nothing; returns those copies' sha256."""
+    moved: list[tuple[Path, Path]] = []
+    try:
+        with transaction(db):
+            orphans = _delete_rows(db, ids)
+            attachments.set_aside(orphans, moved)
+    except BaseException:
+        attachments.put_back(moved)
+        raise
+    attachments.drop(moved)
+    return orphans
 
-    Returns the sha256 of stored files no row refers to any more, for the caller to
-    remove once the transaction has committed."""
+
+def _delete_rows(db: Database, ids: Sequence[int]) -> list[str]:
     marks = ",".join("?" * len(ids))
-    with atomic(db):
-        found = {
-            row[0]
-            for row in db.execute(f"SELECT id FROM inquiry WHERE id IN ({marks})", tuple(ids))
-        }
-        missing = [str(i) for i in ids if i not in found]
-        if missing:
-            raise NotFound(f"no inquiry {', '.join(missing)}; nothing was deleted")
-        shas = [
-            row[0]
-            for row in db.execute(
-                f"SELECT DISTINCT sha256 FROM attachment WHERE inquiry_id IN ({marks})", tuple(ids)
+    found = {
+        row[0] for row in db.execute(f"SELECT id FROM inquiry WHERE id IN ({marks})", tuple(ids))
+    }
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"no inquiry {', '.join(missing)}; nothing was deleted")
+    shas = [
+        row[0]
+        for row in db.execute(
+            f"SELECT DISTINCT sha256 FROM attachment WHERE inquiry_id IN ({marks})", tuple(ids)
+        )
+    ]
+    db.execute(f"DELETE FROM inquiry WHERE id IN ({marks})", tuple(ids))
+    if is_postgres(db) and shas:
+        # Wait for any writer holding these bytes (see `add_attachment`); the check
+        # below, a new statement, then sees what it committed.
+        db.execute(
+            "SELECT sha256 FROM attachment_blob WHERE sha256 IN "
+            f"({','.join('?' * len(shas))}) ORDER BY sha256 FOR UPDATE",
+            tuple(shas),
+        )
+    orphans = [
+        sha
+        for sha in shas
+        if db.execute("SELECT 1 FROM attachment WHERE sha256 = ? LIMIT 1", (sha,)).fetchone()
+        is None
+    ]
+    if is_postgres(db):
+        for inquiry_id in ids:
+            db.execute(
+                "DELETE FROM search_fts WHERE rowid BETWEEN ? AND ?",
+                (inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1),
             )
-        ]
-        db.execute(f"DELETE FROM inquiry WHERE id IN ({marks})", tuple(ids))
-        orphans = [
-            sha
-            for sha in shas
-            if db.execute("SELECT 1 FROM attachment WHERE sha256 = ? LIMIT 1", (sha,)).fetchone()
-            is None
-        ]
-        if is_postgres(db):
-            for inquiry_id in ids:
-                db.execute(
-                    "DELETE FROM search_fts WHERE rowid BETWEEN ? AND ?",
-                    (inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1),
-                )
-            for sha in orphans:
-                db.execute("DELETE FROM attachment_blob WHERE sha256 = ?", (sha,))
+        for sha in orphans:
+            db.execute("DELETE FROM attachment_blob WHERE sha256 = ?", (sha,))
     return orphans
 
 

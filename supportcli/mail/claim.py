@@ -1,0 +1,77 @@
+"""Taking inquiries for one `outbox send` run and giving them back with its outcome, so
+that two runs at once (here, or on another machine sharing the history) never send one
+twice, and an interrupted run leaves nothing claimed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from supportcli import system
+from supportcli.mail.message import Outgoing
+from supportcli.store import outbox as queue
+from supportcli.store.dialect import Database
+
+SENDABLE = ("draft", "queued", "failed")
+RETRIED = ("queued", "failed")  # what `outbox send` picks up without an id
+
+
+@dataclass
+class Result:
+    inquiry_id: int
+    status: str  # sent | queued | failed | skipped
+    reason: str | None = None
+    hint: str | None = None
+    refused: dict[str, str] = field(default_factory=dict)
+    just_sent: Outgoing | None = None  # taken by the server, not yet marked in the history
+
+
+def run_token() -> str:
+    """Who holds a claim: this machine, this process, this run."""
+    return f"{system.hostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def claim(
+    db: Database,
+    ids: Sequence[int],
+    token: str,
+    stale_after: float,
+    statuses: Sequence[str] = SENDABLE,
+) -> list[int]:
+    """Take these inquiries for this run; skip those another run holds (unless its claim
+    is older than `stale_after` seconds) and those not in a sendable status."""
+    stale = (datetime.now(UTC) - timedelta(seconds=stale_after)).isoformat(timespec="microseconds")
+    return queue.claim(db, ids=ids, token=token, stale_before=stale, statuses=statuses)
+
+
+def finish(db: Database, result: Result) -> None:
+    """Record the outcome and release the claim, in the transaction that also marks the
+    last message the server took."""
+    sent = result.just_sent
+    queue.release(
+        db,
+        inquiry_id=result.inquiry_id,
+        status=result.status,
+        error=_error_text(result),
+        sent=sent is not None,
+        sent_follow_up=follow_up_row(sent) if sent is not None else None,
+    )
+
+
+def mark_sent(db: Database, inquiry_id: int, message: Outgoing) -> None:
+    """Record a message as sent as soon as the server took it (before the next one goes),
+    so a failure later in the same run never sends it again."""
+    queue.mark_sent(db, inquiry_id=inquiry_id, follow_up=follow_up_row(message))
+
+
+def follow_up_row(message: Outgoing) -> int | None:
+    """The message row of a follow-up; None for the inquiry's own first message."""
+    return None if message.in_reply_to is None else message.message_row
+
+
+def _error_text(result: Result) -> str | None:
+    if result.refused:
+        return "refused: " + "; ".join(f"{a} ({r})" for a, r in result.refused.items())
+    return result.reason

@@ -1,0 +1,166 @@
+"""Sending the outbox: claim the inquiries, open one connection to the server, send
+each message rebuilt from the history alone, and record each outcome as it happens."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+
+from supportcli.config import Settings
+from supportcli.errors import BadInput, StorageError
+from supportcli.mail.claim import SENDABLE, Result, claim, finish, mark_sent, run_token
+from supportcli.mail.message import Outgoing
+from supportcli.store import attachments, reads
+from supportcli.store.dialect import Database
+
+
+class AttachmentMissing(Exception):
+    pass
+
+
+def outgoing(db: Database, inquiry_id: int, settings: Settings) -> list[Outgoing]:
+    """What this inquiry still has to send, oldest first, rebuilt from the history alone
+    (its private copies): the inquiry itself until it is sent, then pending follow-ups."""
+    rec = reads.get_record(db, inquiry_id)
+    envelope = rec["email"]
+    if rec["channel"] != "email" or not isinstance(envelope, dict):
+        raise BadInput(f"inquiry {inquiry_id} is a chat, not an email inquiry")
+    if not envelope["to"]:
+        raise BadInput(f"inquiry {inquiry_id} has no recipient: set desk.email or pass --to")
+    messages: list[dict] = rec["messages"]  # type: ignore[type-arg, assignment]
+    account = settings.text("user.account") or None
+    thread = [envelope["message_id"]]
+    todo = []
+    for n, message in enumerate(messages):
+        if n == 0:
+            if envelope["sent_at"] is None:
+                todo.append(
+                    _message(db, rec, message, envelope, envelope["message_id"], [], account)
+                )
+            continue
+        if message.get("delivery") == "pending":
+            todo.append(
+                _message(db, rec, message, envelope, message["message_id"], list(thread), account)
+            )
+        if message.get("message_id"):
+            thread.append(message["message_id"])
+    return todo
+
+
+def _message(
+    db: Database,
+    rec: dict,  # type: ignore[type-arg]
+    message: dict,  # type: ignore[type-arg]
+    envelope: dict,  # type: ignore[type-arg]
+    message_id: str,
+    references: list[str],
+    account: str | None,
+) -> Outgoing:
+    files = []
+    for item in rec["attachments"]:
+        first = item["message_id"] is None and not references  # rows from before m002
+        if item["message_id"] != message["id"] and not first:
+            continue
+        copy = attachments.local_copy(db, item["sha256"])
+        if not copy.exists():
+            raise AttachmentMissing(
+                f"the stored copy of {item['filename']} is missing from {copy.parent}"
+            )
+        files.append((item["filename"], item["content_type"], copy))
+    subject = str(rec["subject"])
+    if references and not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return Outgoing(
+        sender=envelope["from"],
+        to=envelope["to"],
+        cc=envelope["cc"],
+        subject=subject,
+        body=message["body"],
+        message_id=message_id,
+        attachments=files,
+        account=account,
+        inquiry_id=int(rec["id"]),
+        in_reply_to=references[-1] if references else None,
+        references=references,
+        message_row=int(message["id"]),
+    )
+
+
+def send(
+    db: Database,
+    ids: Sequence[int],
+    settings: Settings,
+    *,
+    statuses: Sequence[str] = SENDABLE,
+    progress: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Send these inquiries over one connection; record each outcome as it happens."""
+    # Here, not at the top: yagmail loads only when something is sent.
+    from supportcli.mail.sender import DeliveryError, Mailer, ServerSettings
+
+    server = ServerSettings.from_settings(settings)
+    token = run_token()
+    stale_after = server.timeout * 4 + 60
+    mine = claim(db, ids, token, stale_after, statuses)
+    results = [
+        Result(i, "skipped", "already sent, or being sent by another run")
+        for i in ids
+        if i not in mine
+    ]
+    if not mine:
+        return results
+    try:
+        mailer = Mailer(server).__enter__()
+    except DeliveryError as exc:
+        for inquiry_id in mine:
+            result = Result(
+                inquiry_id, "queued" if exc.temporary else "failed", exc.reason, exc.hint
+            )
+            finish(db, result)
+            results.append(result)
+            if progress:
+                progress(result)
+        return results
+    done: set[int] = set()
+    try:
+        for inquiry_id in mine:
+            result = _send_one(db, mailer, inquiry_id, settings)
+            finish(db, result)
+            done.add(inquiry_id)
+            results.append(result)
+            if progress:
+                progress(result)
+    finally:
+        mailer.close()
+        for inquiry_id in mine:  # interrupted: nothing stays claimed, nothing is lost
+            if inquiry_id not in done:
+                with contextlib.suppress(StorageError):
+                    finish(db, Result(inquiry_id, "queued", "sending was interrupted"))
+    return results
+
+
+def _send_one(db: Database, mailer, inquiry_id: int, settings: Settings) -> Result:  # type: ignore[no-untyped-def]
+    from supportcli.mail.sender import DeliveryError
+
+    refused: dict[str, str] = {}
+    just_sent: Outgoing | None = None
+    try:
+        for message in outgoing(db, inquiry_id, settings):
+            if just_sent is not None:
+                mark_sent(db, inquiry_id, just_sent)
+            just_sent = None
+            delivered = mailer.send(message)
+            just_sent = message  # recorded with the outcome, in the same transaction
+            refused |= delivered.refused
+    except AttachmentMissing as exc:
+        return Result(inquiry_id, "failed", str(exc), just_sent=just_sent)
+    except BadInput as exc:
+        return Result(inquiry_id, "failed", exc.message, just_sent=just_sent)
+    except DeliveryError as exc:
+        status = "queued" if exc.temporary else "failed"
+        return Result(inquiry_id, status, exc.reason, exc.hint, just_sent=just_sent)
+    except (ValueError, UnicodeError) as exc:  # a header our checks should have refused
+        return Result(
+            inquiry_id, "failed", f"the message could not be built: {exc}", just_sent=just_sent
+        )
+    return Result(inquiry_id, "sent", refused=refused, just_sent=just_sent)

@@ -1,0 +1,175 @@
+"""The outbox queue: the rows that say what is to be sent, who is sending it, and what
+was sent. Claims are taken in a write transaction so that two `outbox send` running at
+once (on one machine, or on several sharing a PostgreSQL history) never send one twice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from supportcli.store import writes
+from supportcli.store.attachments import StoredFile
+from supportcli.store.db import is_postgres, now, transaction
+from supportcli.store.dialect import Database
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def replace_draft(
+    db: Database,
+    *,
+    inquiry_id: int,
+    subject: str,
+    topic: str,
+    status: str,
+    body: str,
+    meta: str | None,
+    sender: str,
+    to: Sequence[str],
+    cc: Sequence[str],
+    copies: Sequence[StoredFile],
+) -> None:
+    """Write an edited draft over the old one in one transaction, keeping its id and
+    Message-ID: its first message, its files, its envelope and its inquiry row."""
+    with transaction(db):
+        first = db.execute(
+            "SELECT min(id) FROM message WHERE inquiry_id = ?", (inquiry_id,)
+        ).fetchone()[0]
+        writes.set_body(db, first, body, meta)
+        db.execute("DELETE FROM attachment WHERE inquiry_id = ?", (inquiry_id,))
+        for stored in copies:
+            writes.add_attachment(db, inquiry_id=inquiry_id, message_id=first, stored=stored)
+        db.execute(
+            "UPDATE email SET from_addr = ?, to_addrs = ?, cc_addrs = ? WHERE inquiry_id = ?",
+            (
+                sender,
+                json.dumps(list(to), ensure_ascii=False),
+                json.dumps(list(cc), ensure_ascii=False),
+                inquiry_id,
+            ),
+        )
+        writes.update_inquiry(db, inquiry_id, subject=subject, topic=topic, status=status)
+
+
+def add_follow_up(
+    db: Database,
+    *,
+    inquiry_id: int,
+    body: str,
+    rfc_message_id: str,
+    copies: Sequence[StoredFile],
+) -> int:
+    """A customer message waiting to be sent in the thread; the inquiry goes back to the
+    queue. Returns the message's row id."""
+    with transaction(db):
+        message_id = writes.add_message(
+            db, inquiry_id=inquiry_id, role="customer", body=body, rfc_message_id=rfc_message_id
+        )
+        db.execute("UPDATE message SET delivery = 'pending' WHERE id = ?", (message_id,))
+        for stored in copies:
+            writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
+        writes.update_inquiry(db, inquiry_id, status="queued", previous_status=None)
+    return message_id
+
+
+def pending(db: Database, *, statuses: Sequence[str]) -> list[int]:
+    """Email inquiries in these statuses, oldest first."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM inquiry WHERE channel = 'email' "
+            f"AND status IN ({_marks(statuses)}) ORDER BY id",
+            tuple(statuses),
+        )
+    ]
+
+
+def claim(
+    db: Database, *, ids: Sequence[int], token: str, stale_before: str, statuses: Sequence[str]
+) -> list[int]:
+    """Take these inquiries for the run named `token`, in one write transaction; skip
+    those another run holds (unless claimed before `stale_before`) and those not in one
+    of `statuses`. Returns the ids taken, in the order given."""
+    if not ids:
+        return []
+    if is_postgres(db):
+        return _claim_locked(db, ids, token, stale_before, statuses)
+    mine = []
+    with transaction(db):  # BEGIN IMMEDIATE: the write lock makes the checks and claims one step
+        for inquiry_id in ids:
+            cursor = db.execute(
+                "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
+                "WHERE inquiry_id = ? AND (claimed_by IS NULL OR claimed_at < ?) AND inquiry_id "
+                f"IN (SELECT id FROM inquiry WHERE status IN ({_marks(statuses)}))",
+                (token, now(), inquiry_id, stale_before, *statuses),
+            )
+            if cursor.rowcount == 1:
+                mine.append(inquiry_id)
+    return mine
+
+
+def _claim_locked(
+    db: Database, ids: Sequence[int], token: str, stale_before: str, statuses: Sequence[str]
+) -> list[int]:
+    """PostgreSQL: lock the rows (inquiry and envelope) of those still sendable, skipping
+    rows another machine holds locked right now, and claim them in the same transaction.
+    The lock makes the server check status and claim again on the newest row versions, so
+    an inquiry another run has just claimed, sent and released is not taken again."""
+    with transaction(db):
+        free = [
+            row[0]
+            for row in db.execute(
+                "SELECT email.inquiry_id FROM email JOIN inquiry ON inquiry.id = email.inquiry_id "
+                f"WHERE email.inquiry_id IN ({_marks(ids)}) "
+                f"AND inquiry.status IN ({_marks(statuses)}) "
+                "AND (email.claimed_by IS NULL OR email.claimed_at < ?) "
+                "FOR UPDATE SKIP LOCKED",
+                (*ids, *statuses, stale_before),
+            )
+        ]
+        if free:
+            db.execute(
+                "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
+                f"WHERE inquiry_id IN ({_marks(free)})",
+                (token, now(), *free),
+            )
+    taken = set(free)
+    return [i for i in ids if i in taken]
+
+
+def mark_sent(db: Database, *, inquiry_id: int, follow_up: int | None) -> None:
+    """Record that the server took a message: the inquiry's own (`follow_up` None), or
+    the follow-up message with that row id."""
+    stamp = now()
+    with writes.atomic(db):
+        if follow_up is None:
+            db.execute("UPDATE email SET sent_at = ? WHERE inquiry_id = ?", (stamp, inquiry_id))
+        else:
+            db.execute(
+                "UPDATE message SET delivery = 'sent', sent_at = ? WHERE id = ?",
+                (stamp, follow_up),
+            )
+
+
+def release(
+    db: Database,
+    *,
+    inquiry_id: int,
+    status: str,
+    error: str | None,
+    sent_follow_up: int | None = None,
+    sent: bool = False,
+) -> None:
+    """Record a run's outcome for one inquiry and give up its claim, in one transaction;
+    `sent`: the last message the server took (see `mark_sent`) is marked in the same one."""
+    with transaction(db):
+        if sent:
+            mark_sent(db, inquiry_id=inquiry_id, follow_up=sent_follow_up)
+        db.execute(
+            "UPDATE email SET claimed_by = NULL, claimed_at = NULL, last_error = ? "
+            "WHERE inquiry_id = ?",
+            (error, inquiry_id),
+        )
+        writes.update_inquiry(db, inquiry_id, status=status)
