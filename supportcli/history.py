@@ -10,18 +10,18 @@ from pathlib import Path
 
 from supportcli import paths
 from supportcli.errors import BadInput, StorageError
-from supportcli.records import Event, next_status
+from supportcli.records import Channel, EmailStatus, Event, Inquiry
 from supportcli.render import export as exporter
 from supportcli.store import maintenance, reads, writes
 from supportcli.store.db import connect
 from supportcli.store.reads import Filters
 
 
-def list_inquiries(filters: Filters) -> list[dict[str, object]]:
+def list_inquiries(filters: Filters) -> list[Inquiry]:
     return reads.list_rows(connect(), filters)
 
 
-def get(inquiry_id: int) -> dict[str, object]:
+def get(inquiry_id: int) -> Inquiry:
     return reads.get_record(connect(), inquiry_id)
 
 
@@ -69,24 +69,19 @@ def close(inquiry_id: int) -> str:
     """Close an email inquiry; remember its status so that `reopen` can return to it."""
     db = connect()
     record = reads.get_record(db, inquiry_id)
-    if record["channel"] != "email":
+    if record.channel != Channel.EMAIL:
         raise BadInput(
             f"inquiry {inquiry_id} is a chat: chats end with /end "
             f"(`support chat --resume {inquiry_id}`)"
         )
-    if record["status"] == "closed":
+    if record.status == EmailStatus.CLOSED:
         raise BadInput(f"inquiry {inquiry_id} is already closed")
-    status = next_status(Event.EMAIL_CLOSE, str(record["status"]))
-    writes.update_inquiry(db, inquiry_id, status=status, previous_status=record["status"])
-    return status
+    return writes.change_status(db, inquiry_id, Event.EMAIL_CLOSE)
 
 
 def reopen(inquiry_id: int) -> str:
     db = connect()
     record = reads.get_record(db, inquiry_id)
-    if record["status"] != "closed":
-        raise BadInput(f"inquiry {inquiry_id} is {record['status']}, not closed")
-    before = record["previous_status"]
-    status = next_status(Event.EMAIL_REOPEN, "closed", before_closing=str(before or ""))
-    writes.update_inquiry(db, inquiry_id, status=status, previous_status=None)
-    return status
+    if record.status != EmailStatus.CLOSED:
+        raise BadInput(f"inquiry {inquiry_id} is {record.status}, not closed")
+    return writes.change_status(db, inquiry_id, Event.EMAIL_REOPEN)

@@ -155,7 +155,7 @@ def test_search_uses_the_index_and_stops_early(db):
     db.set_trace_callback(statements.append)
     rows = list_rows(db, Filters(search="환불", limit=5))
     db.set_trace_callback(None)
-    assert [row["id"] for row in rows] == ids[::-1][:5]
+    assert [row.id for row in rows] == ids[::-1][:5]
     ours = [sql for sql in statements if not sql.startswith("--")]  # "--": FTS5's own
     assert len(ours) < 10, ours  # not one lookup per matching message
 

@@ -23,6 +23,7 @@ ONLY_IN = {
     "psycopg": ("store/postgres.py",),
     "rich": ("render/", "ui/", "console.py"),
     "typer": ("cli/",),
+    "sqlite3": ("store/",),
 }
 
 

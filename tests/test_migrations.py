@@ -12,6 +12,7 @@ import pytest
 from schema_catalog import assert_same, sqlite_catalog
 from sqlalchemy import Index, String
 
+from supportcli.errors import StorageFailure
 from supportcli.store import db as dbmod
 from supportcli.store.migrations import MIGRATIONS, m001_initial
 from supportcli.store.search import fold
@@ -214,11 +215,11 @@ def test_the_database_refuses_a_status_its_channel_does_not_have(tmp_path):
         for status in statuses:
             insert(channel, status)
     for channel, status in [("chat", "sent"), ("email", "open"), ("email", "Sent"), ("chat", "")]:
-        with pytest.raises(sqlite3.IntegrityError, match="inquiry_status_check"):
+        with pytest.raises(StorageFailure, match="inquiry_status_check"):
             insert(channel, status)
     for previous in CONTRACT_STATUSES["email"][:-1]:
         insert("email", "closed", previous_status=previous)
-    with pytest.raises(sqlite3.IntegrityError, match="inquiry_previous_status_check"):
+    with pytest.raises(StorageFailure, match="inquiry_previous_status_check"):
         insert("email", "closed", previous_status="closed")
 
 

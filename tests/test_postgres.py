@@ -523,5 +523,5 @@ def test_unlimited_results_come_in_pages_in_the_same_order(shared, db, monkeypat
     ]
     monkeypatch.setattr(reads, "PAGE", 7)
     for filters in (reads.Filters(limit=0), reads.Filters(limit=0, search="환불")):
-        assert [r["id"] for r in reads.iter_records(db, filters)] == expected
+        assert [r.id for r in reads.iter_records(db, filters)] == expected
     assert sorted(expected) == made

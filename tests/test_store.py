@@ -112,11 +112,11 @@ def test_attachment_is_a_private_copy(engine, db, home, tmp_path):
     original.write_bytes(b"changed afterwards")
     original.unlink()
     record = reads.get_record(db, inquiry)
-    (item,) = record["attachments"]
-    assert item["filename"] == "영수증 사진.png"
-    assert item["content_type"] == "image/png"
-    assert item["size"] == len(b"\x89PNG first version")
-    copy = attachments.stored_path(item["sha256"])
+    (item,) = record.attachments
+    assert item.filename == "영수증 사진.png"
+    assert item.content_type == "image/png"
+    assert item.size == len(b"\x89PNG first version")
+    copy = attachments.stored_path(item.sha256)
     assert copy.read_bytes() == b"\x89PNG first version"
     assert copy.is_relative_to(home)
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
@@ -196,4 +196,4 @@ def test_a_delete_that_fails_keeps_the_copies(db, tmp_path, monkeypatch):
     with pytest.raises(OSError):
         writes.delete_inquiries(db, [inquiry])
     assert attachments.stored_path(stored.sha256).read_bytes() == b"\x89PNG bytes"
-    assert reads.get_record(db, inquiry)["attachments"]
+    assert reads.get_record(db, inquiry).attachments

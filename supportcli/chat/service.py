@@ -4,7 +4,7 @@ pipe comes in as a `ChatIO`; questions and the email step come in as callbacks."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from supportcli.account import Ask, require_identity
 from supportcli.chat.agent import Agent, load_agent
@@ -13,8 +13,8 @@ from supportcli.chat.retrieval import Hit, language_of
 from supportcli.chat.session import ChatIO, ChatSession, MakeEmail
 from supportcli.config import Settings
 from supportcli.errors import BadInput, NotFound
-from supportcli.records import NEW, Event, next_status
-from supportcli.store import writes
+from supportcli.records import NEW, Event, Message, next_status
+from supportcli.store import reads, writes
 from supportcli.store.db import connect
 from supportcli.topics import check_topic
 
@@ -28,18 +28,15 @@ def open_chat(
     choose_topic: Callable[[], str],
     make_email: MakeEmail,
     ask: Ask | None,
-) -> tuple[ChatSession, list[dict[str, object]]]:
+) -> tuple[ChatSession, Sequence[Message]]:
     """The session to run and, when resuming, the messages so far."""
     settings = require_identity(Settings.load(), ask=ask)
     agent = load_agent(agent_name or settings.text("chat.agent") or "kb", settings)
     db = connect(conversation=True)
     if resume is not None:
         session = ChatSession.load(db, resume, agent=agent, io=io, make_email=make_email)
-        status = next_status(Event.CHAT_RESUME, session.status)
-        writes.update_inquiry(db, resume, status=status)
-        from supportcli.store.reads import get_record
-
-        return session, get_record(db, resume)["messages"]  # type: ignore[return-value]
+        session.status = writes.change_status(db, resume, Event.CHAT_RESUME)
+        return session, reads.get_record(db, resume).messages
     if topic is None:
         topic = choose_topic() if io.interactive else "other"
     topic = check_topic(topic)

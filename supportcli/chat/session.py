@@ -12,7 +12,7 @@ from typing import Protocol
 
 from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput, StorageError
-from supportcli.records import ChatStatus, Event, next_status
+from supportcli.records import Channel, ChatStatus, Event
 from supportcli.rescue import rescue
 from supportcli.store import reads, writes
 from supportcli.store.db import checkpoint, transaction
@@ -68,15 +68,15 @@ class ChatSession:
     @classmethod
     def load(cls, db: Database, inquiry_id: int, **kwargs: object) -> ChatSession:
         record = reads.get_record(db, inquiry_id)
-        if record["channel"] != "chat":
+        if record.channel != Channel.CHAT:
             raise BadInput(f"--resume: inquiry {inquiry_id} is an email inquiry, not a chat")
-        turns = [Turn(str(m["role"]), str(m["body"])) for m in record["messages"]]  # type: ignore[attr-defined]
+        turns = [Turn(m.role, m.body) for m in record.messages]
         return cls(
             db=db,
             inquiry_id=inquiry_id,
-            topic=str(record["topic"]),
+            topic=record.topic,
             conversation=turns,
-            status=str(record["status"]),
+            status=record.status,
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -180,10 +180,10 @@ class ChatSession:
         else:
             solved, rating = _parse_end(rest)
         event = Event.CHAT_SOLVED if solved else Event.CHAT_UNSOLVED
-        fields: dict[str, object] = {"status": next_status(event, ChatStatus.OPEN)}
-        if rating is not None:
-            fields["rating"] = rating
-        writes.update_inquiry(self.db, self.inquiry_id, **fields)
+        if rating is None:  # a rating given before (a resumed chat) stays
+            self.status = writes.change_status(self.db, self.inquiry_id, event)
+        else:
+            self.status = writes.change_status(self.db, self.inquiry_id, event, rating=rating)
         return Outcome("end")
 
 

@@ -191,9 +191,9 @@ def outbox(
 
     rows = list_outbox(connect())
     if as_json:
-        from supportcli.render.export import dumps
+        from supportcli.render.export import list_json
 
-        typer.echo("[" + ",\n".join(dumps(row) for row in rows) + "]")
+        typer.echo(list_json(rows))
         return
     if not rows:
         console.err().print("The outbox is empty.")

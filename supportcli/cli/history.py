@@ -55,9 +55,9 @@ def list_cmd(
 
     rows = history.list_inquiries(_filters(channel, status, topic, since, until, search, limit))
     if as_json:
-        from supportcli.render.export import dumps
+        from supportcli.render.export import list_json
 
-        typer.echo("[" + ",\n".join(dumps(row) for row in rows) + "]")
+        typer.echo(list_json(rows))
         return
     if not rows:
         console.err().print(

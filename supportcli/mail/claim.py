@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from supportcli import system
 from supportcli.mail.message import Outgoing
+from supportcli.records import SEND_OUTCOMES, EmailStatus
 from supportcli.store import outbox as queue
 from supportcli.store.dialect import Database
 
-SENDABLE = ("draft", "queued", "failed")
-RETRIED = ("queued", "failed")  # what `outbox send` picks up without an id
+SENDABLE = (EmailStatus.DRAFT, EmailStatus.QUEUED, EmailStatus.FAILED)
+RETRIED = (EmailStatus.QUEUED, EmailStatus.FAILED)  # what `outbox send` takes without an id
 
 
 @dataclass
@@ -53,7 +54,7 @@ def finish(db: Database, result: Result) -> None:
     queue.release(
         db,
         inquiry_id=result.inquiry_id,
-        status=result.status,
+        outcome=SEND_OUTCOMES[result.status],
         error=_error_text(result),
         sent=sent is not None,
         sent_follow_up=follow_up_row(sent) if sent is not None else None,

@@ -10,6 +10,7 @@ from supportcli.config import Settings
 from supportcli.errors import BadInput, StorageError
 from supportcli.mail.claim import SENDABLE, Result, claim, finish, mark_sent, run_token
 from supportcli.mail.message import Outgoing
+from supportcli.records import Channel, Delivery, Inquiry, Message
 from supportcli.store import attachments, reads
 from supportcli.store.dialect import Database
 
@@ -22,67 +23,62 @@ def outgoing(db: Database, inquiry_id: int, settings: Settings) -> list[Outgoing
     """What this inquiry still has to send, oldest first, rebuilt from the history alone
     (its private copies): the inquiry itself until it is sent, then pending follow-ups."""
     rec = reads.get_record(db, inquiry_id)
-    envelope = rec["email"]
-    if rec["channel"] != "email" or not isinstance(envelope, dict):
+    envelope = rec.email
+    if rec.channel != Channel.EMAIL or envelope is None:
         raise BadInput(f"inquiry {inquiry_id} is a chat, not an email inquiry")
-    if not envelope["to"]:
+    if not envelope.to:
         raise BadInput(f"inquiry {inquiry_id} has no recipient: set desk.email or pass --to")
-    messages: list[dict] = rec["messages"]  # type: ignore[type-arg, assignment]
     account = settings.text("user.account") or None
-    thread = [envelope["message_id"]]
+    thread = [envelope.message_id]
     todo = []
-    for n, message in enumerate(messages):
+    for n, message in enumerate(rec.messages):
         if n == 0:
-            if envelope["sent_at"] is None:
-                todo.append(
-                    _message(db, rec, message, envelope, envelope["message_id"], [], account)
-                )
+            if envelope.sent_at is None:
+                todo.append(_message(db, rec, message, envelope.message_id, [], account))
             continue
-        if message.get("delivery") == "pending":
-            todo.append(
-                _message(db, rec, message, envelope, message["message_id"], list(thread), account)
-            )
-        if message.get("message_id"):
-            thread.append(message["message_id"])
+        if message.delivery == Delivery.PENDING and message.message_id:
+            todo.append(_message(db, rec, message, message.message_id, list(thread), account))
+        if message.message_id:
+            thread.append(message.message_id)
     return todo
 
 
 def _message(
     db: Database,
-    rec: dict,  # type: ignore[type-arg]
-    message: dict,  # type: ignore[type-arg]
-    envelope: dict,  # type: ignore[type-arg]
+    rec: Inquiry,
+    message: Message,
     message_id: str,
     references: list[str],
     account: str | None,
 ) -> Outgoing:
+    assert rec.email is not None  # checked by outgoing()
     files = []
-    for item in rec["attachments"]:
-        first = item["message_id"] is None and not references  # rows from before m002
-        if item["message_id"] != message["id"] and not first:
+    for item in rec.attachments:
+        first = item.message_id is None and not references  # rows from before m002
+        if item.message_id != message.id and not first:
             continue
-        copy = attachments.local_copy(db, item["sha256"])
+        copy = attachments.local_copy(db, item.sha256)
         if not copy.exists():
             raise AttachmentMissing(
-                f"the stored copy of {item['filename']} is missing from {copy.parent}"
+                f"the stored copy of {item.filename} is missing from {copy.parent}"
             )
-        files.append((item["filename"], item["content_type"], copy))
-    subject = str(rec["subject"])
+        files.append((item.filename, item.content_type, copy))
+    subject = rec.subject
     if references and not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
     return Outgoing(
-        sender=envelope["from"],
-        to=envelope["to"],
-        cc=envelope["cc"],
+        sender=rec.email.sender,
+        to=list(rec.email.to),
+        cc=list(rec.email.cc),
         subject=subject,
-        body=message["body"],
+        body=message.body,
         message_id=message_id,
         attachments=files,
         account=account,
-        inquiry_id=int(rec["id"]),
+        inquiry_id=rec.id,
         in_reply_to=references[-1] if references else None,
         references=references,
-        message_row=int(message["id"]),
+        message_row=message.id,
     )
 
 

@@ -13,56 +13,74 @@ from supportcli.mail.checks import CheckedFile
 from supportcli.mail.claim import RETRIED, SENDABLE, Result
 from supportcli.mail.delivery import send
 from supportcli.mail.drafts import new_message_id
+from supportcli.records import NEW, Channel, EmailStatus, Event, Inquiry, Role, next_status
 from supportcli.store import attachments, reads, writes
 from supportcli.store import outbox as queue
+from supportcli.store.attachments import StoredFile
 from supportcli.store.db import transaction
 from supportcli.store.dialect import Database
+from supportcli.store.reads import Filters
 
 __all__ = [
     "RETRIED",
     "SENDABLE",
     "Composed",
     "Result",
-    "add_follow_up",
     "list_outbox",
     "pending",
     "record",
-    "replace_draft",
     "send",
 ]
 
 
 @dataclass
 class Composed:
-    """An inquiry as the customer wrote it, checked, not yet recorded."""
+    """An email as the customer wrote it, checked, not yet recorded: a new inquiry, or
+    (`reply_to` set) a follow-up in that inquiry's thread, where only the body and the
+    files count (the thread keeps its subject, topic and addresses)."""
 
-    topic: str
-    subject: str
     body: str
-    sender: str
-    to: list[str]
+    topic: str = "other"
+    subject: str = ""
+    sender: str = ""
+    to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     files: list[CheckedFile] = field(default_factory=list)
-    parent_id: int | None = None
+    parent_id: int | None = None  # the chat this inquiry continues
     details: dict[str, str] | None = None  # the composer's answers, to edit a draft later
+    reply_to: int | None = None
 
 
-def record(db: Database, composed: Composed, *, status: str) -> int:
-    """Put the inquiry, its body, private copies of its files and its envelope in the
-    history, in one transaction."""
+def record(db: Database, composed: Composed, *, status: str, replacing: int | None = None) -> int:
+    """The one way an email enters the history, before any byte goes to a server: a new
+    inquiry (from flags, the composer or a chat), an edited draft saved over itself
+    (`replacing`), or a follow-up (`composed.reply_to`). `status` is `draft` or `queued`
+    (a follow-up is always queued). Private copies of the files are made first; the rows
+    go in one transaction. Returns the inquiry's id."""
     copies = [attachments.keep_copy(f.path, filename=f.name) for f in composed.files]
+    if composed.reply_to is not None:
+        _follow_up(db, composed.reply_to, composed.body, copies)
+        return composed.reply_to
+    event = Event.EMAIL_DRAFT if status == EmailStatus.DRAFT else Event.EMAIL_QUEUE
+    if replacing is not None:
+        _replace(db, replacing, composed, copies, event)
+        return replacing
+    return _new(db, composed, copies, next_status(event, NEW))
+
+
+def _new(db: Database, composed: Composed, copies: list[StoredFile], status: str) -> int:
     meta = {"details": composed.details} if composed.details else None
     with transaction(db):
         inquiry_id = writes.create_inquiry(
             db,
-            channel="email",
+            channel=Channel.EMAIL,
             topic=composed.topic,
             status=status,
             subject=composed.subject,
             parent_id=composed.parent_id,
         )
         message_id = writes.add_message(
-            db, inquiry_id=inquiry_id, role="customer", body=composed.body, meta=meta
+            db, inquiry_id=inquiry_id, role=Role.CUSTOMER, body=composed.body, meta=meta
         )
         for stored in copies:
             writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
@@ -75,16 +93,17 @@ def record(db: Database, composed: Composed, *, status: str) -> int:
             message_id=new_message_id(composed.sender),
         )
         if composed.parent_id is not None:
-            writes.update_inquiry(db, composed.parent_id, status="escalated")
+            writes.change_status(db, composed.parent_id, Event.CHAT_ESCALATE)
     return inquiry_id
 
 
-def replace_draft(db: Database, inquiry_id: int, composed: Composed, *, status: str) -> None:
+def _replace(
+    db: Database, inquiry_id: int, composed: Composed, copies: list[StoredFile], event: Event
+) -> None:
     """Save an edited draft over the old one, keeping its id and Message-ID."""
-    record_now = reads.get_record(db, inquiry_id)
-    if record_now["status"] != "draft":
-        raise BadInput(f"inquiry {inquiry_id} is {record_now['status']}, not a draft")
-    copies = [attachments.keep_copy(f.path, filename=f.name) for f in composed.files]
+    current = reads.status_of(db, inquiry_id)
+    if current != EmailStatus.DRAFT:
+        raise BadInput(f"inquiry {inquiry_id} is {current}, not a draft")
     meta = (
         json.dumps({"details": composed.details}, ensure_ascii=False) if composed.details else None
     )
@@ -93,7 +112,7 @@ def replace_draft(db: Database, inquiry_id: int, composed: Composed, *, status: 
         inquiry_id=inquiry_id,
         subject=composed.subject,
         topic=composed.topic,
-        status=status,
+        status=next_status(event, current),
         body=composed.body,
         meta=meta,
         sender=composed.sender,
@@ -103,39 +122,36 @@ def replace_draft(db: Database, inquiry_id: int, composed: Composed, *, status: 
     )
 
 
+def _follow_up(db: Database, inquiry_id: int, body: str, copies: list[StoredFile]) -> None:
+    """A follow-up in the thread, as a pending customer message; the inquiry waits in the
+    outbox until it is sent."""
+    rec = reads.get_record(db, inquiry_id)
+    if rec.channel != Channel.EMAIL or rec.email is None:
+        raise BadInput(
+            f"inquiry {inquiry_id} is a chat; continue it with `support chat --resume {inquiry_id}`"
+        )
+    if rec.status == EmailStatus.DRAFT:
+        raise BadInput(
+            f"inquiry {inquiry_id} is still a draft: send it first "
+            f"(`support outbox send {inquiry_id}`)"
+        )
+    queue.add_follow_up(
+        db,
+        inquiry_id=inquiry_id,
+        body=body,
+        rfc_message_id=new_message_id(rec.email.sender),
+        copies=copies,
+    )
+
+
 def pending(db: Database) -> list[int]:
     """What `outbox send` picks up without an id."""
     return queue.pending(db, statuses=RETRIED)
 
 
-def list_outbox(db: Database) -> list[dict[str, object]]:
-    from supportcli.store.reads import Filters, list_rows
-
+def list_outbox(db: Database) -> list[Inquiry]:
+    """Drafts, queued and failed inquiries, oldest first."""
     rows = []
     for status in SENDABLE:
-        rows += list_rows(db, Filters(channel="email", status=status, limit=0))
-    return sorted(rows, key=lambda r: r["id"])  # type: ignore[arg-type, return-value]
-
-
-def add_follow_up(db: Database, inquiry_id: int, body: str, files: list[CheckedFile]) -> int:
-    """Record a follow-up in the thread as a pending customer message; the inquiry waits
-    in the outbox until it is sent."""
-    rec = reads.get_record(db, inquiry_id)
-    envelope = rec["email"]
-    if rec["channel"] != "email" or not isinstance(envelope, dict):
-        raise BadInput(
-            f"inquiry {inquiry_id} is a chat; continue it with `support chat --resume {inquiry_id}`"
-        )
-    if rec["status"] == "draft":
-        raise BadInput(
-            f"inquiry {inquiry_id} is still a draft: send it first "
-            f"(`support outbox send {inquiry_id}`)"
-        )
-    copies = [attachments.keep_copy(f.path, filename=f.name) for f in files]
-    return queue.add_follow_up(
-        db,
-        inquiry_id=inquiry_id,
-        body=body,
-        rfc_message_id=new_message_id(envelope["from"]),
-        copies=copies,
-    )
+        rows += reads.list_rows(db, Filters(channel=Channel.EMAIL, status=status, limit=0))
+    return sorted(rows, key=lambda r: r.id)

@@ -21,13 +21,19 @@ from supportcli.errors import (
 from supportcli.mail import checks
 from supportcli.mail.drafts import chat_transcript, sender_of
 from supportcli.mail.form import ComposeInterrupted, Form
-from supportcli.mail.outbox import Composed, Result, record, replace_draft, send
+from supportcli.mail.outbox import Composed, Result, record, send
+from supportcli.records import Channel, EmailStatus
 from supportcli.rescue import rescue
 from supportcli.store import reads
 from supportcli.store.db import connect
 from supportcli.store.dialect import Database
 from supportcli.text import one_clean_line
 from supportcli.topics import check_topic
+
+ESCALATION_INTRO = (
+    "아래 채팅 상담으로 해결되지 않아 이메일로 문의드립니다.\n"
+    "The chat below did not solve my problem, so I am following up by email.\n\n"
+)
 
 
 @dataclass
@@ -76,10 +82,10 @@ def _recipients(request: EmailRequest, settings: Settings) -> list[str]:
 def _from_chat(chat_id: int) -> tuple[str, str, str]:
     """(subject, transcript, topic) of the chat the inquiry starts from."""
     chat = reads.get_record(connect(), chat_id)
-    if chat["channel"] != "chat":
+    if chat.channel != Channel.CHAT:
         raise BadInput(f"--from-chat: inquiry {chat_id} is not a chat")
-    subject = one_clean_line(str(chat["subject"])) or f"Chat #{chat['id']}"
-    return subject, chat_transcript(chat), str(chat["topic"])
+    subject = one_clean_line(chat.subject) or f"Chat #{chat.id}"
+    return subject, chat_transcript(chat), chat.topic
 
 
 def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
@@ -149,12 +155,8 @@ def submit(
     db = connect()
     if not draft:
         check_server(settings)
-    status = "draft" if draft else "queued"
-    if replacing is not None:
-        replace_draft(db, replacing, composed, status=status)
-        inquiry_id = replacing
-    else:
-        inquiry_id = record(db, composed, status=status)
+    status = EmailStatus.DRAFT if draft else EmailStatus.QUEUED
+    inquiry_id = record(db, composed, status=status, replacing=replacing)
     if draft:
         return Outcome("draft", inquiry_id)
     (result,) = send(db, [inquiry_id], settings)
@@ -266,23 +268,22 @@ def _form_from_draft(inquiry_id: int) -> Form:
 
     db = connect()
     rec = reads.get_record(db, inquiry_id)
-    envelope = rec["email"]
-    if rec["status"] != "draft" or not isinstance(envelope, dict):
+    envelope = rec.email
+    if rec.status != EmailStatus.DRAFT or envelope is None:
         raise BadInput(f"--edit: inquiry {inquiry_id} is not an email draft")
-    first = rec["messages"][0]  # type: ignore[index]
-    details = (first.get("meta") or {}).get("details")
+    first = rec.messages[0]
+    details: dict[str, str] | None = (first.meta or {}).get("details")  # type: ignore[assignment]
     files = [
-        checks.CheckedFile(local_copy(db, a["sha256"]), a["filename"], a["size"])
-        for a in rec["attachments"]  # type: ignore[attr-defined]
+        checks.CheckedFile(local_copy(db, a.sha256), a.filename, a.size) for a in rec.attachments
     ]
     return Form(
-        sender=envelope["from"],
-        to=envelope["to"],
-        cc=envelope["cc"],
-        topic=str(rec["topic"]),
-        subject=str(rec["subject"]),
+        sender=envelope.sender,
+        to=list(envelope.to),
+        cc=list(envelope.cc),
+        topic=rec.topic,
+        subject=rec.subject,
         details=details or {},
-        body_override=None if details else first["body"],
+        body_override=None if details else first.body,
         files=files,
     )
 
@@ -307,12 +308,7 @@ def _keep_interrupted(stop: ComposeInterrupted, replacing: int | None) -> Outcom
         return Outcome("stopped", None, interrupt=stop.interrupt)
     composed = _composed(stop.form, None)
     try:
-        db = connect()
-        if replacing is not None:
-            replace_draft(db, replacing, composed, status="draft")
-            inquiry_id = replacing
-        else:
-            inquiry_id = record(db, composed, status="draft")
+        inquiry_id = record(connect(), composed, status=EmailStatus.DRAFT, replacing=replacing)
     except (OSError, StorageError) as exc:
         raise rescue(_as_text(composed), "your draft", exc) from exc
     return Outcome("stopped", inquiry_id, interrupt=stop.interrupt)
@@ -326,21 +322,29 @@ def _as_text(composed: Composed) -> str:
 
 def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> Outcome:
     """A follow-up in the inquiry's thread, recorded, then sent like any inquiry."""
-    from supportcli.mail.outbox import add_follow_up
-
     if body is None:
         raise BadInput("a body is required: pass --body TEXT, --body-file PATH or --body-file -")
     files = _files(attach, settings)
     body = checks.check_body(body)
     check_server(settings)
     db = connect()
-    add_follow_up(db, inquiry_id, body, files)
+    record(db, Composed(body, files=files, reply_to=inquiry_id), status=EmailStatus.QUEUED)
     (result,) = send(db, [inquiry_id], settings)
     return sent_or_raise(result)
 
 
 def escalate(db: Database, chat_id: int, settings: Settings) -> int:
     """A chat's `/email`: an email draft carrying the transcript; the chat is escalated."""
-    from supportcli.mail.drafts import draft_from_chat
-
-    return draft_from_chat(db, chat_id, settings)
+    chat = reads.get_record(db, chat_id)
+    if chat.channel != Channel.CHAT:
+        raise BadInput(f"inquiry {chat_id} is not a chat")
+    desk = settings.text("desk.email")
+    draft = Composed(
+        body=ESCALATION_INTRO + chat_transcript(chat),
+        topic=chat.topic,
+        subject=one_clean_line(chat.subject) or f"Chat #{chat_id}",
+        sender=sender_of(settings),
+        to=[desk] if desk else [],
+        parent_id=chat_id,
+    )
+    return record(db, draft, status=EmailStatus.DRAFT)

@@ -8,30 +8,39 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
+from supportcli.records import Inquiry, Message
+
 FORMATS = ("json", "jsonl", "csv", "markdown")
+# One row per message: the inquiry's fields, then the message's (named after the records').
+CSV_INQUIRY = ("id", "channel", "topic", "subject", "status", "created_at")
+CSV_MESSAGE = ("role", "created_at", "body")
 CSV_FIELDS = (
-    "inquiry_id",
-    "channel",
-    "topic",
-    "subject",
-    "status",
-    "inquiry_created_at",
-    "message_role",
-    "message_created_at",
-    "message_body",
+    *(name if name not in ("id", "created_at") else f"inquiry_{name}" for name in CSV_INQUIRY),
+    *(f"message_{name}" for name in CSV_MESSAGE),
 )
+NO_MESSAGE = Message(0, "", "", "")
 
 
-def dumps(record: dict[str, object], *, indent: int | None = None) -> str:
-    return json.dumps(record, ensure_ascii=False, indent=indent, sort_keys=True)
+def dumps(record: Inquiry, *, indent: int | None = None) -> str:
+    """The JSON record (CONTRACT.md): keys sorted, text as it is."""
+    return _json_text(record.as_json(), indent)
 
 
-def write(records: Iterable[dict[str, object]], fmt: str, out: TextIO) -> int:
+def list_json(records: Iterable[Inquiry]) -> str:
+    """`list --json` and `outbox --json`: the records without their messages."""
+    return "[" + ",\n".join(_json_text(r.as_json(messages=False)) for r in records) + "]"
+
+
+def _json_text(data: dict[str, object], indent: int | None = None) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True)
+
+
+def write(records: Iterable[Inquiry], fmt: str, out: TextIO) -> int:
     """Write every record in `fmt` to `out`; return how many were written."""
     return {"json": _json, "jsonl": _jsonl, "csv": _csv, "markdown": _markdown}[fmt](records, out)
 
 
-def _json(records: Iterable[dict[str, object]], out: TextIO) -> int:
+def _json(records: Iterable[Inquiry], out: TextIO) -> int:
     count = 0
     out.write("[")
     for record in records:
@@ -42,7 +51,7 @@ def _json(records: Iterable[dict[str, object]], out: TextIO) -> int:
     return count
 
 
-def _jsonl(records: Iterable[dict[str, object]], out: TextIO) -> int:
+def _jsonl(records: Iterable[Inquiry], out: TextIO) -> int:
     count = 0
     for record in records:
         out.write(dumps(record) + "\n")
@@ -50,27 +59,19 @@ def _jsonl(records: Iterable[dict[str, object]], out: TextIO) -> int:
     return count
 
 
-def _csv(records: Iterable[dict[str, object]], out: TextIO) -> int:
+def _csv(records: Iterable[Inquiry], out: TextIO) -> int:
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
     count = 0
     for record in records:
-        head = [
-            record["id"],
-            record["channel"],
-            record["topic"],
-            record["subject"],
-            record["status"],
-            record["created_at"],
-        ]
-        messages = record["messages"] or [{"role": "", "created_at": "", "body": ""}]
-        for message in messages:  # type: ignore[attr-defined]
-            writer.writerow([*head, message["role"], message["created_at"], message["body"]])
+        head = [getattr(record, name) for name in CSV_INQUIRY]
+        for message in record.messages or (NO_MESSAGE,):
+            writer.writerow([*head, *(getattr(message, name) for name in CSV_MESSAGE)])
         count += 1
     return count
 
 
-def _markdown(records: Iterable[dict[str, object]], out: TextIO) -> int:
+def _markdown(records: Iterable[Inquiry], out: TextIO) -> int:
     count = 0
     for record in records:
         out.write(markdown_transcript(record) + "\n---\n\n")
@@ -78,28 +79,25 @@ def _markdown(records: Iterable[dict[str, object]], out: TextIO) -> int:
     return count
 
 
-def markdown_transcript(record: dict[str, object]) -> str:
+def markdown_transcript(record: Inquiry) -> str:
     """One inquiry as Markdown: the format of `export --format markdown` and `/save`."""
-    title = record["subject"] or f"{str(record['channel']).title()} {record['id']}"
+    title = record.subject or f"{record.channel.title()} {record.id}"
     lines = [
         f"# {title}",
         "",
-        f"- Inquiry: {record['id']} ({record['channel']}, {record['topic']})",
-        f"- Status: {record['status']}",
-        f"- Created: {record['created_at']}",
+        f"- Inquiry: {record.id} ({record.channel}, {record.topic})",
+        f"- Status: {record.status}",
+        f"- Created: {record.created_at}",
     ]
-    envelope = record.get("email")
-    if isinstance(envelope, dict):
-        lines.append(f"- From: {envelope['from']}")
-        lines.append(f"- To: {', '.join(envelope['to'])}")
-        if envelope["cc"]:
-            lines.append(f"- Cc: {', '.join(envelope['cc'])}")
-    for message in record["messages"]:  # type: ignore[attr-defined]
-        lines += ["", f"## {message['role']} · {message['created_at']}", "", message["body"]]
-    attachments: list[dict[str, object]] = record["attachments"]  # type: ignore[assignment]
-    if attachments:
+    envelope = record.email
+    if envelope is not None:
+        lines.append(f"- From: {envelope.sender}")
+        lines.append(f"- To: {', '.join(envelope.to)}")
+        if envelope.cc:
+            lines.append(f"- Cc: {', '.join(envelope.cc)}")
+    for message in record.messages:
+        lines += ["", f"## {message.role} · {message.created_at}", "", message.body]
+    if record.attachments:
         lines += ["", "## Attachments", ""]
-        lines += [
-            f"- {a['filename']} ({a['size']} bytes, sha256 {a['sha256']})" for a in attachments
-        ]
+        lines += [f"- {a.filename} ({a.size} bytes, sha256 {a.sha256})" for a in record.attachments]
     return "\n".join(lines) + "\n"

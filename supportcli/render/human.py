@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
+from supportcli.records import Inquiry, Message, Role
 from supportcli.text import human_size, local_time, visible
 
 if TYPE_CHECKING:
@@ -36,16 +37,16 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
-def inquiry_table(rows: list[dict[str, object]], width: int) -> Table:
+def inquiry_table(rows: list[Inquiry], width: int) -> Table:
     """One line per inquiry. Every column keeps its full width; only the subject is cut
     (with …) to fit the terminal, measured in cells so Korean text lines up."""
     cells = [
         [
-            Text(str(row["id"])),
-            Text(local_time(str(row["created_at"]))),
-            Text(str(row["channel"])),
-            Text(str(row["topic"])),
-            status_text(str(row["status"])),
+            Text(str(row.id)),
+            Text(local_time(row.created_at)),
+            Text(row.channel),
+            Text(row.topic),
+            status_text(row.status),
             last_word(row),
         ]
         for row in rows
@@ -70,20 +71,20 @@ def inquiry_table(rows: list[dict[str, object]], width: int) -> Table:
     room = max(width - sum(w + 2 for w in widths), 8)
     table.add_column("Subject", no_wrap=True, max_width=room)
     for line, row in zip(cells, rows, strict=True):
-        subject = Text(one_line(str(row["subject"])))
+        subject = Text(one_line(row.subject))
         subject.truncate(room, overflow="ellipsis")
         table.add_row(*line, subject)
     return table
 
 
-def last_word(row: dict[str, object]) -> Text:
+def last_word(row: Inquiry) -> Text:
     """Who spoke last, and when: the agent (waiting on you) or you (waiting on them)."""
-    role, stamp = row.get("last_role"), row.get("last_message_at")
+    role, stamp = row.last_role, row.last_message_at
     if not role:
         return Text("")
-    who = {"agent": "agent", "customer": "you"}.get(str(role), str(role))
+    who = {"agent": "agent", "customer": "you"}.get(role, role)
     return Text(
-        f"{who}, {local_time(str(stamp), relative=True)}", style="green" if role == "agent" else ""
+        f"{who}, {local_time(stamp, relative=True)}", style="green" if role == "agent" else ""
     )
 
 
@@ -91,55 +92,54 @@ def one_line(text: str) -> str:
     return visible(" ".join(text.split()))
 
 
-def transcript(record: dict[str, object]) -> None:
+def transcript(record: Inquiry) -> None:
     """Print one inquiry as a conversation."""
     out = console.out()
     title = Text.assemble(
-        (f"#{record['id']} ", "bold"),
-        (f"{record['channel']} · ", "dim"),
-        (f"{record['topic']} · ", "dim"),
-        status_text(str(record["status"])),
+        (f"#{record.id} ", "bold"),
+        (f"{record.channel} · ", "dim"),
+        (f"{record.topic} · ", "dim"),
+        status_text(record.status),
     )
     out.print(title)
-    if record["subject"]:
-        out.print(Text(visible(str(record["subject"])), style="bold"))
-    envelope = record.get("email")
-    if isinstance(envelope, dict):
-        out.print(Text(f"From {envelope['from']}  To {', '.join(envelope['to'])}", style="dim"))
-        if envelope["cc"]:
-            out.print(Text(f"Cc {', '.join(envelope['cc'])}", style="dim"))
-        if envelope.get("last_error"):
-            out.print(Text(f"Last error: {envelope['last_error']}", style="red"))
-    out.print(Text(f"Created {local_time(str(record['created_at']))}", style="dim"))
-    for message in record["messages"]:  # type: ignore[attr-defined]
+    if record.subject:
+        out.print(Text(visible(record.subject), style="bold"))
+    envelope = record.email
+    if envelope is not None:
+        out.print(Text(f"From {envelope.sender}  To {', '.join(envelope.to)}", style="dim"))
+        if envelope.cc:
+            out.print(Text(f"Cc {', '.join(envelope.cc)}", style="dim"))
+        if envelope.last_error:
+            out.print(Text(f"Last error: {envelope.last_error}", style="red"))
+    out.print(Text(f"Created {local_time(record.created_at)}", style="dim"))
+    for message in record.messages:
         out.print()
         out.print(
             Text.assemble(
-                (str(message["role"]), ROLE_STYLE.get(message["role"], "")),
-                (f"  {local_time(message['created_at'])}", "dim"),
+                (message.role, ROLE_STYLE.get(message.role, "")),
+                (f"  {local_time(message.created_at)}", "dim"),
             )
         )
         out.print(message_body(message))
-    for item in record["attachments"]:  # type: ignore[attr-defined]
+    for item in record.attachments:
         out.print(
             Text(
-                f"📎 {visible(item['filename'])} "
-                f"({human_size(int(item['size']))}, {item['content_type']})",
+                f"📎 {visible(item.filename)} ({human_size(item.size)}, {item.content_type})",
                 style="dim",
             )
         )
 
 
-def message_body(message: dict[str, object]) -> Text | Markdown:
-    body = str(message["body"])
-    if message["role"] == "agent":
+def message_body(message: Message) -> Text | Markdown:
+    body = message.body
+    if message.role == Role.AGENT:
         from rich.markdown import Markdown
 
         return Markdown(visible(body), hyperlinks=False)
     return Text(visible(body))
 
 
-def outbox_table(rows: list[dict[str, object]]) -> Table:
+def outbox_table(rows: list[Inquiry]) -> Table:
     table = Table(box=None, header_style="bold", pad_edge=False)
     for header in ("ID", "Status", "Attempts", "To", "Subject", "Last error"):
         table.add_column(
@@ -148,14 +148,14 @@ def outbox_table(rows: list[dict[str, object]]) -> Table:
             justify="right" if header in ("ID", "Attempts") else "left",
         )
     for row in rows:
-        envelope = row["email"] if isinstance(row["email"], dict) else {}
+        envelope = row.email
         table.add_row(
-            str(row["id"]),
-            status_text(str(row["status"])),
-            str(envelope.get("attempts", 0)),
-            Text(", ".join(envelope.get("to", []))),
-            Text(one_line(str(row["subject"]))),
-            Text(str(envelope.get("last_error") or ""), style="red"),
+            str(row.id),
+            status_text(row.status),
+            str(envelope.attempts if envelope else 0),
+            Text(", ".join(envelope.to if envelope else [])),
+            Text(one_line(row.subject)),
+            Text((envelope.last_error if envelope else None) or "", style="red"),
         )
     return table
 

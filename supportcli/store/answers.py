@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from supportcli.records import Event
 from supportcli.store import writes
 from supportcli.store.attachments import StoredFile
 from supportcli.store.db import now, transaction
@@ -82,7 +83,9 @@ def file_answer(
         )
         for stored in copies:
             writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
-        writes.update_inquiry(db, inquiry_id, status="answered", previous_status=None)
+        # An answer to an inquiry that never went out (a forged Message-ID) is kept, but
+        # does not change what the inquiry is.
+        writes.change_status(db, inquiry_id, Event.EMAIL_ANSWERED, strict=False)
     return True
 
 

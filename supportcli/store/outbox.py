@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from supportcli.records import Event
 from supportcli.store import writes
 from supportcli.store.attachments import StoredFile
 from supportcli.store.db import is_postgres, now, transaction
@@ -70,7 +71,7 @@ def add_follow_up(
         db.execute("UPDATE message SET delivery = 'pending' WHERE id = ?", (message_id,))
         for stored in copies:
             writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
-        writes.update_inquiry(db, inquiry_id, status="queued", previous_status=None)
+        writes.change_status(db, inquiry_id, Event.EMAIL_FOLLOW_UP)
     return message_id
 
 
@@ -157,7 +158,7 @@ def release(
     db: Database,
     *,
     inquiry_id: int,
-    status: str,
+    outcome: Event,
     error: str | None,
     sent_follow_up: int | None = None,
     sent: bool = False,
@@ -172,4 +173,4 @@ def release(
             "WHERE inquiry_id = ?",
             (error, inquiry_id),
         )
-        writes.update_inquiry(db, inquiry_id, status=status)
+        writes.change_status(db, inquiry_id, outcome)

@@ -1,5 +1,6 @@
-"""Every query of the history, returning plain dicts in the shape of the JSON record
-(CONTRACT.md, "The JSON record"). `show --json`, `list --json` and `export` all use these."""
+"""Every query of the history, returning the typed records of `supportcli.records`
+(whose `as_json` is CONTRACT.md's JSON record). `show`, `list` and `export` all use these;
+the columns selected are the records' own fields."""
 
 from __future__ import annotations
 
@@ -11,23 +12,24 @@ from itertools import islice
 from typing import TypeVar
 
 from supportcli.errors import BadInput, NotFound
+from supportcli.records import (
+    ALL_STATUSES,
+    INQUIRY_COLUMNS,
+    Attachment,
+    Channel,
+    Envelope,
+    Inquiry,
+    Message,
+)
 from supportcli.store.dialect import Database, is_postgres
 from supportcli.store.migrations import SEQ_BITS
 from supportcli.store.search import fts5, query_words
 from supportcli.topics import check_topic
 
 T = TypeVar("T")
-CHANNELS = ("chat", "email")
-STATUSES = {
-    "chat": ("open", "resolved", "unresolved", "escalated"),
-    "email": ("draft", "queued", "sent", "failed", "answered", "closed"),
-}
-ALL_STATUSES = tuple(s for group in STATUSES.values() for s in group)
-
-_COLUMNS = (
-    "id, channel, topic, subject, status, created_at, updated_at, agent, rating, "
-    "parent_id, previous_status, last_role, last_message_at"
-)
+CHANNELS = tuple(Channel)
+_COLUMNS = ", ".join(INQUIRY_COLUMNS)
+_AT, _ID = INQUIRY_COLUMNS.index("created_at"), INQUIRY_COLUMNS.index("id")
 
 
 @dataclass
@@ -94,16 +96,17 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def list_rows(db: Database, filters: Filters) -> list[dict[str, object]]:
-    """Inquiries matching `filters`, newest first, without their messages."""
-    rows = [_inquiry(row) for row in _select(db, filters.check())]
-    ids = [int(row["id"]) for row in rows]  # type: ignore[call-overload]
+def list_rows(db: Database, filters: Filters) -> list[Inquiry]:
+    """Inquiries matching `filters`, newest first, with their envelopes and attachments
+    but without their messages."""
+    rows = list(_select(db, filters.check()))
+    ids = [int(row[_ID]) for row in rows]  # type: ignore[call-overload]
     envelopes = _envelopes(db, ids)
     attachments = _attachments(db, ids)
-    for row in rows:
-        row["email"] = envelopes.get(row["id"])  # type: ignore[call-overload]
-        row["attachments"] = attachments.get(row["id"], [])  # type: ignore[call-overload]
-    return rows
+    return [
+        _inquiry(row, email=envelopes.get(i), attachments=attachments.get(i, ()))
+        for row, i in zip(rows, ids, strict=True)
+    ]
 
 
 def _select(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
@@ -147,7 +150,7 @@ def _newest_first(
         yield from rows
         if len(rows) < PAGE:
             return
-        after = {"after_at": rows[-1][5], "after_id": rows[-1][0]}  # created_at, id
+        after = {"after_at": rows[-1][_AT], "after_id": rows[-1][_ID]}
 
 
 def _where(clauses: list[str]) -> str:
@@ -245,33 +248,35 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def get_record(db: Database, inquiry_id: int) -> dict[str, object]:
+def status_of(db: Database, inquiry_id: int) -> str:
+    row = db.execute("SELECT status FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
+    return str(row[0])
+
+
+def get_record(db: Database, inquiry_id: int) -> Inquiry:
     row = db.execute(f"SELECT {_COLUMNS} FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
     if row is None:
         raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
-    return _full(db, _inquiry(row))
+    return next(_complete(db, [row]))
 
 
-def iter_records(db: Database, filters: Filters) -> Iterator[dict[str, object]]:
+def iter_records(db: Database, filters: Filters) -> Iterator[Inquiry]:
     """Whole records one at a time, so an export of any size runs in flat memory. On
     PostgreSQL they are completed 200 at a time (three queries per batch instead of per
     record: each is a round trip to the server); SQLite's queries cost microseconds, and
     batching them only held more in memory (27 -> 33 MiB peak, and no faster)."""
     batch = 200 if is_postgres(db) else 1
     for chunk in _chunks(_select(db, filters.check()), batch):
-        records = [_inquiry(row) for row in chunk]
-        yield from _complete(db, records)
+        yield from _complete(db, chunk)
 
 
-def _full(db: Database, record: dict[str, object]) -> dict[str, object]:
-    return next(_complete(db, [record]))
-
-
-def _complete(db: Database, records: list[dict[str, object]]) -> Iterator[dict[str, object]]:
-    """Add each record's messages, envelope and attachments."""
-    ids = [int(record["id"]) for record in records]  # type: ignore[call-overload]
+def _complete(db: Database, rows: list[tuple[object, ...]]) -> Iterator[Inquiry]:
+    """Each inquiry row with its messages, envelope and attachments."""
+    ids = [int(row[_ID]) for row in rows]  # type: ignore[call-overload]
     marks = ",".join("?" * len(ids))
-    messages: dict[int, list[dict[str, object]]] = {}
+    messages: dict[int, list[Message]] = {}
     for inquiry_id, *row in db.execute(
         "SELECT inquiry_id, id, role, body, created_at, meta, rfc_message_id, delivery "
         f"FROM message WHERE inquiry_id IN ({marks}) ORDER BY inquiry_id, id",
@@ -280,11 +285,13 @@ def _complete(db: Database, records: list[dict[str, object]]) -> Iterator[dict[s
         messages.setdefault(inquiry_id, []).append(_message(*row))
     envelopes = _envelopes(db, ids)
     attachments = _attachments(db, ids)
-    for record, inquiry_id in zip(records, ids, strict=True):
-        record["messages"] = messages.get(inquiry_id, [])
-        record["email"] = envelopes.get(inquiry_id)
-        record["attachments"] = attachments.get(inquiry_id, [])
-        yield record
+    for row, inquiry_id in zip(rows, ids, strict=True):
+        yield _inquiry(
+            row,
+            messages=messages.get(inquiry_id, ()),
+            email=envelopes.get(inquiry_id),
+            attachments=attachments.get(inquiry_id, ()),
+        )
 
 
 def _message(
@@ -295,23 +302,26 @@ def _message(
     meta: str | None,
     rfc_id: str | None,
     delivery: str | None,
-) -> dict[str, object]:
-    message: dict[str, object] = {"id": mid, "role": role, "body": body, "created_at": created}
-    if meta:
-        message["meta"] = json.loads(meta)
-    if rfc_id:
-        message["message_id"] = rfc_id
-    if delivery:
-        message["delivery"] = delivery
-    return message
+) -> Message:
+    return Message(mid, role, body, created, json.loads(meta) if meta else None, rfc_id, delivery)
 
 
-def _inquiry(row: tuple[object, ...]) -> dict[str, object]:
-    keys = [name.strip() for name in _COLUMNS.split(",")]
-    return dict(zip(keys, row, strict=True))
+def _inquiry(
+    row: tuple[object, ...],
+    *,
+    messages: Iterable[Message] = (),
+    email: Envelope | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> Inquiry:
+    return Inquiry(  # type: ignore[misc]  # row holds exactly INQUIRY_COLUMNS, in order
+        *row,  # type: ignore[arg-type]
+        messages=tuple(messages),
+        email=email,
+        attachments=tuple(attachments),
+    )
 
 
-def _envelopes(db: Database, ids: list[int]) -> dict[int, dict[str, object]]:
+def _envelopes(db: Database, ids: list[int]) -> dict[int, Envelope]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
@@ -321,35 +331,21 @@ def _envelopes(db: Database, ids: list[int]) -> dict[int, dict[str, object]]:
         f"sent_at FROM email WHERE inquiry_id IN ({marks})",
         ids,
     ):
-        found[inquiry_id] = {
-            "from": sender,
-            "to": json.loads(to),
-            "cc": json.loads(cc),
-            "message_id": message_id,
-            "sent_at": sent_at,
-            "attempts": attempts,
-            "last_error": error,
-        }
+        found[inquiry_id] = Envelope(
+            sender, json.loads(to), json.loads(cc), message_id, sent_at, attempts, error
+        )
     return found
 
 
-def _attachments(db: Database, ids: list[int]) -> dict[int, list[dict[str, object]]]:
+def _attachments(db: Database, ids: list[int]) -> dict[int, list[Attachment]]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    found: dict[int, list[dict[str, object]]] = {}
+    found: dict[int, list[Attachment]] = {}
     for inquiry_id, message_id, name, size, sha, ctype in db.execute(
         "SELECT inquiry_id, message_id, filename, size, sha256, content_type FROM attachment "
         f"WHERE inquiry_id IN ({marks}) ORDER BY id",
         ids,
     ):
-        found.setdefault(inquiry_id, []).append(
-            {
-                "filename": name,
-                "size": size,
-                "sha256": sha,
-                "content_type": ctype,
-                "message_id": message_id,
-            }
-        )
+        found.setdefault(inquiry_id, []).append(Attachment(name, size, sha, ctype, message_id))
     return found

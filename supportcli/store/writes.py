@@ -12,6 +12,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from supportcli.errors import NotFound
+from supportcli.records import Event, RefusedTransition, next_status
 from supportcli.store import attachments
 from supportcli.store.attachments import StoredFile, stored_path
 from supportcli.store.db import is_postgres, now, transaction
@@ -91,6 +92,34 @@ def lock_inquiry(db: Database, inquiry_id: int) -> None:
     """Inside a transaction: wait for, then hold, the inquiry's row (PostgreSQL row lock;
     SQLite's write lock is already held by BEGIN IMMEDIATE)."""
     db.execute("UPDATE inquiry SET updated_at = updated_at WHERE id = ?", (inquiry_id,))
+
+
+def change_status(
+    db: Database, inquiry_id: int, event: Event, *, strict: bool = True, **fields: object
+) -> str:
+    """Let `event` happen to an inquiry: its new status comes from the one table of
+    transitions (records.TRANSITIONS), read against its current status inside the same
+    transaction. A refused event raises RefusedTransition, or, when not `strict`, leaves
+    the status as it is (the other fields are still set). Closing remembers the status
+    it closed, reopening returns to it. Returns the status the inquiry now has."""
+    with atomic(db):
+        row = db.execute(
+            "SELECT status, previous_status FROM inquiry WHERE id = ?", (inquiry_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
+        current, before = row
+        try:
+            status = next_status(event, current, before_closing=before)
+        except RefusedTransition:
+            if strict:
+                raise
+            status = current
+        else:
+            if status != current or event == Event.EMAIL_REOPEN:
+                fields["previous_status"] = current if event == Event.EMAIL_CLOSE else None
+        update_inquiry(db, inquiry_id, status=status, **fields)
+    return status
 
 
 def set_body(db: Database, message_id: int, body: str, meta: str | None) -> None:

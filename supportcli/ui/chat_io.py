@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.markdown import Markdown
 from rich.text import Text
@@ -13,6 +13,7 @@ from rich.text import Text
 from supportcli import console
 from supportcli.chat.agent import Answer
 from supportcli.errors import BadInput
+from supportcli.records import Message, Role
 
 SPINNER_AFTER_S = 0.25
 
@@ -108,7 +109,7 @@ class TerminalIO:
         )
         return solved, int(rating) if rating else None
 
-    def welcome(self, earlier: list[dict[str, object]]) -> None:
+    def welcome(self, earlier: Sequence[Message]) -> None:
         """The conversation so far when resuming; otherwise how to start."""
         self.show_transcript(earlier)
         if not earlier:
@@ -117,17 +118,18 @@ class TerminalIO:
                 "· Write your question; /help lists the commands."
             )
 
-    def show_transcript(self, messages: list[dict[str, object]]) -> None:
+    def show_transcript(self, messages: Sequence[Message]) -> None:
         from supportcli.render.human import message_body
         from supportcli.text import local_time
 
         out = console.out()
         for message in messages:
-            who = "상담원 · agent" if message["role"] == "agent" else "나 · you"
+            agent = message.role == Role.AGENT
+            who = "상담원 · agent" if agent else "나 · you"
             out.print(
                 Text(
-                    f"{who}  {local_time(str(message['created_at']))}",
-                    style="bold green" if message["role"] == "agent" else "bold cyan",
+                    f"{who}  {local_time(message.created_at)}",
+                    style="bold green" if agent else "bold cyan",
                 )
             )
             out.print(message_body(message))
