@@ -89,6 +89,7 @@ def set_password(kind: str, account: str, secret: str) -> None:
 
 
 def _db_account() -> str:
+    # Imported here: the store only when a shared history's password is asked for.
     from supportcli.store.db import shared_account
 
     account = shared_account()

@@ -24,6 +24,7 @@ def normalize_address(raw: str, *, field: str) -> str:
         name = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else plain.strip()
     else:
         name, addr = "", raw.strip()
+    # Imported here: email_validator pulls in dnspython: only when an address is checked.
     from email_validator import EmailNotValidError, validate_email
 
     try:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from supportcli import paths
+from supportcli.addresses import normalize_address
 from supportcli.errors import BadInput, SupportError
+from supportcli.text import header_problem
 
 SECURITY_CHOICES = ("ssl", "starttls", "none")
 KEYRING_SERVICE = "support"
@@ -101,7 +103,6 @@ PORTS = {
 def parse_value(key: Key, raw: str, origin: str) -> object:
     """Check and convert one raw value; `origin` names where it came from for the error."""
     raw = raw.strip()
-    from supportcli.text import header_problem
 
     problem = header_problem(raw)
     if problem and problem.startswith(("line", "the text")):
@@ -121,8 +122,6 @@ def parse_value(key: Key, raw: str, origin: str) -> object:
     if key.kind == "choice" and raw not in key.choices:
         raise BadInput(f"{origin}: {key.name} must be one of {', '.join(key.choices)}")
     if key.kind == "email" and raw:
-        from supportcli.addresses import normalize_address
-
         return normalize_address(raw, field=origin)
     return raw
 
@@ -257,6 +256,7 @@ class NoKeyring(SupportError):
 
 
 def _keyring():  # type: ignore[no-untyped-def]
+    # Imported here: keyring and its backends cost ~30 ms: only when a password is needed.
     import keyring
     import keyring.errors
 

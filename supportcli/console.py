@@ -27,6 +27,7 @@ def debug() -> bool:
 
 @cache
 def out() -> Console:
+    # Imported here: rich only when something is printed.
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=False)
@@ -34,6 +35,7 @@ def out() -> Console:
 
 @cache
 def err() -> Console:
+    # Imported here: rich only when something is printed.
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
@@ -41,6 +43,7 @@ def err() -> Console:
 
 def plain(text: str):  # type: ignore[no-untyped-def]
     """`text` exactly as it is, never read as rich markup (so "[red]" prints as itself)."""
+    # Imported here: rich only when something is printed.
     from rich.text import Text
 
     return Text(text)

@@ -24,6 +24,7 @@ def config_dir() -> Path:
     root = home()
     if root is not None:
         return root
+    # Imported here: platformdirs only when SUPPORT_HOME is not set.
     import platformdirs
 
     return platformdirs.user_config_path(APP_NAME)
@@ -33,6 +34,7 @@ def data_dir() -> Path:
     root = home()
     if root is not None:
         return root
+    # Imported here: platformdirs only when SUPPORT_HOME is not set.
     import platformdirs
 
     return platformdirs.user_data_path(APP_NAME)

@@ -120,3 +120,27 @@ def test_the_check_sees_imports_inside_functions() -> None:
     """The rules above would be blind without this: an import in a function body counts."""
     cli_targets = {m for m, _ in IMPORTS["cli/history.py"]}
     assert "supportcli.history" in cli_targets  # imported inside each command's body
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    """An import inside a function is a loan for start-up time, never a hidden loop: each
+    one outside `cli/` (whose package docstring gives the reason for all its command
+    bodies) carries a comment on the line above, or follows another import that does."""
+    unexplained = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith("cli/"):
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for func in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(func):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
+                above = node.lineno - 2
+                while above >= 0 and lines[above].strip().startswith(("import ", "from ")):
+                    above -= 1  # a block of imports shares its comment
+                if "#" not in lines[node.lineno - 1] and not lines[above].strip().startswith("#"):
+                    unexplained.append(f"{rel}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert not unexplained, "imports inside functions without a reason:\n" + "\n".join(unexplained)

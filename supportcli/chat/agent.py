@@ -53,6 +53,7 @@ class Agent(Protocol):
 
 def load_agent(name: str, settings: Settings) -> Agent:
     """The agent called `name`: built in, or from an installed entry point."""
+    # Imported here: entry points are read only when a chat starts, not for --help.
     from importlib.metadata import entry_points
 
     for point in entry_points(group=ENTRY_POINT_GROUP):
@@ -60,6 +61,7 @@ def load_agent(name: str, settings: Settings) -> Agent:
             factory = point.load()
             return factory(settings)  # type: ignore[no-any-return]
     if name == "kb":  # running from a source tree without installed metadata
+        # Imported here: the kb agent and its articles load only when it answers.
         from supportcli.chat.kb import KbAgent
 
         return KbAgent(settings)

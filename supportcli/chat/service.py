@@ -67,6 +67,7 @@ def after_bad_line(session: ChatSession, bad: BadInput) -> BadInput:
 
 
 def kb_agent():  # type: ignore[no-untyped-def]
+    # Imported here: the kb agent and its articles load only for `kb` commands.
     from supportcli.chat.kb import KbAgent
 
     return KbAgent(Settings.load())

@@ -12,7 +12,9 @@ from typing import Protocol
 
 from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput, StorageError
+from supportcli.paths import write_private_file
 from supportcli.records import Channel, ChatStatus, Event
+from supportcli.render.export import markdown_transcript
 from supportcli.rescue import rescue
 from supportcli.store import reads, writes
 from supportcli.store.db import checkpoint, transaction
@@ -155,12 +157,9 @@ class ChatSession:
         if not where:
             self.io.notice("Usage: /save PATH  (for example /save 상담기록.md)")
             return
-        from supportcli.render.export import markdown_transcript
 
         path = Path(where).expanduser()
         try:
-            from supportcli.paths import write_private_file
-
             write_private_file(
                 path,
                 markdown_transcript(reads.get_record(self.db, self.inquiry_id)).encode("utf-8"),

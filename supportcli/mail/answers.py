@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 from supportcli.config import Settings
+from supportcli.mail.mailbox import ImapSettings, Mailbox
 from supportcli.store import answers as stored_answers
 from supportcli.store import attachments
 from supportcli.store.db import now
@@ -47,8 +48,6 @@ class SyncReport:
 
 
 def sync(db: Database, settings: Settings) -> SyncReport:
-    from supportcli.mail.mailbox import ImapSettings, Mailbox
-
     imap = ImapSettings.from_settings(settings)
     report = SyncReport()
     known = stored_answers.known_message_ids(db)

@@ -102,6 +102,7 @@ def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:
 
 def tls_context(ca_file: str | None, *, setting: str) -> ssl.SSLContext:
     """System CAs plus an extra CA bundle; hostname and certificate are always checked."""
+    # Imported here: ssl (~10 ms) only when a connection is made.
     import ssl
 
     context = ssl.create_default_context()

@@ -136,6 +136,7 @@ def send(
 
 
 def _send_one(db: Database, mailer, inquiry_id: int, settings: Settings) -> Result:  # type: ignore[no-untyped-def]
+    # Imported here: see send(): yagmail and smtplib load only when sending.
     from supportcli.mail.sender import DeliveryError
 
     refused: dict[str, str] = {}

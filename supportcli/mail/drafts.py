@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from email.utils import make_msgid
 
-from supportcli.addresses import bare_address
+from supportcli.addresses import NAME_MAX, bare_address, normalize_address
 from supportcli.config import Settings
 from supportcli.errors import BadInput
+from supportcli.mail.checks import check_header_text
 from supportcli.records import Inquiry
 from supportcli.text import local_time
 
@@ -23,8 +24,6 @@ def new_message_id(sender: str) -> str:
 
 def sender_of(settings: Settings) -> str:
     """From: the customer's name and address, checked."""
-    from supportcli.addresses import NAME_MAX, normalize_address
-    from supportcli.mail.checks import check_header_text
 
     address = settings.require("user.email")
     name = check_header_text(settings.text("user.name"), field="user.name").strip()

@@ -71,6 +71,7 @@ def safe_filename(name: str) -> str:
 
 def build(out: Outgoing) -> EmailMessage:
     """The rendered message parsed back, as a receiver sees it (for checks and tests)."""
+    # Imported here: the email package's parser only for checks and tests.
     from email import message_from_bytes, policy
 
     return message_from_bytes(render(out), policy=policy.SMTPUTF8)  # type: ignore[return-value]

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from supportcli import system
+from supportcli import paths, system
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
 from supportcli.mail.checks import tls_context
@@ -162,7 +162,6 @@ def debug_log() -> Path | None:
     """SUPPORT_SMTP_DEBUG=1 writes the SMTP conversation to logs/smtp.log (0600)."""
     if os.environ.get("SUPPORT_SMTP_DEBUG", "") in ("", "0"):
         return None
-    from supportcli import paths
 
     return paths.ensure_private_dir(paths.logs_dir()) / "smtp.log"
 
@@ -193,6 +192,7 @@ class _Redacting:
 
 def _client_class():  # type: ignore[no-untyped-def]
     """yagmail's client, with an SMTP connection whose debug output is redacted."""
+    # Imported here: yagmail only when a connection is opened.
     import yagmail
 
     class SMTP(_Redacting, smtplib.SMTP):

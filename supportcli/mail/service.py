@@ -4,6 +4,7 @@ returns what happened (or raises one of our errors) for the command line to say.
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -19,12 +20,14 @@ from supportcli.errors import (
     SupportError,
 )
 from supportcli.mail import checks
-from supportcli.mail.drafts import chat_transcript, sender_of
+from supportcli.mail.drafts import chat_transcript, new_message_id, sender_of
 from supportcli.mail.form import ComposeInterrupted, Form
-from supportcli.mail.outbox import Composed, Result, record, send
+from supportcli.mail.message import Outgoing, render
+from supportcli.mail.outbox import RETRIED, SENDABLE, Composed, Result, pending, record, send
 from supportcli.records import Channel, EmailStatus
 from supportcli.rescue import rescue
 from supportcli.store import reads
+from supportcli.store.attachments import local_copy
 from supportcli.store.db import connect
 from supportcli.store.dialect import Database
 from supportcli.text import one_clean_line
@@ -128,10 +131,6 @@ def attachment_limit_mb(settings: Settings) -> float:
 
 def dry_run(composed: Composed) -> bytes:
     """The exact bytes that would be sent; nothing is recorded."""
-    import mimetypes
-
-    from supportcli.mail.drafts import new_message_id
-    from supportcli.mail.message import Outgoing, render
 
     def guess(name: str) -> str:
         return mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -165,6 +164,7 @@ def submit(
 
 def check_server(settings: Settings) -> None:
     """Mail settings missing: refused before anything is recorded (a setup problem)."""
+    # Imported here: smtplib and yagmail only when an inquiry is sent.
     from supportcli.mail.sender import ServerSettings
 
     ServerSettings.from_settings(settings)
@@ -188,7 +188,6 @@ def sent_or_raise(result: Result) -> Outcome:
 def send_outbox(
     ids: list[int], settings: Settings, progress: Callable[[Result], None] | None = None
 ) -> list[Result]:
-    from supportcli.mail.outbox import RETRIED, SENDABLE, pending
 
     db = connect()
     if ids:
@@ -264,8 +263,6 @@ def _initial_form(request: EmailRequest, settings: Settings) -> tuple[Form, int 
 
 
 def _form_from_draft(inquiry_id: int) -> Form:
-    from supportcli.store.attachments import local_copy
-
     db = connect()
     rec = reads.get_record(db, inquiry_id)
     envelope = rec.email

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from supportcli import paths
+from supportcli.errors import StorageError
 from supportcli.store.dialect import Database, is_postgres
 
 _CHUNK = 1 << 20
@@ -95,8 +96,6 @@ def restore(stored: StoredFile) -> None:
     else:
         again = keep_copy(stored.source, filename=stored.filename)
     if again.sha256 != stored.sha256:
-        from supportcli.errors import StorageError
-
         raise StorageError(f"{stored.filename} changed while it was being attached")
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from supportcli import paths, system
+from supportcli.config import load_password
 from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
@@ -52,6 +53,7 @@ def where() -> str:
     """The history in use, as `config path` shows it (a database URL without password)."""
     value = paths.db_target()
     if is_postgres_url(value):
+        # Imported here: psycopg only for a shared history.
         from supportcli.store.postgres import safe_url
 
         return safe_url(value)
@@ -121,6 +123,7 @@ def _connect_sqlite(value: str) -> Database:
 
 def _connect_postgres(url: str):  # type: ignore[no-untyped-def]
     try:
+        # Imported here: psycopg only for a shared history.
         from supportcli.store import postgres
     except ImportError:
         raise StorageError(
@@ -144,6 +147,7 @@ def shared_account() -> str | None:
     value = paths.db_target()
     if not is_postgres_url(value):
         return None
+    # Imported here: psycopg only for a shared history.
     from supportcli.store.postgres import account_of
 
     return account_of(value)
@@ -152,11 +156,11 @@ def shared_account() -> str | None:
 def _db_password(url: str) -> str | None:
     """SUPPORT_DB_PASSWORD, else the keyring (`support config password --db`); None leaves
     it to libpq (a password in the URL, PGPASSWORD, ~/.pgpass, or none needed)."""
+    # Imported here: psycopg only for a shared history.
     from supportcli.store.postgres import account_of, has_password
 
     if has_password(url) or os.environ.get("PGPASSWORD"):
         return None
-    from supportcli.config import load_password
 
     return load_password("db", account_of(url))
 
@@ -322,6 +326,7 @@ def _migrate(db: Database) -> list[str]:
     applied = []
     with transaction(db):
         if is_postgres(db):
+            # Imported here: psycopg only for a shared history.
             from supportcli.store.postgres import claim_schema
 
             claim_schema(db)  # type: ignore[arg-type]  # a PgConnection, as checked

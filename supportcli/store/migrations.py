@@ -281,6 +281,7 @@ def m007_search_merges_off_the_hot_path(db: Database) -> None:
 
 
 def _pg_search_index(db: Database) -> None:
+    # Imported here: psycopg only for a shared history.
     from supportcli.store.postgres import tsvector
 
     run_script(

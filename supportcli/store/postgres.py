@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import pq
 
-from supportcli.errors import StorageError, StorageFailure
+from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
 from supportcli.store.search import WORD, fold
 
 SCHEMA = "support"
@@ -213,8 +213,6 @@ def claim_schema(db: PgConnection) -> None:
         for row in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = ?", (SCHEMA,))
     }
     if tables and "_support_migrations" not in tables:
-        from supportcli.errors import NotOurDatabase
-
         raise NotOurDatabase(
             f"{db.where}: the schema {SCHEMA!r} holds another program's tables, "
             "not a support history; left untouched"

@@ -202,6 +202,7 @@ def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
       checked among those only;
     - all words common: inquiries are walked newest first, each checked through
       `search_fts.inquiry_id`, and the first `limit` matches come after a few dozen."""
+    # Imported here: psycopg only for a shared history.
     from supportcli.store.postgres import tsquery
 
     words = [tsquery(tokens, prefix) for tokens, prefix in filters.words()]

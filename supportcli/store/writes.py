@@ -258,6 +258,7 @@ def add_envelope(
 
 def _index(db: Database, rowid: int, text: str) -> None:
     """PostgreSQL's search row for a subject or message (SQLite's triggers do this)."""
+    # Imported here: psycopg only for a shared history.
     from supportcli.store.postgres import tsvector
 
     db.execute(

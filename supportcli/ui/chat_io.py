@@ -14,6 +14,8 @@ from supportcli import console
 from supportcli.chat.agent import Answer
 from supportcli.errors import BadInput
 from supportcli.records import Message, Role
+from supportcli.render.human import message_body
+from supportcli.text import local_time
 
 SPINNER_AFTER_S = 0.25
 
@@ -55,6 +57,7 @@ class TerminalIO:
     interactive = True
 
     def read(self) -> str | None:
+        # Imported here: questionary (~100 ms) only at a terminal, never in a pipe.
         from supportcli.ui import prompts
 
         try:
@@ -93,6 +96,7 @@ class TerminalIO:
         return str(result["value"])
 
     def ask_outcome(self) -> tuple[bool, int | None]:
+        # Imported here: questionary (~100 ms) only at a terminal, never in a pipe.
         from supportcli.ui import prompts
 
         solved = prompts.confirm("문제가 해결되었나요? · Was your problem solved?", default=True)
@@ -119,9 +123,6 @@ class TerminalIO:
             )
 
     def show_transcript(self, messages: Sequence[Message]) -> None:
-        from supportcli.render.human import message_body
-        from supportcli.text import local_time
-
         out = console.out()
         for message in messages:
             agent = message.role == Role.AGENT

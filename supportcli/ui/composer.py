@@ -16,7 +16,12 @@ from rich.text import Text
 
 from supportcli import console
 from supportcli.errors import BadInput
-from supportcli.mail.checks import check_attachment, check_subject, check_total_size
+from supportcli.mail.checks import (
+    check_addresses,
+    check_attachment,
+    check_subject,
+    check_total_size,
+)
 from supportcli.mail.form import DETAILS, ComposeInterrupted, Form
 from supportcli.text import human_size
 from supportcli.topics import TOPICS
@@ -158,8 +163,6 @@ class Composer:
             self._ask_detail(part)
 
     def _ask_cc(self) -> None:
-        from supportcli.mail.checks import check_addresses
-
         def valid(raw: str) -> bool | str:
             try:
                 check_addresses([a for a in raw.split(",") if a.strip()], field="cc")

@@ -13,6 +13,7 @@ def end_running_prompt(stop: Terminated) -> bool:
     prompt's background callbacks, which would print a traceback."""
     if "prompt_toolkit" not in sys.modules:  # no prompt was ever shown: nothing to end
         return False
+    # Imported here: prompt_toolkit is loaded already when a prompt is on screen.
     from prompt_toolkit.application.current import get_app_or_none
 
     app = get_app_or_none()

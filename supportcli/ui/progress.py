@@ -14,6 +14,7 @@ def sending_progress(*, enabled: bool) -> Iterator[Callable[[object], None] | No
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    # Imported here: rich.progress only for a bar on a terminal.
     from rich.progress import Progress
 
     with Progress(console=console.err(), transient=True) as bar:

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 
 import questionary
 
+from supportcli.topics import TOPICS
+
 
 def text(
     message: str,
@@ -46,8 +48,6 @@ def chat_line() -> str:
 
 
 def choose_topic() -> str:
-    from supportcli.topics import TOPICS
-
     return select(
         "무엇에 관한 상담인가요? · What is this about?",
         [(name, f"{name}: {text}") for name, text in TOPICS.items()],
