@@ -212,6 +212,33 @@ class Inquiry:
         return found
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer read from the mailbox, to be filed under the inquiry it answers."""
+
+    inquiry_id: int
+    message_id: str  # its own Message-ID (made up from its bytes when it has none)
+    body: str  # its own words, the quoted thread cut off
+    sender: str
+    subject: str
+    date: str  # its Date header, as written
+    at: str  # when it was written, as stored (UTC ISO 8601)
+
+    def meta(self) -> dict[str, object]:
+        """What the stored message keeps of its headers."""
+        return {"from": self.sender, "subject": self.subject, "date": self.date}
+
+
+@dataclass(frozen=True)
+class MailboxPosition:
+    """How far `support sync` has read a mailbox: its UIDs are valid while `uidvalidity`
+    stays the same."""
+
+    mailbox: str  # user@host:port/folder
+    uidvalidity: int
+    last_uid: int
+
+
 INQUIRY_COLUMNS: tuple[str, ...] = tuple(
     f.name for f in fields(Inquiry) if f.name not in ("messages", "email", "attachments")
 )

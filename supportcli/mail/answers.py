@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 
 from supportcli.config import Settings
 from supportcli.mail.mailbox import ImapSettings, Mailbox
+from supportcli.records import Answer
 from supportcli.store import answers as stored_answers
 from supportcli.store import attachments
 from supportcli.store.db import now
@@ -55,8 +56,8 @@ def sync(db: Database, settings: Settings) -> SyncReport:
     if since is None:
         return report  # nothing was ever sent, so nothing can be an answer
     with Mailbox(imap) as box:
-        last = stored_answers.last_uid(db, mailbox=imap.key, uidvalidity=box.uidvalidity)
-        uids = box.new_uids(last, since)
+        read = stored_answers.position(db, mailbox=imap.key, uidvalidity=box.uidvalidity)
+        uids = box.new_uids(read.last_uid, since)
         wanted = []
         for uid, head in box.headers(uids):
             report.seen += 1
@@ -70,9 +71,7 @@ def sync(db: Database, settings: Settings) -> SyncReport:
             if _file(db, box.message(uid), inquiry_id, known):
                 report.filed[inquiry_id] += 1
         if uids:
-            stored_answers.remember_uid(
-                db, mailbox=imap.key, uidvalidity=box.uidvalidity, last_uid=max(uids)
-            )
+            stored_answers.remember(db, replace(read, last_uid=max(uids)))
     report.subjects = stored_answers.subjects(db, report.filed)
     return report
 
@@ -85,20 +84,16 @@ def _file(db: Database, raw: bytes, inquiry_id: int, known: dict[str, int]) -> b
     if own in known:
         return False
     copies = [attachments.keep_bytes(data, name) for name, data in _attachments(message)]
-    meta = {
-        "from": str(message.get("From", "")),
-        "subject": str(message.get("Subject", "")),
-        "date": str(message.get("Date", "")),
-    }
-    filed = stored_answers.file_answer(
-        db,
+    answer = Answer(
         inquiry_id=inquiry_id,
-        rfc_message_id=own,
+        message_id=own,
         body=answer_text(message),
-        meta=meta,
+        sender=str(message.get("From", "")),
+        subject=str(message.get("Subject", "")),
+        date=str(message.get("Date", "")),
         at=_when(message),
-        copies=copies,
     )
+    filed = stored_answers.file_answer(db, answer, copies)
     known[own] = inquiry_id  # filed now, or by another sync meanwhile
     return filed
 

@@ -3,9 +3,9 @@ threads, and the answers filed under their inquiries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
-from supportcli.records import Event
+from supportcli.records import Answer, Event, MailboxPosition, Role
 from supportcli.store import writes
 from supportcli.store.attachments import StoredFile
 from supportcli.store.db import now, transaction
@@ -33,32 +33,28 @@ def oldest_sent_at(db: Database) -> str | None:
     return row[0] if row and row[0] else None
 
 
-def last_uid(db: Database, *, mailbox: str, uidvalidity: int) -> int:
-    """The highest UID already read in this mailbox; 0 when its UIDs were renumbered."""
+def position(db: Database, *, mailbox: str, uidvalidity: int) -> MailboxPosition:
+    """How far this mailbox was read; from the start when its UIDs were renumbered."""
     row = db.execute(
         "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", (mailbox,)
     ).fetchone()
-    return row[1] if row and row[0] == uidvalidity else 0
+    last = row[1] if row and row[0] == uidvalidity else 0
+    return MailboxPosition(mailbox, uidvalidity, last)
 
 
-def remember_uid(db: Database, *, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+def remember(db: Database, read: MailboxPosition) -> None:
     with transaction(db):
         db.execute(
             "INSERT INTO mailbox_state VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO "
             "UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
             "synced_at = excluded.synced_at",
-            (mailbox, uidvalidity, last_uid, now()),
+            (read.mailbox, read.uidvalidity, read.last_uid, now()),
         )
 
 
 def file_answer(
     db: Database,
-    *,
-    inquiry_id: int,
-    rfc_message_id: str,
-    body: str,
-    meta: Mapping[str, object],
-    at: str,
+    answer: Answer,
     copies: Sequence[StoredFile],
 ) -> bool:
     """File an answer as the inquiry's `agent` message, with its files; False (nothing
@@ -67,19 +63,20 @@ def file_answer(
         # Another sync (another machine on a shared history) may have filed it since the
         # caller read the known ids. Holding the inquiry's row first makes this check see
         # its commit.
+        inquiry_id = answer.inquiry_id
         writes.lock_inquiry(db, inquiry_id)
         if db.execute(
-            "SELECT 1 FROM message WHERE rfc_message_id = ?", (rfc_message_id,)
+            "SELECT 1 FROM message WHERE rfc_message_id = ?", (answer.message_id,)
         ).fetchone():
             return False
         message_id = writes.add_message(
             db,
             inquiry_id=inquiry_id,
-            role="agent",
-            body=body,
-            meta=meta,
-            rfc_message_id=rfc_message_id,
-            at=at,
+            role=Role.AGENT,
+            body=answer.body,
+            meta=answer.meta(),
+            rfc_message_id=answer.message_id,
+            at=answer.at,
         )
         for stored in copies:
             writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
