@@ -611,8 +611,17 @@ class SmtpServer:
             self._cond.notify_all()
 
 
+#: Sockets bound by free_port, kept open (never listening) until the process exits.
+_RESERVED: list[socket.socket] = []
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (for "connection refused" tests)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A TCP port where a connection is refused (for "connection refused" tests).
+
+    The port stays bound, without listening, for the rest of the process: a connection
+    to it is refused, and no other test (in a parallel worker too) can start a server on
+    it meanwhile, which a port that was merely free a moment ago would allow."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((host, 0))
+    _RESERVED.append(s)
+    return s.getsockname()[1]

@@ -73,7 +73,10 @@ def test_compose_review_edit_and_send(srv, run, tmp_path):
     child.sendline("")
     child.expect("Edit which part")
     child.sendline("")  # subject
+    # The list just shown names "Subject" too: wait for the text prompt's old subject, or
+    # the Ctrl-U may reach the list instead (seen under load).
     child.expect("Subject")
+    child.expect("결제 오류 문의")
     child.send("\x15중복 결제 문의\r")
     child.expect("What now")
     child.sendline("")  # send
