@@ -5,6 +5,7 @@ pipe comes in as a `ChatIO`; questions and the email step come in as callbacks."
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from supportcli.account import Ask, require_identity
 from supportcli.chat.agent import Agent, load_agent
@@ -17,6 +18,9 @@ from supportcli.records import NEW, Event, Message, next_status
 from supportcli.store import reads, writes
 from supportcli.store.db import connect
 from supportcli.topics import check_topic
+
+if TYPE_CHECKING:
+    from supportcli.chat.kb import KbAgent
 
 
 def open_chat(
@@ -66,19 +70,19 @@ def after_bad_line(session: ChatSession, bad: BadInput) -> BadInput:
     )
 
 
-def kb_agent():  # type: ignore[no-untyped-def]
+def kb_agent() -> KbAgent:
     # Imported here: the kb agent and its articles load only for `kb` commands.
     from supportcli.chat.kb import KbAgent
 
     return KbAgent(Settings.load())
 
 
-def kb_search(agent, text: str) -> list[Hit]:  # type: ignore[no-untyped-def]
-    return agent.search(text, language=language_of(text))  # type: ignore[no-any-return]
+def kb_search(agent: KbAgent, text: str) -> list[Hit]:
+    return agent.search(text, language=language_of(text))
 
 
-def kb_article(agent, slug: str) -> Article:  # type: ignore[no-untyped-def]
+def kb_article(agent: KbAgent, slug: str) -> Article:
     for article in agent.index.articles:
         if article.slug == slug:
-            return article  # type: ignore[no-any-return]
+            return article
     raise NotFound(f"no help article {slug!r}; see `support kb search`")

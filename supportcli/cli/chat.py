@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from supportcli import console
+
+if TYPE_CHECKING:  # for annotations only: command bodies import what they run
+    from supportcli.account import Ask
+    from supportcli.chat.kb import KbAgent
+    from supportcli.store.dialect import Database
 
 kb_app = typer.Typer(
     help="Search the help-center articles the chat agent answers from.",
@@ -83,14 +89,14 @@ def _choose_topic() -> str:
     return prompts.choose_topic()
 
 
-def _make_email(db, chat_id: int) -> int:  # type: ignore[no-untyped-def]
+def _make_email(db: Database, chat_id: int) -> int:
     from supportcli.config import Settings
     from supportcli.mail.service import escalate
 
     return escalate(db, chat_id, Settings.load())
 
 
-def _ask():  # type: ignore[no-untyped-def]
+def _ask() -> Ask:
     from supportcli.ui import prompts
 
     return prompts.ask
@@ -106,7 +112,7 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _kb_agent():  # type: ignore[no-untyped-def]
+def _kb_agent() -> KbAgent:
     from supportcli.chat import service
 
     agent = service.kb_agent()

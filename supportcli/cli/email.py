@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from supportcli import console
 from supportcli.errors import BadInput
+
+if TYPE_CHECKING:  # for annotations only: command bodies import what they run
+    from supportcli.config import Settings
+    from supportcli.mail.outbox import Result
+    from supportcli.mail.service import EmailRequest, Outcome
 
 outbox_app = typer.Typer(
     help="Email inquiries waiting to be sent: drafts, queued, failed.",
@@ -72,7 +78,7 @@ def email(
     say_outcome(service.submit(composed, draft=draft, settings=settings))
 
 
-def compose_at_terminal(request, settings=None) -> int:  # type: ignore[no-untyped-def]
+def compose_at_terminal(request: EmailRequest, settings: Settings | None = None) -> int:
     """The composer at a terminal; returns the exit code (a signal's when stopped)."""
     from supportcli.config import Settings
     from supportcli.mail import service
@@ -88,11 +94,12 @@ def compose_at_terminal(request, settings=None) -> int:  # type: ignore[no-untyp
     return say_outcome(outcome)
 
 
-def say_outcome(outcome) -> int:  # type: ignore[no-untyped-def]
+def say_outcome(outcome: Outcome) -> int:
     """What became of an inquiry, on standard error; `email N` last. Returns the exit code."""
     from supportcli.signals import exit_code
 
     n = outcome.inquiry_id
+    code = 0 if outcome.interrupt is None else exit_code(outcome.interrupt)
     if outcome.kind == "sent":
         _say(f"Sent inquiry #{n}.")
         for addr, reason in outcome.refused.items():
@@ -104,14 +111,14 @@ def say_outcome(outcome) -> int:  # type: ignore[no-untyped-def]
         )
     elif n is None:
         _say("\nStopped before anything was written; nothing to keep.")
-        return exit_code(outcome.interrupt)
+        return code
     else:
         _say(
             f"\nStopped. What you wrote is saved as draft #{n}; continue with "
             f"`support email --edit {n}`"
         )
     _say(f"email {n}")
-    return exit_code(outcome.interrupt) if outcome.interrupt is not None else 0
+    return code
 
 
 def _say(line: str) -> None:
@@ -229,7 +236,7 @@ def outbox_send(
         raise typer.Exit(code)
 
 
-def _print_result(result) -> None:  # type: ignore[no-untyped-def]
+def _print_result(result: Result) -> None:
     line = f"#{result.inquiry_id} {result.status}"
     if result.reason:
         line += f": {result.reason}"
