@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from supportcli import paths, system
-from supportcli.config import load_password
 from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
@@ -161,6 +160,8 @@ def _db_password(url: str) -> str | None:
 
     if has_password(url) or os.environ.get("PGPASSWORD"):
         return None
+    # Imported here: config loads tomllib and the address checks, which `list` never needs.
+    from supportcli.config import load_password
 
     return load_password("db", account_of(url))
 
