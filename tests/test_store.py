@@ -179,6 +179,33 @@ def test_a_copy_deleted_while_it_is_being_attached_is_kept_again(engine, db, tmp
     assert attachments.stored_path(stored.sha256).read_bytes() == b"%PDF same bytes"
 
 
+def test_a_copy_set_aside_just_after_it_was_checked_is_kept_again(
+    engine, db, tmp_path, monkeypatch
+):
+    """The narrower window: our copy was there when the transaction checked it, and a
+    delete elsewhere set it aside before its bytes were read for the shared blob (the
+    PostgreSQL concurrency run's FileNotFoundError)."""
+    if engine == "sqlite":
+        pytest.skip("no shared blob to read; SQLite's write lock keeps a delete out of the window")
+    original = tmp_path / "receipt.pdf"
+    original.write_bytes(b"%PDF bytes read late")
+    stored = attachments.keep_copy(original)
+    checked = attachments.restore
+
+    def checked_then_set_aside(item):  # type: ignore[no-untyped-def]
+        checked(item)
+        if not getattr(checked_then_set_aside, "done", False):
+            checked_then_set_aside.done = True  # type: ignore[attr-defined]
+            attachments.stored_path(item.sha256).unlink()
+
+    monkeypatch.setattr(attachments, "restore", checked_then_set_aside)
+    inquiry = seed.email(db, "payment", "a", "a")
+    writes.add_attachment(db, inquiry_id=inquiry, message_id=None, stored=stored)
+    assert attachments.stored_path(stored.sha256).read_bytes() == b"%PDF bytes read late"
+    (item,) = reads.get_record(db, inquiry).attachments
+    assert attachments.local_copy(db, item.sha256).read_bytes() == b"%PDF bytes read late"
+
+
 def test_a_delete_that_fails_keeps_the_copies(db, tmp_path, monkeypatch):
     original = tmp_path / "photo.png"
     original.write_bytes(b"\x89PNG bytes")

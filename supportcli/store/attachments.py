@@ -99,6 +99,18 @@ def restore(stored: StoredFile) -> None:
         raise StorageError(f"{stored.filename} changed while it was being attached")
 
 
+def stored_bytes(stored: StoredFile) -> bytes:
+    """The bytes of a kept copy, for a shared history's blob. A delete in another process
+    may set the copy aside between `restore` and this read (it waits for our blob row only
+    once we have inserted it, and the bytes are read first): then it is kept again."""
+    for _ in range(3):
+        try:
+            return stored_path(stored.sha256).read_bytes()
+        except FileNotFoundError:
+            restore(stored)
+    raise StorageError(f"the stored copy of {stored.filename} keeps disappearing")
+
+
 def set_aside(shas: Sequence[str], moved: list[tuple[Path, Path]]) -> None:
     """Inside a deleting transaction: move the copies no row refers to any more out of
     the store, so that a writer that follows the transaction finds them gone and keeps

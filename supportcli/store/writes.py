@@ -14,7 +14,7 @@ from pathlib import Path
 from supportcli.errors import NotFound
 from supportcli.records import Event, RefusedTransition, next_status
 from supportcli.store import attachments
-from supportcli.store.attachments import StoredFile, stored_path
+from supportcli.store.attachments import StoredFile
 from supportcli.store.db import is_postgres, now, transaction
 from supportcli.store.dialect import Database
 from supportcli.store.migrations import SEQ_BITS
@@ -146,7 +146,7 @@ def add_attachment(
             db.execute(
                 "INSERT INTO attachment_blob (sha256, data) VALUES (?, ?) "
                 "ON CONFLICT (sha256) DO UPDATE SET sha256 = excluded.sha256",
-                (stored.sha256, stored_path(stored.sha256).read_bytes()),
+                (stored.sha256, attachments.stored_bytes(stored)),
             )
         (attachment_id,) = db.execute(
             "INSERT INTO attachment (inquiry_id, message_id, filename, size, sha256, "
