@@ -24,7 +24,7 @@ from supportcli.config import load_password
 from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
-from supportcli.store.search import fold
+from supportcli.store.search import fold, more_terms, terms
 
 APPLICATION_ID = 0x53555054  # "SUPT", stamped into the header of every history we create
 _MAGIC = b"SQLite format 3\x00"
@@ -173,6 +173,7 @@ def checkpoint(db: Database) -> None:
         return  # the server does its own housekeeping (autovacuum)
     with contextlib.suppress(StorageError):
         db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('merge', 200)")
+        db.execute("INSERT INTO search_inquiry (search_inquiry, rank) VALUES ('merge', 200)")
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
@@ -252,6 +253,8 @@ def _open(path: Path) -> Database:
     )
     db.where = str(path)
     db.create_function("support_fold", 1, fold, deterministic=True)
+    db.create_function("support_terms", -1, terms, deterministic=True)
+    db.create_function("support_more_terms", 2, more_terms, deterministic=True)
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     db.execute("PRAGMA foreign_keys = ON")
     # WAL with synchronous=NORMAL: a commit is durable against a killed process (the WAL
