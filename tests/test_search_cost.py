@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from supportcli.store import writes
-from supportcli.store.db import transaction
+from supportcli.store.db import index_pending, transaction
 from supportcli.store.reads import Filters, list_rows
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/io")
@@ -38,6 +38,7 @@ def history(engine: str, db: Any) -> Any:
             )
             writes.add_message(db, inquiry_id=inquiry, role="customer", body=f"{word} 입니다 {n}")
             writes.add_message(db, inquiry_id=inquiry, role="agent", body=f"안내 드립니다 {n}")
+    index_pending(db)  # as when the command that wrote them ends
     return db
 
 
@@ -96,3 +97,28 @@ def test_two_words_that_never_meet_cost_what_the_rarer_one_costs(engine, history
         # Proportional to the rare word's 30 inquiries, in both orders: far below what
         # reading the common word's 2,970 costs (checking those one by one cost 100×).
         assert cost <= 3 * alone + 30, (query, cost, alone, common)
+
+
+def test_text_written_since_the_last_rewrite_is_searched_exactly(engine, db):
+    """SQLite rewrites an inquiry's row when the command ends; until then the inquiry is
+    checked through the per-message index: new text is found, replaced text is not."""
+    inquiry = writes.create_inquiry(db, channel="email", topic="payment", status="draft")
+    message = writes.add_message(db, inquiry_id=inquiry, role="customer", body="oldword 결제했는데")
+    index_pending(db)
+    writes.set_body(db, message, "newword 환불했는데", None)
+    writes.add_message(db, inquiry_id=inquiry, role="customer", body="둘째 메시지")
+    for settled in (False, True):
+        if settled:
+            index_pending(db)
+        for query, expected in [
+            ("oldword", []),
+            ("결제했", []),
+            ("newword", [inquiry]),
+            ("환불했는", [inquiry]),
+            ("newword 메시지", [inquiry]),
+            ("둘째 oldword", []),
+        ]:
+            found = [r.id for r in list_rows(db, Filters(search=query))]
+            assert found == expected, (settled, query)
+    if engine == "sqlite":
+        assert db.execute("SELECT count(*) FROM search_pending").fetchone()[0] == 0

@@ -401,11 +401,14 @@ def m010_inquiry_search(db: Database) -> None:
     words that never meet cost what the rarer one's list costs, in either order. (Checking
     each inquiry of the first word for the others cost minutes at 100k inquiries.)
 
-    SQLite: an FTS5 table with `detail = none` (inquiry ids only, no positions: small, and
-    a row's rewrite is cheap), keeping its text so a row can be rewritten, fed by triggers
-    that rewrite it only when a message brings a piece it lacks; automatic merging off, as
-    for `search_fts` (m007). PostgreSQL: a table of stripped tsvectors with a GIN index, fed
-    by `store.writes`."""
+    SQLite: an FTS5 table with `detail = none` (inquiry ids only, no positions), keeping its
+    text so a row can be rewritten. Rewriting an inquiry's row with every message made a
+    chat's commits three times slower (the whole row is deleted and inserted again), so a
+    message only marks its inquiry in `search_pending` (an id), and the rows are rewritten
+    when a command closes the history or a chat ends (`db.index_pending`); until then a
+    search checks those few inquiries through `search_fts`. Automatic merging off, as for
+    `search_fts` (m007). PostgreSQL: a table of stripped tsvectors with a GIN index, kept in
+    step by `store.writes` in the write's own transaction."""
     if is_postgres(db):
         _pg_inquiry_search(db)
         return
@@ -415,33 +418,28 @@ def m010_inquiry_search(db: Database) -> None:
         CREATE VIRTUAL TABLE search_inquiry USING fts5 (
             terms, detail = none, tokenize = 'unicode61 remove_diacritics 2');
 
+        CREATE TABLE search_pending (inquiry_id INTEGER PRIMARY KEY);
+
         CREATE TRIGGER search_inquiry_insert AFTER INSERT ON inquiry BEGIN
             INSERT INTO search_inquiry (rowid, terms) VALUES (new.id, support_terms(new.subject));
         END;
         CREATE TRIGGER search_inquiry_delete AFTER DELETE ON inquiry BEGIN
             DELETE FROM search_inquiry WHERE rowid = old.id;
+            DELETE FROM search_pending WHERE inquiry_id = old.id;
         END;
         CREATE TRIGGER search_inquiry_subject AFTER UPDATE OF subject ON inquiry BEGIN
-            UPDATE search_inquiry SET terms = support_terms(new.subject,
-                (SELECT group_concat(body, ' ') FROM message WHERE inquiry_id = new.id))
-                WHERE rowid = new.id;
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.id);
         END;
         CREATE TRIGGER search_inquiry_message_insert AFTER INSERT ON message BEGIN
-            UPDATE search_inquiry SET terms = support_more_terms(terms, new.body)
-                WHERE rowid = new.inquiry_id AND support_more_terms(terms, new.body) IS NOT NULL;
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.inquiry_id);
         END;
         CREATE TRIGGER search_inquiry_message_update AFTER UPDATE OF body ON message BEGIN
-            UPDATE search_inquiry SET terms = support_terms(
-                (SELECT subject FROM inquiry WHERE id = new.inquiry_id),
-                (SELECT group_concat(body, ' ') FROM message WHERE inquiry_id = new.inquiry_id))
-                WHERE rowid = new.inquiry_id;
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.inquiry_id);
         END;
         CREATE TRIGGER search_inquiry_message_delete AFTER DELETE ON message BEGIN
-            UPDATE search_inquiry SET terms = support_terms(
-                (SELECT subject FROM inquiry WHERE id = old.inquiry_id),
-                (SELECT group_concat(body, ' ') FROM message WHERE inquiry_id = old.inquiry_id))
-                WHERE rowid = old.inquiry_id
-                AND EXISTS (SELECT 1 FROM inquiry WHERE id = old.inquiry_id);
+            INSERT OR IGNORE INTO search_pending (inquiry_id)
+                SELECT old.inquiry_id
+                WHERE EXISTS (SELECT 1 FROM inquiry WHERE id = old.inquiry_id);
         END;
 
         INSERT INTO search_inquiry (rowid, terms)

@@ -254,36 +254,31 @@ SQLITE_SEARCH = (
             INSERT INTO search_fts (rowid, tokens) VALUES (new.id << 20, support_fold(new.subject));
         END""",
     "INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)",
-    # one row per inquiry, its distinct pieces of text (see migrations.m010)
+    # one row per inquiry, its distinct pieces of text; search_pending: the inquiries
+    # whose row is behind their text (see migrations.m010)
     """CREATE VIRTUAL TABLE search_inquiry USING fts5 (
             terms, detail = none, tokenize = 'unicode61 remove_diacritics 2')""",
+    "CREATE TABLE search_pending (inquiry_id INTEGER PRIMARY KEY)",
     """CREATE TRIGGER search_inquiry_insert AFTER INSERT ON inquiry BEGIN
             INSERT INTO search_inquiry (rowid, terms) VALUES (new.id, support_terms(new.subject));
         END""",
     """CREATE TRIGGER search_inquiry_delete AFTER DELETE ON inquiry BEGIN
             DELETE FROM search_inquiry WHERE rowid = old.id;
+            DELETE FROM search_pending WHERE inquiry_id = old.id;
         END""",
     """CREATE TRIGGER search_inquiry_subject AFTER UPDATE OF subject ON inquiry BEGIN
-            UPDATE search_inquiry SET terms = support_terms(new.subject,
-                (SELECT group_concat(body, ' ') FROM message WHERE inquiry_id = new.id))
-                WHERE rowid = new.id;
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.id);
         END""",
     """CREATE TRIGGER search_inquiry_message_insert AFTER INSERT ON message BEGIN
-            UPDATE search_inquiry SET terms = support_more_terms(terms, new.body)
-                WHERE rowid = new.inquiry_id AND support_more_terms(terms, new.body) IS NOT NULL;
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.inquiry_id);
         END""",
     """CREATE TRIGGER search_inquiry_message_update AFTER UPDATE OF body ON message BEGIN
-            UPDATE search_inquiry SET terms = support_terms(
-                (SELECT subject FROM inquiry WHERE id = new.inquiry_id),
-                (SELECT group_concat(body, ' ') FROM message WHERE inquiry_id = new.inquiry_id))
-                WHERE rowid = new.inquiry_id;
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.inquiry_id);
         END""",
     """CREATE TRIGGER search_inquiry_message_delete AFTER DELETE ON message BEGIN
-            UPDATE search_inquiry SET terms = support_terms(
-                (SELECT subject FROM inquiry WHERE id = old.inquiry_id),
-                (SELECT group_concat(body, ' ') FROM message WHERE inquiry_id = old.inquiry_id))
-                WHERE rowid = old.inquiry_id
-                AND EXISTS (SELECT 1 FROM inquiry WHERE id = old.inquiry_id);
+            INSERT OR IGNORE INTO search_pending (inquiry_id)
+                SELECT old.inquiry_id
+                WHERE EXISTS (SELECT 1 FROM inquiry WHERE id = old.inquiry_id);
         END""",
     "INSERT INTO search_inquiry (search_inquiry, rank) VALUES ('automerge', 0)",
 )

@@ -4,6 +4,7 @@ the columns selected are the records' own fields."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -165,11 +166,25 @@ def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
     inquiry the others hold, so the work is bounded by the rarest word's list whatever
     the order of the words, and stops when the page is full. A word of several tokens is
     then confirmed as a phrase within one subject or message (`search_fts`), once per
-    inquiry that holds all its tokens."""
+    inquiry that holds all its tokens. The few inquiries whose row waits to be rewritten
+    (`search_pending`) are checked through `search_fts` alone, and merged in by id."""
     words = filters.words()
+    where, params = filters.where()
+    pending = [row[0] for row in db.execute(_PENDING)]
+    behind = set(pending)
+    indexed = (i for i in _intersected(db, words, where, params) if i not in behind)
+    checked = (i for i in pending if _in_messages(db, i, words, where, params))
+    yield from heapq.merge(indexed, checked, reverse=True)
+
+
+_PENDING = "SELECT inquiry_id FROM search_pending ORDER BY inquiry_id DESC"
+
+
+def _intersected(
+    db: Database, words: list[tuple[list[str], bool]], where: str, params: dict[str, object]
+) -> Iterator[int]:
     match = " AND ".join(f"({fts5_all(tokens, prefix)})" for tokens, prefix in words)
     phrases = [fts5(tokens, prefix) for tokens, prefix in words if len(tokens) > 1]
-    where, params = filters.where()
     join = " JOIN inquiry ON inquiry.id = search_inquiry.rowid" if where else ""
     sql = (
         f"SELECT search_inquiry.rowid FROM search_inquiry{join} WHERE search_inquiry MATCH "
@@ -178,6 +193,21 @@ def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
     for (inquiry_id,) in db.execute(sql, {**params, "match": match}):
         if all(_has_phrase(db, inquiry_id, phrase) for phrase in phrases):
             yield inquiry_id
+
+
+def _in_messages(
+    db: Database,
+    inquiry_id: int,
+    words: list[tuple[list[str], bool]],
+    where: str,
+    params: dict[str, object],
+) -> bool:
+    """Whether one inquiry meets the filters and holds every word, read from `search_fts`."""
+    if where:
+        keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}"
+        if db.execute(keep, {**params, "inquiry_id": inquiry_id}).fetchone() is None:
+            return False
+    return all(_has_phrase(db, inquiry_id, fts5(tokens, prefix)) for tokens, prefix in words)
 
 
 def _has_phrase(db: Database, inquiry_id: int, phrase: str) -> bool:

@@ -12,7 +12,9 @@ of all its text (`terms`), so that the engine itself intersects the words of a q
 the inquiry level, the rarest word bounding the work (issue 21). A word of one token is
 answered by `search_inquiry` alone; a word of several (a Korean word of three syllables
 or more, `e-mail`) is found there as all of its tokens, then confirmed as a phrase in one
-message of the inquiry through `search_fts`.
+message of the inquiry through `search_fts`. On SQLite an inquiry's row is rewritten when
+the command that wrote to it ends (see migrations.m010); the inquiries still waiting
+(`search_pending`) are checked through `search_fts`.
 """
 
 from __future__ import annotations
@@ -44,14 +46,6 @@ def terms(*texts: str | None) -> str:
     first appearance. Whole pieces, not tokens: the index tokenizes a piece exactly as it
     tokenized it within the text, so no rule of the tokenizer is copied here."""
     return " ".join(dict.fromkeys(piece for text in texts for piece in fold(text).split()))
-
-
-def more_terms(known: str, text: str | None) -> str | None:
-    """`known` (a `terms` value) with the pieces of `text` it lacks, or None when it lacks
-    none: most messages of a conversation add nothing, and then the index is not written."""
-    have = set(known.split())
-    new = [piece for piece in dict.fromkeys(fold(text).split()) if piece not in have]
-    return f"{known} {' '.join(new)}" if new else None
 
 
 def query_words(text: str) -> list[tuple[list[str], bool]]:
