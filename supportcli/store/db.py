@@ -99,7 +99,8 @@ def close_all() -> None:
         _, (pid, db) = _OPEN.popitem()
         if pid == os.getpid():
             with contextlib.suppress(sqlite3.Error, StorageError):  # nothing left to save
-                index_pending(db)
+                if getattr(db, "total_changes", 0):  # a command that wrote, never a reader
+                    index_pending(db)
                 db.close()
 
 
@@ -182,7 +183,9 @@ def checkpoint(db: Database) -> None:
 def index_pending(db: Database) -> None:
     """SQLite: rewrite the inquiry-level search rows (`search_inquiry`) of the inquiries
     written since, each from its whole text, once (see migrations.m010). Called when a
-    command closes the history and when a chat ends, never inside a message's commit."""
+    command that wrote closes the history and when a chat ends, never inside a message's
+    commit; a reader leaves them to the writers (rows left by a killed process are taken
+    up by the next command that writes)."""
     if is_postgres(db) or db.in_transaction:
         return
     pending = [row[0] for row in db.execute("SELECT inquiry_id FROM search_pending")]
