@@ -38,7 +38,7 @@ from corpus import FILENAMES, TOPIC_WEIGHTS, TOPICS, TextMaker  # noqa: E402
 
 from supportcli.store import writes  # noqa: E402
 from supportcli.store.attachments import StoredFile, keep_bytes  # noqa: E402
-from supportcli.store.db import connect, transaction  # noqa: E402
+from supportcli.store.db import connect, index_pending, transaction  # noqa: E402
 from supportcli.store.dialect import is_postgres_url  # noqa: E402
 
 CHAT_SHARE = 0.6
@@ -233,6 +233,7 @@ def generate(path: str, inquiries: int, messages: int, seed: int, quiet: bool = 
                     rated = rng.random() < 0.5
                     if channel == "chat" and status in ("resolved", "unresolved") and rated:
                         writes.update_inquiry(db, inquiry_id, rating=rng.randint(1, 5))
+            index_pending(db)  # the batch's inquiry-level search rows, as a command's end does
             if not quiet:
                 done = min(batch_start + BATCH_INQUIRIES, inquiries)
                 rate = total_messages / max(time.perf_counter() - started, 1e-9)

@@ -34,7 +34,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -452,6 +452,27 @@ EXPORT_SQL = (
 )
 
 
+def query_shapes() -> list[tuple[str, list[str], str]]:
+    """Every shape of search issue 21 names: (label, `support list` arguments, the words
+    llm's `logs list -q` gets). llm has no filters: a filtered shape is paired with llm's
+    search for the same words. Word counts on the 100k history are in docs/performance.md."""
+    since = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
+    shapes = [
+        ("one common word", ["환불"]),
+        ("one rare word", ["위젯"]),
+        ("one absent word", ["qxzjvw"]),
+        ("two words that meet", ["환불 결제"]),
+        ("two common words that seldom meet", ["결제 invoice"]),
+        ("the same, other order", ["invoice 결제"]),
+        ("a common word and an absent one", ["환불 qxzjvw"]),
+        ("four mixed words", ["환불 결제 invoice 영수증"]),
+        ("a word, --status", ["환불", "--status", "closed"]),
+        ("a word, --topic (rare together)", ["결제", "--topic", "usage"]),
+        ("a word, --since 30 days", ["invoice", "--since", since]),
+    ]
+    return [(label, ["list", "-q", *args], args[0]) for label, args in shapes]
+
+
 # ---------------------------------------------------------------------------- the report
 
 
@@ -613,7 +634,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outbox", type=int, default=200, help="queued inquiries to send")
     parser.add_argument("--no-peer", action="store_true", help="time support alone")
     parser.add_argument(
-        "--only", help="comma-separated target keys: list,search,help,show,export,latency,outbox"
+        "--peer", type=Path, help="llm's user folder for --db (filled when missing or stale)"
+    )
+    parser.add_argument(
+        "--only",
+        help="comma-separated target keys: list,search,help,show,export,latency,outbox,shapes",
     )
     args = parser.parse_args(argv)
 
@@ -650,7 +675,9 @@ def main(argv: list[str] | None = None) -> int:
                 "SELECT count(*) FROM message WHERE inquiry_id = ?", (last_id,)
             ).fetchone()[0]
         have_peer = not args.no_peer and ensure_peer(install=not args.smoke)
-        peer_dir = (scratch / "peer") if args.smoke or args.db else HERE / "data" / "peer-100k"
+        peer_dir = args.peer or (
+            (scratch / "peer") if args.smoke or args.db else HERE / "data" / "peer-100k"
+        )
         if have_peer:
             ensure_peer_logs(peer_dir, db)
         home = scratch / "home"
@@ -702,6 +729,18 @@ def main(argv: list[str] | None = None) -> int:
                 0.35,
             ),
         ]
+        for label, shape_args, words in query_shapes():
+            shown = " ".join(a if " " not in a and a else f'"{a}"' for a in shape_args)
+            plan.append(
+                (
+                    "shapes",
+                    f'shape: {label}: `support {shown}` vs `llm logs list -q "{words}"`',
+                    "≤ 0.5×",
+                    sup + shape_args,
+                    llm and llm + ["logs", "list", "-q", words],
+                    0.5,
+                )
+            )
         results: list[Result] = []
         for key, name, goal, s_argv, p_argv, limit in plan:
             if only and key not in only:
@@ -802,6 +841,7 @@ def main(argv: list[str] | None = None) -> int:
             + (" --smoke" if args.smoke else "")
             + (f" --db {args.db}" if args.db else "")
             + (f" --runs {args.runs}" if args.runs else "")
+            + (f" --only {args.only}" if args.only else "")
         )
         setup = {
             "command": command,

@@ -50,8 +50,9 @@ def sqlite_catalog(db: Any) -> dict[str, Any]:
         },
         "views": sorted(name for kind, name, _, _ in objects if kind == "view"),
     }
-    if "search_fts_config" in tables:  # FTS5's settings, e.g. automerge (m007)
-        catalog["search_fts_config"] = sorted(db.execute("SELECT k, v FROM search_fts_config"))
+    for config in ("search_fts_config", "search_inquiry_config"):  # FTS5's settings (m007)
+        if config in tables:
+            catalog[config] = sorted(db.execute(f"SELECT k, v FROM {config}"))
     return catalog
 
 

@@ -143,7 +143,7 @@ def test_search_uses_the_index_and_stops_early(db):
         )
     )
     assert "VIRTUAL TABLE INDEX" in plan and "TEMP B-TREE" not in plan, plan
-    from supportcli.store.db import transaction
+    from supportcli.store.db import index_pending, transaction
     from supportcli.store.reads import Filters, list_rows
 
     with transaction(db):
@@ -151,6 +151,7 @@ def test_search_uses_the_index_and_stops_early(db):
             seed.chat(db, "payment", [("customer", f"환불 요청 {n}"), ("agent", "환불 안내")])
             for n in range(300)
         ]
+    index_pending(db)  # as when the command that wrote them ends
     statements = []
     db.set_trace_callback(statements.append)
     rows = list_rows(db, Filters(search="환불", limit=5))

@@ -86,3 +86,34 @@ def test_a_message_goes_through_yagmails_connection(security, password, monkeypa
     text = smtp_log.read_text()
     assert "[credentials hidden]" in text
     assert password not in text
+
+
+# Without TLS, the password is looked up only when the server offers AUTH (issue 21: the
+# keyring is most of a send's cost); a server that does not offer it never causes one.
+@pytest.mark.parametrize(("offers_auth", "password"), [(False, None), (True, "ascii-secret")])
+def test_without_tls_the_password_is_looked_up_only_when_auth_is_offered(
+    offers_auth, password, home
+) -> None:  # type: ignore[no-untyped-def]
+    looked_up = []
+
+    def find() -> str | None:
+        looked_up.append(True)
+        return password
+
+    with SmtpServer(mode="none", password="ascii-secret", auth_require_tls=not offers_auth) as srv:
+        settings = _settings(srv, "none")
+        settings = ServerSettings(**{**settings.__dict__, "password": None, "find_password": find})
+        with Mailer(settings) as mailer:
+            mailer.send(
+                Outgoing(
+                    sender=DEFAULT_USER,
+                    to=["help@example.com"],
+                    cc=[],
+                    subject="no auth",
+                    body="hello",
+                    message_id="<lazy-password@example.com>",
+                )
+            )
+        srv.wait_for(1)
+        assert looked_up == ([True] if offers_auth else [])
+        assert [a.success for a in srv.auth_attempts] == ([True] if offers_auth else [])

@@ -23,7 +23,7 @@ from supportcli import paths, system
 from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
-from supportcli.store.search import fold
+from supportcli.store.search import fold, terms
 
 APPLICATION_ID = 0x53555054  # "SUPT", stamped into the header of every history we create
 _MAGIC = b"SQLite format 3\x00"
@@ -98,6 +98,8 @@ def close_all() -> None:
         _, (pid, db) = _OPEN.popitem()
         if pid == os.getpid():
             with contextlib.suppress(sqlite3.Error, StorageError):  # nothing left to save
+                if getattr(db, "total_changes", 0):  # a command that wrote, never a reader
+                    index_pending(db)
                 db.close()
 
 
@@ -173,8 +175,33 @@ def checkpoint(db: Database) -> None:
     if is_postgres(db):
         return  # the server does its own housekeeping (autovacuum)
     with contextlib.suppress(StorageError):
+        index_pending(db)
         db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('merge', 200)")
+        db.execute("INSERT INTO search_inquiry (search_inquiry, rank) VALUES ('merge', 200)")
         db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def index_pending(db: Database) -> None:
+    """SQLite: rewrite the inquiry-level search rows (`search_inquiry`) of the inquiries
+    written since, each from its whole text, once (see migrations.m010). Called when a
+    command that wrote closes the history and when a chat ends, never inside a message's
+    commit; a reader leaves them to the writers (rows left by a killed process are taken
+    up by the next command that writes)."""
+    if is_postgres(db) or db.in_transaction:
+        return
+    pending = [row[0] for row in db.execute("SELECT inquiry_id FROM search_pending")]
+    if not pending:
+        return
+    with transaction(db):
+        for inquiry_id in pending:
+            db.execute(
+                "UPDATE search_inquiry SET terms = support_terms("
+                "(SELECT subject FROM inquiry WHERE id = :id), "
+                "(SELECT group_concat(body, ' ') FROM message WHERE inquiry_id = :id)) "
+                "WHERE rowid = :id",
+                {"id": inquiry_id},
+            )
+            db.execute("DELETE FROM search_pending WHERE inquiry_id = ?", (inquiry_id,))
 
 
 def describe(exc: sqlite3.Error) -> str:
@@ -253,6 +280,7 @@ def _open(path: Path) -> Database:
     )
     db.where = str(path)
     db.create_function("support_fold", 1, fold, deterministic=True)
+    db.create_function("support_terms", -1, terms, deterministic=True)
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     db.execute("PRAGMA foreign_keys = ON")
     # WAL with synchronous=NORMAL: a commit is durable against a killed process (the WAL

@@ -12,8 +12,12 @@ def forget_deleted_text(db: Database) -> None:
     merged, and the write-ahead log keeps old pages until a checkpoint. (PostgreSQL: a
     VACUUM frees the deleted rows; its own files, WAL and backups are the server's.)"""
     if is_postgres(db):
-        db.execute("VACUUM inquiry, message, attachment, attachment_blob, email, search_fts")
+        db.execute(
+            "VACUUM inquiry, message, attachment, attachment_blob, email, search_fts, "
+            "search_inquiry"
+        )
         return
     with transaction(db):
         db.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        db.execute("INSERT INTO search_inquiry (search_inquiry) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

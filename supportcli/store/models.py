@@ -31,6 +31,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Computed,
+    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -206,6 +207,19 @@ Table(
     Index("search_fts_tokens", "tokens", postgresql_using="gin"),
     Index("search_fts_inquiry", "inquiry_id"),
 )
+Table(
+    "search_inquiry",  # one row per inquiry: the stripped union of its rows in search_fts
+    POSTGRES_ONLY,
+    Column(
+        "inquiry_id",
+        BigInteger,
+        ForeignKey(Inquiry.__table__.c.id, ondelete="CASCADE"),  # type: ignore[attr-defined]
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("terms", TSVECTOR, nullable=False),
+    Index("search_inquiry_terms", "terms", postgresql_using="gin"),
+)
 
 # SQLite's search index: a contentless FTS5 table (its shadow tables come with it), fed by
 # triggers with `support_fold(text)`, a function every connection registers; automatic
@@ -240,6 +254,33 @@ SQLITE_SEARCH = (
             INSERT INTO search_fts (rowid, tokens) VALUES (new.id << 20, support_fold(new.subject));
         END""",
     "INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)",
+    # one row per inquiry, its distinct pieces of text; search_pending: the inquiries
+    # whose row is behind their text (see migrations.m010)
+    """CREATE VIRTUAL TABLE search_inquiry USING fts5 (
+            terms, detail = none, tokenize = 'unicode61 remove_diacritics 2')""",
+    "CREATE TABLE search_pending (inquiry_id INTEGER PRIMARY KEY)",
+    """CREATE TRIGGER search_inquiry_insert AFTER INSERT ON inquiry BEGIN
+            INSERT INTO search_inquiry (rowid, terms) VALUES (new.id, support_terms(new.subject));
+        END""",
+    """CREATE TRIGGER search_inquiry_delete AFTER DELETE ON inquiry BEGIN
+            DELETE FROM search_inquiry WHERE rowid = old.id;
+            DELETE FROM search_pending WHERE inquiry_id = old.id;
+        END""",
+    """CREATE TRIGGER search_inquiry_subject AFTER UPDATE OF subject ON inquiry BEGIN
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.id);
+        END""",
+    """CREATE TRIGGER search_inquiry_message_insert AFTER INSERT ON message BEGIN
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.inquiry_id);
+        END""",
+    """CREATE TRIGGER search_inquiry_message_update AFTER UPDATE OF body ON message BEGIN
+            INSERT OR IGNORE INTO search_pending (inquiry_id) VALUES (new.inquiry_id);
+        END""",
+    """CREATE TRIGGER search_inquiry_message_delete AFTER DELETE ON message BEGIN
+            INSERT OR IGNORE INTO search_pending (inquiry_id)
+                SELECT old.inquiry_id
+                WHERE EXISTS (SELECT 1 FROM inquiry WHERE id = old.inquiry_id);
+        END""",
+    "INSERT INTO search_inquiry (search_inquiry, rank) VALUES ('automerge', 0)",
 )
 
 

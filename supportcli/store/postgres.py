@@ -185,6 +185,15 @@ def tsquery(tokens: list[str], prefix: bool) -> str:
     return " <-> ".join(lexemes)
 
 
+def tsquery_all(tokens: list[str], prefix: bool) -> str:
+    """One query word as each of its lexemes (`'a' & 'b':*`), for the inquiry vectors,
+    which have no positions."""
+    lexemes = [_quote(_plain(t)[:_MAX_LEXEME]) for t in tokens]
+    if prefix:
+        lexemes[-1] += ":*"
+    return " & ".join(lexemes)
+
+
 def account_of(url: str) -> str:
     """Who the keyring keeps the password for: user@host:port/database."""
     parts = urlsplit(url)

@@ -4,6 +4,7 @@ the columns selected are the records' own fields."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from supportcli.records import (
 )
 from supportcli.store.dialect import Database, is_postgres
 from supportcli.store.migrations import SEQ_BITS
-from supportcli.store.search import fts5, query_words
+from supportcli.store.search import fts5, fts5_all, query_words
 from supportcli.topics import check_topic
 
 T = TypeVar("T")
@@ -160,81 +161,98 @@ def _where(clauses: list[str]) -> str:
 def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
     """Inquiries whose subject or messages hold every search word, newest first.
 
-    The index's rowids are `inquiry id << 20 | position`, so walking it backwards yields
-    inquiries newest first with each inquiry's rows together: a common word stops after
-    the first few inquiries instead of visiting all of its matches. Other words are
-    checked within the inquiry's rowid range; other filters on the inquiry's row."""
-    first, *others = [fts5(tokens, prefix) for tokens, prefix in filters.words()]
+    FTS5 intersects the words in `search_inquiry` (one row per inquiry, rowid = its id),
+    walking their lists of inquiries newest first and skipping ahead in each to the next
+    inquiry the others hold, so the work is bounded by the rarest word's list whatever
+    the order of the words, and stops when the page is full. A word of several tokens is
+    then confirmed as a phrase within one subject or message (`search_fts`), once per
+    inquiry that holds all its tokens. The few inquiries whose row waits to be rewritten
+    (`search_pending`) are checked through `search_fts` alone, and merged in by id."""
+    words = filters.words()
     where, params = filters.where()
-    keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}" if where else None
-    last = None
-    for (rowid,) in db.execute(
-        "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC", (first,)
-    ):
-        inquiry_id = rowid >> SEQ_BITS
-        if inquiry_id == last:
-            continue
-        last = inquiry_id
-        low, high = inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1
-        if any(
-            db.execute(
-                "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid "
-                "BETWEEN ? AND ? LIMIT 1",
-                (term, low, high),
-            ).fetchone()
-            is None
-            for term in others
-        ):
-            continue
-        if keep and db.execute(keep, {**params, "inquiry_id": inquiry_id}).fetchone() is None:
-            continue
-        yield inquiry_id
+    pending = [row[0] for row in db.execute(_PENDING)]
+    behind = set(pending)
+    indexed = (i for i in _intersected(db, words, where, params) if i not in behind)
+    checked = (i for i in pending if _in_messages(db, i, words, where, params))
+    yield from heapq.merge(indexed, checked, reverse=True)
 
 
-RARE = 1000  # PostgreSQL: a search word with fewer index rows than this drives the query
+_PENDING = "SELECT inquiry_id FROM search_pending ORDER BY inquiry_id DESC"
+
+
+def _intersected(
+    db: Database, words: list[tuple[list[str], bool]], where: str, params: dict[str, object]
+) -> Iterator[int]:
+    match = " AND ".join(f"({fts5_all(tokens, prefix)})" for tokens, prefix in words)
+    phrases = [fts5(tokens, prefix) for tokens, prefix in words if len(tokens) > 1]
+    join = " JOIN inquiry ON inquiry.id = search_inquiry.rowid" if where else ""
+    sql = (
+        f"SELECT search_inquiry.rowid FROM search_inquiry{join} WHERE search_inquiry MATCH "
+        f":match{' AND ' + where if where else ''} ORDER BY search_inquiry.rowid DESC"
+    )
+    for (inquiry_id,) in db.execute(sql, {**params, "match": match}):
+        if all(_has_phrase(db, inquiry_id, phrase) for phrase in phrases):
+            yield inquiry_id
+
+
+def _in_messages(
+    db: Database,
+    inquiry_id: int,
+    words: list[tuple[list[str], bool]],
+    where: str,
+    params: dict[str, object],
+) -> bool:
+    """Whether one inquiry meets the filters and holds every word, read from `search_fts`."""
+    if where:
+        keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}"
+        if db.execute(keep, {**params, "inquiry_id": inquiry_id}).fetchone() is None:
+            return False
+    return all(_has_phrase(db, inquiry_id, fts5(tokens, prefix)) for tokens, prefix in words)
+
+
+def _has_phrase(db: Database, inquiry_id: int, phrase: str) -> bool:
+    low, high = inquiry_id << SEQ_BITS, ((inquiry_id + 1) << SEQ_BITS) - 1
+    return (
+        db.execute(
+            "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ? LIMIT 1",
+            (phrase, low, high),
+        ).fetchone()
+        is not None
+    )
+
+
+RARE = 1000  # PostgreSQL: fewer matching inquiries than this are fetched by id
 
 
 def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
-    """PostgreSQL: let the server walk (the loop above would be a round trip per candidate).
-    Which walk is cheap depends on the words, and the planner cannot know how many rows an
-    uncommon or absent word has, so we ask first (a count that stops at RARE):
-    - a rare word: its few index rows name the candidate inquiries, and the other words are
-      checked among those only;
-    - all words common: inquiries are walked newest first, each checked through
-      `search_fts.inquiry_id`, and the first `limit` matches come after a few dozen."""
+    """PostgreSQL: the GIN index of `search_inquiry` intersects the words (`a & b`,
+    skipping through the longer lists), bounded by the rarest word. How the inquiries are
+    then read depends on how many matched, which the planner cannot know for a rare or
+    absent word, so we count first (a count that stops at RARE): a few are read by id;
+    many are walked newest first, the first `limit` matches coming early. A word of several
+    tokens is confirmed as a phrase in one of the inquiry's rows of `search_fts`."""
     # Imported here: psycopg only for a shared history.
-    from supportcli.store.postgres import tsquery
+    from supportcli.store.postgres import tsquery, tsquery_all
 
-    words = [tsquery(tokens, prefix) for tokens, prefix in filters.words()]
-    counts = [
-        db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE tokens @@ CAST(? AS tsquery) "
-            "LIMIT ?) AS probe",
-            (word, RARE),
-        ).fetchone()[0]
-        for word in words
-    ]
+    words = filters.words()
+    terms = " & ".join(f"({tsquery_all(tokens, prefix)})" for tokens, prefix in words)
     where, params = filters.where()
     clauses = [where] if where else []
-    if min(counts) < RARE:
-        rarest = counts.index(min(counts))
-        candidates = "SELECT DISTINCT inquiry_id FROM search_fts WHERE tokens @@ CAST(? AS tsquery)"
-        ids = [row[0] for row in db.execute(candidates, (words[rarest],))]
-        for word in words[:rarest] + words[rarest + 1 :]:
-            if ids:
-                ids = [
-                    row[0]
-                    for row in db.execute(candidates + " AND inquiry_id = ANY(?)", (word, ids))
-                ]
+    for n, (tokens, prefix) in enumerate(words):
+        if len(tokens) > 1:
+            params[f"phrase{n}"] = tsquery(tokens, prefix)
+            clauses.append(
+                "EXISTS (SELECT 1 FROM search_fts WHERE search_fts.inquiry_id = inquiry.id "
+                f"AND tokens @@ CAST(:phrase{n} AS tsquery))"
+            )
+    found = "SELECT inquiry_id FROM search_inquiry WHERE terms @@ CAST(? AS tsquery)"
+    ids = [row[0] for row in db.execute(f"{found} LIMIT {RARE}", (terms,))]
+    if len(ids) < RARE:
         clauses.append("id = ANY(:ids)")
         params["ids"] = ids
     else:
-        for n, word in enumerate(words):
-            params[f"word{n}"] = word
-            clauses.append(
-                "id IN (SELECT inquiry_id FROM search_fts "
-                f"WHERE tokens @@ CAST(:word{n} AS tsquery))"
-            )
+        params["terms"] = terms
+        clauses.append(f"id IN ({found.replace('?', ':terms')})")
     yield from _newest_first(db, clauses, params, filters.limit)
 
 

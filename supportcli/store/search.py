@@ -5,6 +5,16 @@ match 결제했는데, and its trigram tokenizer cannot match a two-character qu
 index each run of CJK characters as its overlapping bigrams (결제했는데 -> 결제 제했 했는 는데)
 and search a Korean word as the phrase of its bigrams. Other scripts are left to unicode61,
 which folds case and diacritics, and are searched as word prefixes (invoice finds invoices).
+
+Two indexes hold the folded text. `search_fts` has a row per subject and message (its
+phrases are exact); `search_inquiry` has one row per inquiry holding the distinct pieces
+of all its text (`terms`), so that the engine itself intersects the words of a query at
+the inquiry level, the rarest word bounding the work (issue 21). A word of one token is
+answered by `search_inquiry` alone; a word of several (a Korean word of three syllables
+or more, `e-mail`) is found there as all of its tokens, then confirmed as a phrase in one
+message of the inquiry through `search_fts`. On SQLite an inquiry's row is rewritten when
+the command that wrote to it ends (see migrations.m010); the inquiries still waiting
+(`search_pending`) are checked through `search_fts`.
 """
 
 from __future__ import annotations
@@ -31,6 +41,13 @@ def fold(text: str | None) -> str:
     return CJK_RUN.sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
 
 
+def terms(*texts: str | None) -> str:
+    """The distinct whitespace-separated pieces of the texts' folded form, in order of
+    first appearance. Whole pieces, not tokens: the index tokenizes a piece exactly as it
+    tokenized it within the text, so no rule of the tokenizer is copied here."""
+    return " ".join(dict.fromkeys(piece for text in texts for piece in fold(text).split()))
+
+
 def query_words(text: str) -> list[tuple[list[str], bool]]:
     """Each word of a query as the tokens the index holds for it, and whether its last
     token is matched as a prefix (words are; a Korean bigram is matched whole)."""
@@ -46,3 +63,12 @@ def query_words(text: str) -> list[tuple[list[str], bool]]:
 def fts5(tokens: list[str], prefix: bool) -> str:
     """One query word as an FTS5 phrase (`"결제 제했"`, `"invoice"*`)."""
     return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
+
+
+def fts5_all(tokens: list[str], prefix: bool) -> str:
+    """One query word as each of its tokens (`"결제" AND "제했"`, `"invoice"*`): what the
+    inquiry index can answer, having no positions."""
+    parts = [f'"{token}"' for token in tokens]
+    if prefix:
+        parts[-1] += "*"
+    return " AND ".join(parts)

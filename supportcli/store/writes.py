@@ -45,7 +45,12 @@ def create_inquiry(
             (channel, topic, subject, status, agent, parent_id, stamp, stamp),
         ).fetchone()
         if is_postgres(db):
-            _index(db, inquiry_id << SEQ_BITS, subject)
+            vector = _index(db, inquiry_id << SEQ_BITS, subject)
+            db.execute(
+                "INSERT INTO search_inquiry (inquiry_id, terms) "
+                "VALUES (?, strip(CAST(? AS tsvector)))",
+                (inquiry_id, vector),
+            )
     return int(inquiry_id)
 
 
@@ -84,7 +89,14 @@ def add_message(
             ),
         ).fetchone()
         if is_postgres(db):
-            _index(db, (inquiry_id << SEQ_BITS) + seq, body)
+            vector = _index(db, (inquiry_id << SEQ_BITS) + seq, body)
+            # Rewritten only when the message brings a lexeme the inquiry lacks.
+            db.execute(
+                "UPDATE search_inquiry SET terms = strip(terms || CAST(:new AS tsvector)) "
+                "WHERE inquiry_id = :inquiry AND NOT "
+                "tsvector_to_array(CAST(:new AS tsvector)) <@ tsvector_to_array(terms)",
+                {"new": vector, "inquiry": inquiry_id},
+            )
     return int(message_id)
 
 
@@ -133,6 +145,7 @@ def set_body(db: Database, message_id: int, body: str, meta: str | None) -> None
             raise NotFound(f"no message {message_id}")
         if is_postgres(db):
             _index(db, (row[0] << SEQ_BITS) + row[1], body)
+            _reindex_inquiry(db, row[0])
 
 
 def add_attachment(
@@ -176,6 +189,7 @@ def update_inquiry(db: Database, inquiry_id: int, **fields: object) -> None:
             raise NotFound(f"no inquiry {inquiry_id}")
         if "subject" in fields and is_postgres(db):
             _index(db, inquiry_id << SEQ_BITS, str(fields["subject"]))
+            _reindex_inquiry(db, inquiry_id)
 
 
 def delete_inquiries(db: Database, ids: Sequence[int]) -> list[str]:
@@ -256,13 +270,27 @@ def add_envelope(
         )
 
 
-def _index(db: Database, rowid: int, text: str) -> None:
-    """PostgreSQL's search row for a subject or message (SQLite's triggers do this)."""
+def _index(db: Database, rowid: int, text: str) -> str:
+    """PostgreSQL's search row for a subject or message (SQLite's triggers do this);
+    returns the row's tsvector literal."""
     # Imported here: psycopg only for a shared history.
     from supportcli.store.postgres import tsvector
 
+    vector = tsvector(text)
     db.execute(
         "INSERT INTO search_fts (rowid, tokens) VALUES (?, CAST(? AS tsvector)) "
         "ON CONFLICT (rowid) DO UPDATE SET tokens = excluded.tokens",
-        (rowid, tsvector(text)),
+        (rowid, vector),
+    )
+    return vector
+
+
+def _reindex_inquiry(db: Database, inquiry_id: int) -> None:
+    """PostgreSQL's inquiry row, anew from the inquiry's rows in search_fts (text was
+    replaced: a lexeme may have gone)."""
+    db.execute(
+        "UPDATE search_inquiry SET terms = coalesce((SELECT strip(CAST(string_agg("
+        "CAST(tokens AS TEXT), ' ') AS tsvector)) FROM search_fts WHERE inquiry_id = :id), "
+        "CAST('' AS tsvector)) WHERE inquiry_id = :id",
+        {"id": inquiry_id},
     )
