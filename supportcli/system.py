@@ -20,6 +20,13 @@ if sys.platform == "win32":
 else:
     O_BINARY = 0
 
+# Add to os.open's flags where a symlink must not be followed (Windows has no such flag;
+# there, creating a symlink needs a privilege ordinary users lack).
+if sys.platform == "win32":
+    O_NOFOLLOW = 0
+else:
+    O_NOFOLLOW = os.O_NOFOLLOW
+
 
 def tighten(path: Path, mode: int) -> None:
     """Set `path` to `mode` (0600 or 0700) when it is ours and open to group or others.

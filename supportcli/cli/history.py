@@ -93,7 +93,13 @@ def show(
 def export(
     fmt: str = typer.Option("json", "--format", "-f", help="json, jsonl, csv or markdown."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to PATH (0600) instead of standard output."
+        None,
+        "--output",
+        "-o",
+        help="Write to PATH (a new 0600 file, or a device or FIFO) instead of standard output.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace PATH if it is an existing file (never a symlink)."
     ),
     channel: str | None = CHANNEL,
     status: str | None = STATUS,
@@ -106,11 +112,26 @@ def export(
     """Export inquiries with their messages, for scripts and backups."""
     from supportcli import history
 
+    if output is not None and not force:
+        force = _may_replace(output)
     count = history.export(
-        _filters(channel, status, topic, since, until, search, limit), fmt, output
+        _filters(channel, status, topic, since, until, search, limit), fmt, output, replace=force
     )
     if output is not None:
         console.err().print(f"Exported {count} inquiries to {output}")
+
+
+def _may_replace(output: Path) -> bool:
+    """At a terminal, an existing file is replaced after a yes; elsewhere only --force does."""
+    from supportcli import outfile
+
+    if not console.interactive() or outfile.kind(output.expanduser()) != outfile.Kind.FILE:
+        return False
+    from supportcli.ui import prompts
+
+    if not prompts.confirm(f"{output} exists. Replace it?"):
+        raise typer.Exit(0)
+    return True
 
 
 def delete(

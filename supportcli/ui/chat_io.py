@@ -52,6 +52,9 @@ class PipeIO:
     def ask_outcome(self) -> tuple[bool, int | None]:  # pragma: no cover - pipes never ask
         return False, None
 
+    def confirm(self, question: str) -> bool:  # pragma: no cover - pipes never ask
+        return False
+
 
 class TerminalIO:
     interactive = True
@@ -112,6 +115,12 @@ class TerminalIO:
             ],
         )
         return solved, int(rating) if rating else None
+
+    def confirm(self, question: str) -> bool:
+        # Imported here: questionary (~100 ms) only at a terminal, never in a pipe.
+        from supportcli.ui import prompts
+
+        return prompts.confirm(question)
 
     def welcome(self, earlier: Sequence[Message]) -> None:
         """The conversation so far when resuming; otherwise how to start."""

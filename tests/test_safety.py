@@ -1,0 +1,101 @@
+"""Nothing `support` writes can be turned against its user (issue 15): files it writes,
+spreadsheets, terminals, shared folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+
+import pytest
+from conftest import assert_one_line_error
+
+ME = {
+    "SUPPORT_USER_NAME": "김민수",
+    "SUPPORT_USER_EMAIL": "minsu@example.com",
+    "SUPPORT_DESK_EMAIL": "help@example.com",
+}
+
+
+def chat(run, lines):
+    return run("chat", input="".join(f"{line}\n" for line in lines), env=ME)
+
+
+# --- writing files: export -o and /save -------------------------------------------------
+
+
+def test_export_never_replaces_an_existing_file_without_force(run, tmp_path):
+    chat(run, ["결제가 계속 실패해요"])
+    target = tmp_path / "mine.json"
+    target.write_text("precious")
+    assert_one_line_error(run("export", "-o", str(target)), 2)
+    assert target.read_text() == "precious"
+    result = run("export", "-o", str(target), "--force")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["channel"] == "chat"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_export_refuses_a_symlink(run, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "link.json"
+    link.symlink_to(victim)
+    for flags in ((), ("--force",)):
+        result = run("export", "-o", str(link), *flags)
+        assert_one_line_error(result, 2)
+        assert "symbolic link" in result.stderr
+    assert link.is_symlink() and victim.read_text() == "keep me"
+
+
+def test_export_streams_into_a_fifo(run, tmp_path):
+    chat(run, ["환불 받고 싶어요"])
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run("export", "--format", "jsonl", "-o", str(fifo), timeout=30)
+    assert result.returncode == 0, result.stderr
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert json.loads(got[0].decode())["channel"] == "chat"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_export_to_a_device_writes_into_it(run, tmp_path):
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a private /dev/null
+    before = null.lstat()
+    for flags in ((), ("--force",)):
+        result = run("export", "-o", str(null), *flags)
+        assert result.returncode == 0, result.stderr
+        after = null.lstat()
+        assert (after.st_mode, after.st_rdev, after.st_ino) == (
+            before.st_mode,
+            before.st_rdev,
+            before.st_ino,
+        )
+
+
+def test_export_to_dev_stdout_is_standard_output(run):
+    chat(run, ["앱이 계속 꺼져요"])
+    result = run("export", "--format", "jsonl", "-o", "/dev/stdout")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["channel"] == "chat"
+
+
+def test_save_in_a_pipe_never_replaces_a_file(run, tmp_path):
+    target = tmp_path / "기록.md"
+    target.write_text("precious")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    result = chat(run, ["결제가 계속 실패해요", f"/save {target}", f"/save --force {link}"])
+    assert result.returncode == 0, result.stderr
+    assert target.read_text() == "precious"
+    assert "--force" in result.stderr and "symbolic link" in result.stderr
+    result = chat(run, ["환불해 주세요", f"/save --force {target}"])
+    assert "환불해 주세요" in target.read_text(encoding="utf-8")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
