@@ -24,7 +24,14 @@ def get(inquiry_id: int) -> Inquiry:
     return reads.get_record(connect(), inquiry_id)
 
 
-def export(filters: Filters, fmt: str, output: Path | None, *, replace: bool = False) -> int:
+def export(
+    filters: Filters,
+    fmt: str,
+    output: Path | None,
+    *,
+    replace: bool = False,
+    csv_raw: bool = False,
+) -> int:
     """Stream matching records to `output` (outfile's rules: a new 0600 file, a device or
     FIFO, an existing file only when `replace`) or to standard output."""
     if fmt not in exporter.FORMATS:
@@ -32,9 +39,9 @@ def export(filters: Filters, fmt: str, output: Path | None, *, replace: bool = F
     db = connect()
     records = reads.iter_records(db, filters.check())
     if output is None:
-        return exporter.write(records, fmt, sys.stdout)
+        return exporter.write(records, fmt, sys.stdout, csv_raw=csv_raw)
     with outfile.open_text(output, replace=replace) as out:
-        return exporter.write(records, fmt, out)
+        return exporter.write(records, fmt, out, csv_raw=csv_raw)
 
 
 def delete(ids: Sequence[int]) -> int:

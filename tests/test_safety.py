@@ -3,12 +3,15 @@ spreadsheets, terminals, shared folders."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import stat
 import threading
 
 import pytest
+import seed
 from conftest import assert_one_line_error
 
 ME = {
@@ -99,3 +102,24 @@ def test_save_in_a_pipe_never_replaces_a_file(run, tmp_path):
     result = chat(run, ["환불해 주세요", f"/save --force {target}"])
     assert "환불해 주세요" in target.read_text(encoding="utf-8")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+# --- spreadsheet-safe CSV -----------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_csv_cells_that_start_a_formula_are_made_inert(run, db):
+    for formula in FORMULAS:
+        seed.chat(db, "other", [("customer", formula)], subject=formula)
+    seed.chat(db, "other", [("customer", "plain 평범한 text")], subject="plain")
+    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv").stdout)))
+    by_body = {row["message_body"]: row for row in rows}
+    for formula in FORMULAS:
+        row = by_body["'" + formula]
+        assert row["subject"] == "'" + formula
+    assert "plain 평범한 text" in by_body
+    raw = run("export", "--format", "csv", "--csv-raw").stdout
+    raw_bodies = [row["message_body"] for row in csv.DictReader(io.StringIO(raw))]
+    assert set(FORMULAS) <= set(raw_bodies)
+    assert "--csv-raw" in run("export", "--help").stdout

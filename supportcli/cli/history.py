@@ -101,6 +101,12 @@ def export(
     force: bool = typer.Option(
         False, "--force", help="Replace PATH if it is an existing file (never a symlink)."
     ),
+    csv_raw: bool = typer.Option(
+        False,
+        "--csv-raw",
+        help="CSV cells exactly as stored. By default a cell starting with = + - @ tab or "
+        "CR gets a leading ' so that a spreadsheet never runs it as a formula.",
+    ),
     channel: str | None = CHANNEL,
     status: str | None = STATUS,
     topic: str | None = TOPIC,
@@ -115,7 +121,11 @@ def export(
     if output is not None and not force:
         force = _may_replace(output)
     count = history.export(
-        _filters(channel, status, topic, since, until, search, limit), fmt, output, replace=force
+        _filters(channel, status, topic, since, until, search, limit),
+        fmt,
+        output,
+        replace=force,
+        csv_raw=csv_raw,
     )
     if output is not None:
         console.err().print(f"Exported {count} inquiries to {output}")

@@ -35,9 +35,11 @@ def _json_text(data: dict[str, object], indent: int | None = None) -> str:
     return json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True)
 
 
-def write(records: Iterable[Inquiry], fmt: str, out: TextIO) -> int:
+def write(records: Iterable[Inquiry], fmt: str, out: TextIO, *, csv_raw: bool = False) -> int:
     """Write every record in `fmt` to `out`; return how many were written."""
-    return {"json": _json, "jsonl": _jsonl, "csv": _csv, "markdown": _markdown}[fmt](records, out)
+    if fmt == "csv":
+        return _csv(records, out, raw=csv_raw)
+    return {"json": _json, "jsonl": _jsonl, "markdown": _markdown}[fmt](records, out)
 
 
 def _json(records: Iterable[Inquiry], out: TextIO) -> int:
@@ -59,16 +61,33 @@ def _jsonl(records: Iterable[Inquiry], out: TextIO) -> int:
     return count
 
 
-def _csv(records: Iterable[Inquiry], out: TextIO) -> int:
+def _csv(records: Iterable[Inquiry], out: TextIO, *, raw: bool = False) -> int:
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
+    cell = _as_is if raw else inert_cell
     count = 0
     for record in records:
-        head = [getattr(record, name) for name in CSV_INQUIRY]
+        head = [cell(getattr(record, name)) for name in CSV_INQUIRY]
         for message in record.messages or (NO_MESSAGE,):
-            writer.writerow([*head, *(getattr(message, name) for name in CSV_MESSAGE)])
+            writer.writerow([*head, *(cell(getattr(message, name)) for name in CSV_MESSAGE)])
         count += 1
     return count
+
+
+# OWASP's CSV-injection guidance: a spreadsheet reads a cell starting with one of these as
+# a formula (=HYPERLINK(...), +cmd|...), so such a cell gets a leading apostrophe, which
+# spreadsheets show as text and do not display. `--csv-raw` writes cells as they are.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _as_is(value: object) -> object:
+    return value
 
 
 def _markdown(records: Iterable[Inquiry], out: TextIO) -> int:
