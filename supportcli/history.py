@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO, cast
 
 from supportcli import outfile
 from supportcli.errors import BadInput
@@ -14,6 +15,7 @@ from supportcli.render import export as exporter
 from supportcli.store import maintenance, reads, writes
 from supportcli.store.db import connect
 from supportcli.store.reads import Filters
+from supportcli.text import visible
 
 
 def list_inquiries(filters: Filters) -> list[Inquiry]:
@@ -39,9 +41,25 @@ def export(
     db = connect()
     records = reads.iter_records(db, filters.check())
     if output is None:
-        return exporter.write(records, fmt, sys.stdout, csv_raw=csv_raw)
+        return exporter.write(records, fmt, _shown_if_terminal(sys.stdout), csv_raw=csv_raw)
     with outfile.open_text(output, replace=replace) as out:
-        return exporter.write(records, fmt, out, csv_raw=csv_raw)
+        return exporter.write(records, fmt, _shown_if_terminal(out), csv_raw=csv_raw)
+
+
+class _Visible:
+    """A text stream to a terminal that shows stored text instead of obeying it (an
+    escape sequence could write the clipboard or clear the screen); the CR LF that ends a
+    CSV row stays a line end. Files and pipes get the bytes as stored."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, chunk: str) -> int:
+        return self.out.write("\r\n".join(visible(part) for part in chunk.split("\r\n")))
+
+
+def _shown_if_terminal(out: TextIO) -> TextIO:
+    return cast(TextIO, _Visible(out)) if out.isatty() else out
 
 
 def delete(ids: Sequence[int]) -> int:

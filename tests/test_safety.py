@@ -14,6 +14,8 @@ import pytest
 import seed
 from conftest import assert_one_line_error
 
+from supportcli.text import visible
+
 ME = {
     "SUPPORT_USER_NAME": "김민수",
     "SUPPORT_USER_EMAIL": "minsu@example.com",
@@ -123,3 +125,108 @@ def test_csv_cells_that_start_a_formula_are_made_inert(run, db):
     raw_bodies = [row["message_body"] for row in csv.DictReader(io.StringIO(raw))]
     assert set(FORMULAS) <= set(raw_bodies)
     assert "--csv-raw" in run("export", "--help").stdout
+
+
+# --- every byte that reaches a terminal is safe --------------------------------------------
+
+HOSTILE = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x9b31m file\u202etxt.exe \u200bzw 👨\u200d👩\u200d👧"
+
+
+def test_visible_shows_what_would_act_or_mislead():
+    shown = visible(HOSTILE + "\n\tnext")
+    assert not any(0x80 <= ord(c) <= 0x9F or ord(c) < 32 and c not in "\n\t" for c in shown)
+    assert "␛[2J" in shown and "‹U+009B›" in shown
+    assert "‹U+202E›" in shown and "‹U+200B›" in shown
+    assert "👨\u200d👩\u200d👧" in shown  # a family emoji stays one
+    assert visible("a\u200db") == "a‹U+200D›b"
+    assert shown.endswith("\n\tnext")
+
+
+def test_json_escapes_every_control_character_and_round_trips(run, db):
+    inquiry = seed.chat(db, "other", [("customer", HOSTILE)], subject=HOSTILE)
+    for args in (("show", str(inquiry), "--json"), ("export",), ("list", "--json")):
+        out = run(*args, check=True).stdout
+        assert not [c for c in out if 0x7F <= ord(c) <= 0x9F or c in "\x1b\u202e\u200b"], args
+        data = json.loads(out)
+        record = data if isinstance(data, dict) else data[0]
+        assert record["subject"] == HOSTILE
+    assert json.loads(run("export").stdout)[0]["messages"][0]["body"] == HOSTILE
+
+
+def _at_terminal(*args):
+    """Run support with standard output on a pseudo-terminal; what the terminal got."""
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "120"}
+    done = subprocess.Popen(
+        [sys.executable, "-m", "supportcli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    os.close(follower)
+    got = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        got += chunk
+    done.wait(30)
+    os.close(leader)
+    return done.returncode, got.decode("utf-8", "replace")
+
+
+def test_export_to_a_terminal_shows_escapes_instead_of_running_them(run, db):
+    seed.chat(db, "other", [("customer", HOSTILE)], subject=HOSTILE)
+    for fmt in ("markdown", "csv", "json"):
+        code, shown = _at_terminal("export", "--format", fmt)
+        assert code == 0
+        assert "\x1b" not in shown and "\x9b" not in shown and "\u202e" not in shown, fmt
+    # Into a file or a pipe the text stays exactly as stored.
+    assert HOSTILE in run("export", "--format", "markdown").stdout
+
+
+def test_show_and_errors_never_pass_escapes(run, db):
+    inquiry = seed.email(db, "payment", HOSTILE, HOSTILE, status="failed")
+    db.execute("UPDATE email SET last_error = ? WHERE inquiry_id = ?", (HOSTILE, inquiry))
+    db.commit()
+    for args in (("show", str(inquiry)), ("list",), ("outbox",)):
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\x9b" not in result.stdout, args
+        assert "\u202e" not in result.stdout, args
+
+
+def test_error_messages_show_escapes_instead_of_running_them(run, tmp_path):
+    result = run("export", "-o", str(tmp_path / "no\x1b[2J\x9bfolder" / "out.json"))
+    assert_one_line_error(result, 1)
+    assert "no␛[2J‹U+009B›folder" in result.stderr
+
+
+# --- rendering is linear -----------------------------------------------------------------
+
+
+def test_show_of_a_5_mb_body_is_fast(run, db):
+    """It took 54 s (rich's wrapping is quadratic in a text's lines); now ~1.5 s. The bound
+    leaves room for a loaded 2-core machine."""
+    import time
+
+    line = "결제가 실패했어요 payment failed, again 1234 \x1b[2J\n"
+    body = line * (5_000_000 // len(line.encode()))
+    inquiry = seed.email(db, "payment", "big", body + "x" * 500 + "\n" + "word " * 2000)
+    started = time.perf_counter()
+    result = run("show", str(inquiry), timeout=120)
+    took = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("결제가 실패했어요 payment failed, again 1234 ␛[2J\n") == body.count(
+        "\n"
+    )
+    assert "\x1b" not in result.stdout
+    assert took < 20, took

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from supportcli import console
+from supportcli.text import visible
 
 kb_app = typer.Typer(
     help="Search the help-center articles the chat agent answers from.",
@@ -103,7 +104,8 @@ def _farewell(chat_id: int, interactive: bool, *, interrupted: bool) -> None:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    # Server replies and stored names reach this line: shown, never obeyed.
+    print(visible(line), file=sys.stderr, flush=True)
 
 
 def _kb_agent():  # type: ignore[no-untyped-def]
@@ -129,9 +131,9 @@ def kb_search(
 
     hits = [hit.as_json() for hit in service.kb_search(_kb_agent(), " ".join(text))[:limit]]
     if as_json:
-        import json
+        from supportcli.render.export import json_text
 
-        typer.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        typer.echo(json_text(hits, indent=2))
         return
     if not hits:
         console.err().print("No article matches. Try other words, or ask in `support chat`.")

@@ -9,6 +9,7 @@ import typer
 
 from supportcli import console
 from supportcli.errors import BadInput
+from supportcli.text import visible
 
 outbox_app = typer.Typer(
     help="Email inquiries waiting to be sent: drafts, queued, failed.",
@@ -115,7 +116,8 @@ def say_outcome(outcome) -> int:  # type: ignore[no-untyped-def]
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    # Server replies and stored names reach this line: shown, never obeyed.
+    print(visible(line), file=sys.stderr, flush=True)
 
 
 def reply(
@@ -150,9 +152,9 @@ def sync(as_json: bool = typer.Option(False, "--json", help="As JSON, for script
 
     report = do_sync(connect(), Settings.load())
     if as_json:
-        import json
+        from supportcli.render.export import json_text
 
-        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        typer.echo(json_text(report.as_json(), indent=2))
         return
     if not report.filed:
         console.err().print("No new answers.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -32,7 +33,23 @@ def list_json(records: Iterable[Inquiry]) -> str:
 
 
 def _json_text(data: dict[str, object], indent: int | None = None) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True)
+    return json_text(data, indent=indent, sort_keys=True)
+
+
+# json.dumps escapes C0 controls but, with ensure_ascii=False (kept so Korean stays
+# readable), passes DEL, C1 controls (0x9b is a terminal's CSI), bidi overrides, invisible
+# characters, line separators and lone surrogates through raw. Outside strings JSON holds
+# only ASCII, so each of these is inside a string, where \uXXXX means the same character.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ud800-\udfff]"
+)
+
+
+def json_text(data: object, *, indent: int | None = None, sort_keys: bool = False) -> str:
+    """JSON that is UTF-8 for people yet has every control character escaped, C1 included."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=sort_keys)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write(records: Iterable[Inquiry], fmt: str, out: TextIO, *, csv_raw: bool = False) -> int:

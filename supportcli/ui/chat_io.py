@@ -14,8 +14,8 @@ from supportcli import console
 from supportcli.chat.agent import Answer
 from supportcli.errors import BadInput
 from supportcli.records import Message, Role
-from supportcli.render.human import message_body
-from supportcli.text import local_time
+from supportcli.render.human import print_message_body
+from supportcli.text import local_time, visible
 
 SPINNER_AFTER_S = 0.25
 
@@ -40,6 +40,8 @@ class PipeIO:
             ) from None
 
     def show_answer(self, text: str, answer: Answer) -> None:
+        if sys.stdout.isatty():  # answers quote articles from chat.kb_dir: shown, never obeyed
+            text = visible(text)
         sys.stdout.write(text.rstrip("\n") + "\n\n")
         sys.stdout.flush()
 
@@ -71,7 +73,7 @@ class TerminalIO:
     def show_answer(self, text: str, answer: Answer) -> None:
         out = console.out()
         out.print(Text("상담원 · agent", style="bold green"))
-        out.print(Markdown(text, hyperlinks=False))
+        out.print(Markdown(visible(text), hyperlinks=False))
         out.print()
 
     def notice(self, text: str) -> None:
@@ -142,5 +144,5 @@ class TerminalIO:
                     style="bold green" if agent else "bold cyan",
                 )
             )
-            out.print(message_body(message))
+            print_message_body(out, message)
             out.print()
