@@ -230,3 +230,13 @@ def test_show_of_a_5_mb_body_is_fast(run, db):
     )
     assert "\x1b" not in result.stdout
     assert took < 20, took
+
+
+# --- ids are never reused ----------------------------------------------------------------
+
+
+def test_an_inquiry_id_is_never_reused_after_delete(run, engine):
+    ids = [int(chat(run, [f"질문 {n}"]).stderr.split()[-1]) for n in range(3)]
+    assert run("delete", str(ids[-1]), "--yes").returncode == 0
+    again = int(chat(run, ["새 질문"]).stderr.split()[-1])
+    assert again > ids[-1], (ids, again)
