@@ -205,6 +205,7 @@ class Settings:
 def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
+            paths.check_private(path, "config file")
             data = tomllib.load(handle)
     except FileNotFoundError:
         return {}

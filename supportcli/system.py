@@ -40,6 +40,28 @@ def tighten(path: Path, mode: int) -> None:
         path.chmod(mode)
 
 
+def not_private(path: Path) -> str | None:
+    """Why `path`, a folder or file that holds the history, attachments or settings, is
+    not the user's alone: it belongs to another user (who could read every inquiry), or
+    group or others may write in it (and swap what is inside). None when it is private.
+
+    On Windows the user profile's permissions decide, and a stat has no owner: None."""
+    if sys.platform == "win32":
+        return None
+    info = path.stat()
+    if info.st_uid != os.geteuid():
+        import pwd  # Unix only; a look-up only when something is wrong
+
+        try:
+            owner = pwd.getpwuid(info.st_uid).pw_name
+        except KeyError:
+            owner = f"user id {info.st_uid}"
+        return f"belongs to {owner}, not to you"
+    if info.st_mode & 0o022:
+        return "is writable by group or others"
+    return None
+
+
 def stop_signals() -> tuple[signal.Signals, ...]:
     """The signals that end the program like Ctrl-C: SIGTERM, and SIGHUP (a closed
     terminal) where it exists."""

@@ -240,3 +240,97 @@ def test_an_inquiry_id_is_never_reused_after_delete(run, engine):
     assert run("delete", str(ids[-1]), "--yes").returncode == 0
     again = int(chat(run, ["새 질문"]).stderr.split()[-1])
     assert again > ids[-1], (ids, again)
+
+
+# --- private means private ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stranger():
+    """Another local user (created as root does in CI)."""
+    import pwd
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("creating another user needs root")
+    name = "supportstranger"
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--no-create-home", name], check=True)
+    return pwd.getpwnam(name)
+
+
+def test_a_history_folder_of_another_user_is_refused(run, home, stranger):
+    home.mkdir(mode=0o700)
+    os.chown(home, stranger.pw_uid, stranger.pw_gid)
+    result = run("list")
+    assert_one_line_error(result, 1)
+    assert stranger.pw_name in result.stderr and "SUPPORT_HOME" in result.stderr
+    assert not (home / "history.db").exists()
+
+
+def test_a_config_file_of_another_user_is_refused(run, home, stranger):
+    home.mkdir(mode=0o700)
+    config = home / "config.toml"
+    config.write_text('[desk]\nemail = "evil@example.com"\n')
+    os.chown(config, stranger.pw_uid, stranger.pw_gid)
+    result = run("config", "show")
+    assert_one_line_error(result, 1)
+    assert "config file" in result.stderr and stranger.pw_name in result.stderr
+
+
+@pytest.mark.parametrize("where", ["home", "attachments", "history"])
+def test_a_folder_others_may_write_is_refused(run, home, db, tmp_path, where):
+    chat(run, ["hello there"])
+    attach = tmp_path / "a.txt"
+    attach.write_text("x")
+    target = {
+        "home": home,
+        "attachments": home / "attachments",
+        "history": home / "history.db",
+    }[where]
+    target.mkdir(mode=0o700, exist_ok=True) if where == "attachments" else None
+    target.chmod(0o777 if target.is_dir() else 0o666)
+    result = run(
+        "email",
+        "--subject",
+        "s",
+        "--body",
+        "b",
+        "--attach",
+        str(attach),
+        "--draft",
+        env=ME,
+    )
+    assert_one_line_error(result, 1)
+    assert "chmod go-w" in result.stderr, result.stderr
+    # A folder others may only read is simply closed, as before.
+    target.chmod(0o755 if target.is_dir() else 0o644)
+    result = run(
+        "email", "--subject", "s", "--body", "b", "--attach", str(attach), "--draft", env=ME
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_stored_attachment_copy_that_changed_is_never_sent(run, tmp_path):
+    from mailtest import smtp_env
+    from smtpserver import SmtpServer
+
+    from supportcli.store.attachments import stored_path
+
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(b"%PDF-1.4 the real receipt")
+    with SmtpServer(mode="ssl") as srv:
+        env = smtp_env(srv)
+        draft = run(
+            "email", "--subject", "s", "--body", "b", "--attach", str(receipt), "--draft", env=env
+        )
+        draft_id = int(draft.stderr.strip().splitlines()[-1].split()[1])
+        sha = json.loads(run("show", str(draft_id), "--json").stdout)["attachments"][0]["sha256"]
+        stored_path(sha).write_bytes(b"%PDF-1.4 swapped by someone else")
+        result = run("outbox", "send", str(draft_id), env=env)
+        assert result.returncode == 1, result.stderr
+        assert "SHA-256" in result.stderr and "receipt.pdf" in result.stderr
+        assert srv.messages == []
+    assert json.loads(run("show", str(draft_id), "--json").stdout)["status"] == "failed"

@@ -142,7 +142,7 @@ def dry_run(composed: Composed) -> bytes:
         subject=composed.subject,
         body=composed.body,
         message_id=new_message_id(composed.sender),
-        attachments=[(f.name, guess(f.name), f.path) for f in composed.files],
+        attachments=[(f.name, guess(f.name), f.path, None) for f in composed.files],
     )
     return render(out)
 
