@@ -62,6 +62,20 @@ def not_private(path: Path) -> str | None:
     return None
 
 
+def process_gone(pid: int) -> bool:
+    """True when no process `pid` exists on this machine. On Windows os.kill would end
+    the process instead of probing it, so there we never claim to know: False."""
+    if sys.platform == "win32":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's live process
+        return False
+    return False
+
+
 def stop_signals() -> tuple[signal.Signals, ...]:
     """The signals that end the program like Ctrl-C: SIGTERM, and SIGHUP (a closed
     terminal) where it exists."""

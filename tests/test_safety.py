@@ -334,3 +334,38 @@ def test_a_stored_attachment_copy_that_changed_is_never_sent(run, tmp_path):
         assert "SHA-256" in result.stderr and "receipt.pdf" in result.stderr
         assert srv.messages == []
     assert json.loads(run("show", str(draft_id), "--json").stdout)["status"] == "failed"
+
+
+# --- the outbox tells the truth after a crash --------------------------------------------
+
+
+def test_a_claim_left_by_a_killed_send_is_reported_as_may_have_been_sent(run, db):
+    import socket
+    import subprocess
+    import sys
+
+    from mailtest import smtp_env
+    from smtpserver import SmtpServer
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that no longer exists: as after kill -9
+    with SmtpServer(mode="ssl") as srv:
+        env = smtp_env(srv)
+        draft = run("email", "--subject", "s", "--body", "b", "--draft", env=env)
+        inquiry = int(draft.stderr.strip().splitlines()[-1].split()[1])
+        db.execute(
+            "UPDATE email SET claimed_by = ?, claimed_at = '2026-01-01T00:00:00+00:00' "
+            "WHERE inquiry_id = ?",
+            (f"{socket.gethostname()}:{gone.pid}:dead", inquiry),
+        )
+        db.commit()
+        for _ in range(2):  # neither treated as sent nor sent again, however often asked
+            result = run("outbox", "send", str(inquiry), env=env)
+            assert result.returncode == 1, result.stderr
+            assert "may have been sent" in result.stderr and "--resend" in result.stderr
+            assert "already sent" not in result.stderr
+        assert srv.messages == []
+        result = run("outbox", "send", str(inquiry), "--resend", env=env)
+        assert result.returncode == 0, result.stderr
+        assert len(srv.wait_for(1)) == 1
+    assert json.loads(run("show", str(inquiry), "--json").stdout)["status"] == "sent"

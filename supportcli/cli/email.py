@@ -205,9 +205,19 @@ def outbox(
     console.out().print(outbox_table(rows))
 
 
-@outbox_app.command("send", epilog="Examples: support outbox send · support outbox send 12")
+@outbox_app.command(
+    "send",
+    epilog="Examples: support outbox send · support outbox send 12 · "
+    "support outbox send 12 --resend",
+)
 def outbox_send(
     ids: list[int] = typer.Argument(None, metavar="[ID]...", help="Only these (drafts too)."),
+    resend: bool = typer.Option(
+        False,
+        "--resend",
+        help="Send these again although a killed `outbox send` may have sent them already "
+        "(check your Sent folder first).",
+    ),
 ) -> None:
     """Send what waits in the outbox over one connection, each with its Message-ID."""
     from supportcli.config import Settings
@@ -218,7 +228,7 @@ def outbox_send(
     from supportcli.ui.progress import sending_progress
 
     with sending_progress(enabled=len(ids) != 1) as progress:
-        results = service.send_outbox(ids, settings, progress=progress)
+        results = service.send_outbox(ids, settings, progress=progress, resend=resend)
     sent = [r for r in results if r.status == "sent" and not r.refused]
     for result in results if len(results) <= 5 else [r for r in results if r not in sent]:
         _print_result(result)

@@ -9,7 +9,16 @@ from pathlib import Path
 
 from supportcli.config import Settings
 from supportcli.errors import BadInput, StorageError
-from supportcli.mail.claim import SENDABLE, Result, claim, finish, mark_sent, run_token
+from supportcli.mail.claim import (
+    SENDABLE,
+    Result,
+    claim,
+    finish,
+    left_by_killed_runs,
+    mark_sent,
+    may_have_been_sent,
+    run_token,
+)
 from supportcli.mail.message import AttachmentChanged, Outgoing
 from supportcli.records import Channel, Delivery, Inquiry, Message
 from supportcli.store import attachments, reads
@@ -90,19 +99,25 @@ def send(
     *,
     statuses: Sequence[str] = SENDABLE,
     progress: Callable[[Result], None] | None = None,
+    resend: bool = False,
 ) -> list[Result]:
-    """Send these inquiries over one connection; record each outcome as it happens."""
+    """Send these inquiries over one connection; record each outcome as it happens.
+
+    One whose last run was killed mid-send may have reached the desk: it is reported,
+    neither treated as sent nor sent again, unless `resend` (the user checked)."""
     # Here, not at the top: yagmail loads only when something is sent.
     from supportcli.mail.sender import DeliveryError, Mailer, ServerSettings
 
     server = ServerSettings.from_settings(settings)
     token = run_token()
     stale_after = server.timeout * 4 + 60
-    mine = claim(db, ids, token, stale_after, statuses)
-    results = [
+    killed = left_by_killed_runs(db, ids, release=resend)
+    results = [may_have_been_sent(i) for i in ids if i in killed]
+    mine = claim(db, [i for i in ids if i not in killed], token, stale_after, statuses)
+    results += [
         Result(i, "skipped", "already sent, or being sent by another run")
         for i in ids
-        if i not in mine
+        if i not in mine and i not in killed
     ]
     if not mine:
         return results
