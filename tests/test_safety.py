@@ -369,3 +369,40 @@ def test_a_claim_left_by_a_killed_send_is_reported_as_may_have_been_sent(run, db
         assert result.returncode == 0, result.stderr
         assert len(srv.wait_for(1)) == 1
     assert json.loads(run("show", str(inquiry), "--json").stdout)["status"] == "sent"
+
+
+# --- settings are typed ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["timeout = inf", "timeout = nan", "timeout = -1", 'port = "x"', "port = 70000", "port = [1]"],
+)
+def test_a_bad_setting_in_the_file_is_refused_when_read(run, home, line):
+    home.mkdir(mode=0o700)
+    (home / "config.toml").write_text(f'[smtp]\nhost = "127.0.0.1"\n{line}\n')
+    result = run(
+        "email", "--subject", "s", "--body", "b", env={**ME, "SUPPORT_SMTP_PASSWORD": "pw"}
+    )
+    assert_one_line_error(result, 2)
+    assert f"smtp.{line.split()[0]}" in result.stderr
+    assert "support config set" in result.stderr
+    assert json.loads(run("list", "--json").stdout) == []
+
+
+def test_an_infinite_timeout_is_refused_from_the_environment_and_config_set(run):
+    result = run("config", "set", "smtp.timeout", "inf")
+    assert_one_line_error(result, 2)
+    assert "smtp.timeout" in result.stderr
+    result = run(
+        "outbox",
+        "send",
+        env={
+            "SUPPORT_SMTP_TIMEOUT": "1e309",
+            "SUPPORT_SMTP_HOST": "127.0.0.1",
+            "SUPPORT_SMTP_PASSWORD": "pw",
+            **ME,
+        },
+    )
+    assert_one_line_error(result, 2)
+    assert "SUPPORT_SMTP_TIMEOUT" in result.stderr
