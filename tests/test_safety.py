@@ -406,3 +406,39 @@ def test_an_infinite_timeout_is_refused_from_the_environment_and_config_set(run)
     )
     assert_one_line_error(result, 2)
     assert "SUPPORT_SMTP_TIMEOUT" in result.stderr
+
+
+# --- help-center folders -------------------------------------------------------------------
+
+ARTICLE = """---
+title: Zebra tokens {n}
+topic: usage
+language: en
+link: https://help.example.com/zebra-{n}
+keywords: zebratoken
+---
+Zebra tokens explained \x1b]52;c;ZXZpbA==\x07\x1b[2J here.
+"""
+
+
+def test_kb_dir_reads_only_small_regular_files_inside_it(run, tmp_path):
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "good.md").write_text(ARTICLE.format(n=1))
+    (folder / "inside-link.md").symlink_to(folder / "good.md")
+    outside = tmp_path / "outside.md"
+    outside.write_text(ARTICLE.format(n=2))
+    (folder / "outside.md").symlink_to(outside)
+    os.mkfifo(folder / "fifo.md")
+    (folder / "zero.md").symlink_to("/dev/zero")
+    (folder / "big.md").write_text(ARTICLE.format(n=3) + "x" * 2_000_000)
+    env = {"SUPPORT_KB_DIR": str(folder)}
+    result = run("kb", "search", "zebratoken", "--json", env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    links = {hit["link"] for hit in json.loads(result.stdout)}
+    assert links == {"https://help.example.com/zebra-1"}
+    warnings = [line for line in result.stderr.splitlines() if "skipped" in line]
+    assert len(warnings) == 4, result.stderr  # outside, fifo, zero, big: one line each
+    shown = run("kb", "show", "good", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "\x1b" not in shown.stdout and "␛" in shown.stdout
