@@ -442,3 +442,26 @@ def test_kb_dir_reads_only_small_regular_files_inside_it(run, tmp_path):
     shown = run("kb", "show", "good", env=env)
     assert shown.returncode == 0, shown.stderr
     assert "\x1b" not in shown.stdout and "␛" in shown.stdout
+
+
+# --- extreme input is bad input ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "99999999999999999999"),
+        ("show", "--", "-5"),
+        ("delete", "99999999999999999999", "--yes"),
+        ("close", "0"),
+        ("outbox", "send", "99999999999999999999"),
+        ("list", "--since", "9999-12-31T23:59:59-14:00"),
+        ("list", "--until", "9999-12-31"),
+        ("export", "--since", "0001-01-01T00:00:00+14:00"),
+        ("list", "-n", "99999999999999999999"),
+    ],
+)
+def test_extreme_ids_and_dates_are_bad_input(run, args):
+    result = run(*args)
+    assert_one_line_error(result, 2)
+    assert "unexpected" not in result.stderr

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from supportcli import console
+from supportcli.cli import checked_ids
 from supportcli.text import visible
 
 kb_app = typer.Typer(
@@ -20,7 +21,7 @@ def chat(
     topic: str | None = typer.Option(None, "--topic", help="account, payment, usage or other."),
     agent: str | None = typer.Option(None, "--agent", help="Which agent answers (default kb)."),
     resume: int | None = typer.Option(
-        None, "--resume", metavar="ID", help="Continue an earlier chat."
+        None, "--resume", metavar="ID", callback=checked_ids, help="Continue an earlier chat."
     ),
 ) -> None:
     """Chat with the customer center; every message is kept in your history.

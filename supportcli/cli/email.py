@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from supportcli import console
+from supportcli.cli import checked_ids
 from supportcli.errors import BadInput
 from supportcli.text import visible
 
@@ -29,14 +30,20 @@ def email(
     ),
     attach: list[Path] = typer.Option([], "--attach", help="Attach a file; repeat for more."),
     from_chat: int | None = typer.Option(
-        None, "--from-chat", metavar="ID", help="Start from a chat's transcript."
+        None,
+        "--from-chat",
+        metavar="ID",
+        callback=checked_ids,
+        help="Start from a chat's transcript.",
     ),
     draft: bool = typer.Option(False, "--draft", help="Save as a draft; send nothing."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the exact message; record and send nothing."
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Send without the review step."),
-    edit: int | None = typer.Option(None, "--edit", metavar="ID", help="Reopen a draft."),
+    edit: int | None = typer.Option(
+        None, "--edit", metavar="ID", callback=checked_ids, help="Reopen a draft."
+    ),
 ) -> None:
     """Write an email inquiry to the customer center, review it, and send it."""
     from supportcli.config import Settings
@@ -121,7 +128,9 @@ def _say(line: str) -> None:
 
 
 def reply(
-    inquiry_id: int = typer.Argument(..., metavar="ID", help="The email inquiry."),
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="The email inquiry."
+    ),
     body: str | None = typer.Option(None, "--body", help="The follow-up text."),
     body_file: str | None = typer.Option(
         None, "--body-file", metavar="PATH", help="Read it from PATH, or - for stdin."
@@ -211,7 +220,9 @@ def outbox(
     "support outbox send 12 --resend",
 )
 def outbox_send(
-    ids: list[int] = typer.Argument(None, metavar="[ID]...", help="Only these (drafts too)."),
+    ids: list[int] = typer.Argument(
+        None, metavar="[ID]...", callback=checked_ids, help="Only these (drafts too)."
+    ),
     resend: bool = typer.Option(
         False,
         "--resend",

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from supportcli import console
+from supportcli.cli import checked_ids
 from supportcli.errors import BadInput
 
 CHANNEL = typer.Option(None, "--channel", help="chat or email.")
@@ -73,7 +74,9 @@ def list_cmd(
 
 
 def show(
-    inquiry_id: int = typer.Argument(..., metavar="ID", help="The inquiry's id."),
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="The inquiry's id."
+    ),
     as_json: bool = typer.Option(False, "--json", help="The whole record as JSON."),
 ) -> None:
     """Show one inquiry with its whole conversation."""
@@ -145,7 +148,9 @@ def _may_replace(output: Path) -> bool:
 
 
 def delete(
-    ids: list[int] = typer.Argument(..., metavar="ID...", help="Inquiries to delete."),
+    ids: list[int] = typer.Argument(
+        ..., metavar="ID...", callback=checked_ids, help="Inquiries to delete."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete inquiries with their messages and attachments."""
@@ -162,7 +167,11 @@ def delete(
     console.err().print(f"Deleted {count} inquiries.")
 
 
-def close(inquiry_id: int = typer.Argument(..., metavar="ID", help="The email inquiry.")) -> None:
+def close(
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="The email inquiry."
+    ),
+) -> None:
     """Close an email inquiry (its answer came, or you no longer need one)."""
     from supportcli import history
 
@@ -170,7 +179,11 @@ def close(inquiry_id: int = typer.Argument(..., metavar="ID", help="The email in
     console.err().print(f"Inquiry #{inquiry_id} is closed.")
 
 
-def reopen(inquiry_id: int = typer.Argument(..., metavar="ID", help="A closed inquiry.")) -> None:
+def reopen(
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="A closed inquiry."
+    ),
+) -> None:
     """Reopen a closed inquiry: it returns to the status it had."""
     from supportcli import history
 
