@@ -86,6 +86,8 @@ def check_private(path: Path, what: str) -> None:
         return
     if problem.startswith("belongs"):
         fix = "use a folder of your own (set SUPPORT_HOME), or have it chown'ed to you"
+    elif problem.startswith("is a shared"):
+        fix = "use a folder of your own: set SUPPORT_HOME, or SUPPORT_DB to a file in one"
     else:
         fix = f"run `chmod go-w {path}` after checking what is in it"
     raise SupportError(f"the {what} {path} {problem}; refusing to use it ({fix})")

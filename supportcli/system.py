@@ -58,6 +58,8 @@ def not_private(path: Path) -> str | None:
             owner = f"user id {info.st_uid}"
         return f"belongs to {owner}, not to you"
     if info.st_mode & 0o022:
+        if info.st_mode & 0o1000:  # the sticky bit: a shared folder such as /tmp
+            return "is a shared folder others can write in"
         return "is writable by group or others"
     return None
 

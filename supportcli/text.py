@@ -43,6 +43,11 @@ def visible(text: str) -> str:
     return _INVISIBLE.sub(_shown, text)
 
 
+def visible_line(text: str) -> str:
+    """`visible` for what must stay one line (a file name): newline and tab shown too."""
+    return visible(text).replace("\n", "\u2424").replace("\t", "\u2409")
+
+
 def _shown(match: re.Match[str]) -> str:
     char = match.group()
     code = ord(char)

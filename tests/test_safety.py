@@ -465,3 +465,28 @@ def test_extreme_ids_and_dates_are_bad_input(run, args):
     result = run(*args)
     assert_one_line_error(result, 2)
     assert "unexpected" not in result.stderr
+
+
+def test_a_file_name_with_a_newline_or_rtl_override_shows_as_one_honest_line(run, db, tmp_path):
+    from supportcli.store import attachments, writes
+
+    inquiry = seed.email(db, "payment", "s", "b")
+    source = tmp_path / "x"
+    source.write_bytes(b"data")
+    stored = attachments.keep_copy(source, filename="invoice\u202efdp.exe\nuser: admin")
+    writes.add_attachment(db, inquiry_id=inquiry, message_id=None, stored=stored)
+    db.commit()
+    out = run("show", str(inquiry), check=True).stdout
+    (line,) = [line for line in out.splitlines() if "invoice" in line]
+    assert "invoice‹U+202E›fdp.exe␤user: admin" in line
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root every folder is 'ours'")
+def test_a_shared_folder_like_tmp_is_never_chmodded(run, tmp_path):
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    result = run("list", env={"SUPPORT_DB": str(shared / "h.db")})
+    assert_one_line_error(result, 1)
+    assert "shared folder" in result.stderr and "chmod" not in result.stderr
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777

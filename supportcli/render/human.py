@@ -15,7 +15,7 @@ from rich.text import Text
 
 from supportcli import console
 from supportcli.records import Inquiry, Message, Role
-from supportcli.text import human_size, local_time, visible
+from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -127,7 +127,8 @@ def transcript(record: Inquiry) -> None:
     for item in record.attachments:
         out.print(
             Text(
-                f"📎 {visible(item.filename)} ({human_size(item.size)}, {item.content_type})",
+                f"📎 {visible_line(item.filename)} "
+                f"({human_size(item.size)}, {visible_line(item.content_type)})",
                 style="dim",
             )
         )
