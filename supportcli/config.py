@@ -27,6 +27,9 @@ class Key:
     help: str
     kind: str = "str"  # str | int | float | choice | email
     choices: tuple[str, ...] = ()
+    # For a float: the smallest and largest values that make sense. `inf` would make every
+    # wait endless and the outbox's stale-claim arithmetic overflow.
+    limits: tuple[float, float] = (0.0, 0.0)
 
 
 KEYS: dict[str, Key] = {
@@ -61,6 +64,7 @@ KEYS: dict[str, Key] = {
             "SUPPORT_SMTP_TIMEOUT",
             "seconds for connect and each reply (30)",
             "float",
+            limits=(0.1, 3600.0),
         ),
         Key("smtp.ca_file", "SUPPORT_SMTP_CA_FILE", "an extra CA bundle to trust"),
         Key("imap.host", "SUPPORT_IMAP_HOST", "IMAP server for answers"),
@@ -82,6 +86,7 @@ KEYS: dict[str, Key] = {
             "SUPPORT_MAX_ATTACHMENT_MB",
             "largest total attachment size after encoding, in MB (25)",
             "float",
+            limits=(0.001, 10240.0),
         ),
     )
 }
@@ -112,12 +117,15 @@ def parse_value(key: Key, raw: str, origin: str) -> object:
             raise BadInput(f"{origin}: {key.name} must be a port number, not {raw!r}")
         return int(raw)
     if key.kind == "float":
+        low, high = key.limits
         try:
             number = float(raw)
         except ValueError:
             number = -1.0
-        if not number > 0:
-            raise BadInput(f"{origin}: {key.name} must be a positive number, not {raw!r}")
+        if not low <= number <= high:  # false for nan and inf too
+            raise BadInput(
+                f"{origin}: {key.name} must be a number from {low:g} to {high:g}, not {raw!r}"
+            )
         return number
     if key.kind == "choice" and raw not in key.choices:
         raise BadInput(f"{origin}: {key.name} must be one of {', '.join(key.choices)}")
@@ -152,7 +160,7 @@ class Settings:
         if env_value:
             return parse_value(key, env_value, key.env)
         if name in self.file_values:
-            return self.file_values[name]
+            return _checked(key, self.file_values[name], self.path)
         return self._default(name)
 
     def text(self, name: str) -> str:
@@ -202,9 +210,27 @@ class Settings:
         return value
 
 
+def _checked(key: Key, value: object, path: Path) -> object:
+    """A value from config.toml, checked when read exactly as `config set` checks it: the
+    file may have been edited by hand (`smtp.timeout = inf`, `smtp.port = "x"`)."""
+    origin = f"{path}"
+    if isinstance(value, dict | list) or isinstance(value, bool) and key.kind != "str":
+        raise BadInput(
+            f"{origin}: {key.name} has the wrong type; fix it with "
+            f"`support config set {key.name} VALUE`"
+        )
+    try:
+        return parse_value(key, str(value), origin)
+    except BadInput as exc:
+        raise BadInput(
+            f"{exc.message} (fix it with `support config set {key.name} VALUE`)"
+        ) from None
+
+
 def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as handle:
+            paths.check_private(path, "config file")
             data = tomllib.load(handle)
     except FileNotFoundError:
         return {}

@@ -3,18 +3,19 @@ call. Each function opens the history, does one thing, and returns plain data.""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO, cast
 
-from supportcli import paths
-from supportcli.errors import BadInput, StorageError
+from supportcli import outfile
+from supportcli.errors import BadInput
 from supportcli.records import Channel, EmailStatus, Event, Inquiry
 from supportcli.render import export as exporter
 from supportcli.store import maintenance, reads, writes
 from supportcli.store.db import connect
 from supportcli.store.reads import Filters
+from supportcli.text import visible
 
 
 def list_inquiries(filters: Filters) -> list[Inquiry]:
@@ -25,36 +26,40 @@ def get(inquiry_id: int) -> Inquiry:
     return reads.get_record(connect(), inquiry_id)
 
 
-def export(filters: Filters, fmt: str, output: Path | None) -> int:
-    """Stream matching records to `output` (atomically, 0600) or standard output."""
+def export(
+    filters: Filters,
+    fmt: str,
+    output: Path | None,
+    *,
+    replace: bool = False,
+    csv_raw: bool = False,
+) -> int:
+    """Stream matching records to `output` (outfile's rules: a new 0600 file, a device or
+    FIFO, an existing file only when `replace`) or to standard output."""
     if fmt not in exporter.FORMATS:
         raise BadInput(f"--format: choose one of {', '.join(exporter.FORMATS)}")
     db = connect()
     records = reads.iter_records(db, filters.check())
     if output is None:
-        return exporter.write(records, fmt, sys.stdout)
-    return _export_to_file(records, fmt, output)
+        return exporter.write(records, fmt, _shown_if_terminal(sys.stdout), csv_raw=csv_raw)
+    with outfile.open_text(output, replace=replace) as out:
+        return exporter.write(records, fmt, _shown_if_terminal(out), csv_raw=csv_raw)
 
 
-def _export_to_file(records, fmt: str, output: Path) -> int:  # type: ignore[no-untyped-def]
-    output = output.expanduser()
-    if output.is_dir():
-        raise BadInput(f"--output: {output} is a folder")
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        fd = paths.create_private_file(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = exporter.write(records, fmt, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return count
+class _Visible:
+    """A text stream to a terminal that shows stored text instead of obeying it (an
+    escape sequence could write the clipboard or clear the screen); the CR LF that ends a
+    CSV row stays a line end. Files and pipes get the bytes as stored."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, chunk: str) -> int:
+        return self.out.write("\r\n".join(visible(part) for part in chunk.split("\r\n")))
+
+
+def _shown_if_terminal(out: TextIO) -> TextIO:
+    return cast(TextIO, _Visible(out)) if out.isatty() else out
 
 
 def delete(ids: Sequence[int]) -> int:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from supportcli import system
+from supportcli.errors import SupportError
 
 APP_NAME = "support"
 
@@ -60,8 +61,9 @@ def db_target() -> str:
     return str(data_dir() / "history.db")
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) as 0700 folders; tighten ours if too open."""
+def ensure_private_dir(path: Path, what: str = "folder") -> Path:
+    """Create `path` (and missing parents) as 0700 folders; tighten ours if others may
+    read it; refuse it (`check_private`) if it is another user's or others may write it."""
     missing = []
     probe = path
     while not probe.exists():
@@ -70,8 +72,25 @@ def ensure_private_dir(path: Path) -> Path:
     for folder in reversed(missing):
         with contextlib.suppress(FileExistsError):
             folder.mkdir(mode=0o700)
+    check_private(path, what)
     system.tighten(path, 0o700)
     return path
+
+
+def check_private(path: Path, what: str) -> None:
+    """Refuse a folder or file that is not the user's alone, saying how to fix it. A
+    folder that others may only read is tightened instead (`system.tighten`): that loses
+    nothing, while one they could write in may already hold something they put there."""
+    problem = system.not_private(path)
+    if problem is None:
+        return
+    if problem.startswith("belongs"):
+        fix = "use a folder of your own (set SUPPORT_HOME), or have it chown'ed to you"
+    elif problem.startswith("is a shared"):
+        fix = "use a folder of your own: set SUPPORT_HOME, or SUPPORT_DB to a file in one"
+    else:
+        fix = f"run `chmod go-w {path}` after checking what is in it"
+    raise SupportError(f"the {what} {path} {problem}; refusing to use it ({fix})")
 
 
 def create_private_file(path: Path) -> int:

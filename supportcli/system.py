@@ -20,6 +20,13 @@ if sys.platform == "win32":
 else:
     O_BINARY = 0
 
+# Add to os.open's flags where a symlink must not be followed (Windows has no such flag;
+# there, creating a symlink needs a privilege ordinary users lack).
+if sys.platform == "win32":
+    O_NOFOLLOW = 0
+else:
+    O_NOFOLLOW = os.O_NOFOLLOW
+
 
 def tighten(path: Path, mode: int) -> None:
     """Set `path` to `mode` (0600 or 0700) when it is ours and open to group or others.
@@ -31,6 +38,44 @@ def tighten(path: Path, mode: int) -> None:
     info = path.stat()
     if info.st_mode & 0o077 and info.st_uid == os.getuid():
         path.chmod(mode)
+
+
+def not_private(path: Path) -> str | None:
+    """Why `path`, a folder or file that holds the history, attachments or settings, is
+    not the user's alone: it belongs to another user (who could read every inquiry), or
+    group or others may write in it (and swap what is inside). None when it is private.
+
+    On Windows the user profile's permissions decide, and a stat has no owner: None."""
+    if sys.platform == "win32":
+        return None
+    info = path.stat()
+    if info.st_uid != os.geteuid():
+        import pwd  # Unix only; a look-up only when something is wrong
+
+        try:
+            owner = pwd.getpwuid(info.st_uid).pw_name
+        except KeyError:
+            owner = f"user id {info.st_uid}"
+        return f"belongs to {owner}, not to you"
+    if info.st_mode & 0o022:
+        if info.st_mode & 0o1000:  # the sticky bit: a shared folder such as /tmp
+            return "is a shared folder others can write in"
+        return "is writable by group or others"
+    return None
+
+
+def process_gone(pid: int) -> bool:
+    """True when no process `pid` exists on this machine. On Windows os.kill would end
+    the process instead of probing it, so there we never claim to know: False."""
+    if sys.platform == "win32":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's live process
+        return False
+    return False
 
 
 def stop_signals() -> tuple[signal.Signals, ...]:

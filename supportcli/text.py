@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 # lone surrogates (what Python makes of bytes that are not UTF-8 in argv or environ).
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_SHOWN_RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def header_problem(value: str) -> str | None:
@@ -35,18 +34,41 @@ def one_clean_line(value: str) -> str:
 
 
 def visible(text: str) -> str:
-    """Stored text for a terminal: control characters (but newline and tab) shown as
-    their Unicode pictures (ESC as ␛), so no escape sequence is executed."""
-    return _SHOWN_RAW.sub(
-        lambda m: (
-            chr(0x2400 + ord(m.group()))
-            if ord(m.group()) < 32
-            else "\u2421"
-            if m.group() == "\x7f"
-            else "\ufffd"
-        ),
-        text,
-    )
+    """Stored text for a terminal, so that nothing in it acts on the terminal or misleads
+    the eye: C0 controls (but newline and tab) become their Unicode pictures (ESC as ␛, so
+    no escape sequence is executed), DEL ␡; C1 controls, bidi overrides and isolates
+    (U+202E turns "exe.txt" into "txt.exe"), zero-width and other invisible characters and
+    the Unicode line separators are shown as ‹U+XXXX›. A zero-width joiner between emoji
+    (👨‍👩‍👧) is kept. Stored text is never changed; only what is shown."""
+    return _INVISIBLE.sub(_shown, text)
+
+
+def visible_line(text: str) -> str:
+    """`visible` for what must stay one line (a file name): newline and tab shown too."""
+    return visible(text).replace("\n", "\u2424").replace("\t", "\u2409")
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 32:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"‹U+{code:04X}›"
+
+
+# Bidi marks, embeddings, overrides and isolates; zero-width and invisible formatting
+# characters (U+200B..U+200D, word joiner and invisible operators, BOM); line and paragraph
+# separators; soft hyphen; Mongolian vowel separator.
+_FORMAT_CHARS = (
+    "\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+)
+_EMOJI = "\u2600-\u27bf\ufe0f\U0001f000-\U0001faff"
+_INVISIBLE = re.compile(
+    f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_FORMAT_CHARS}\\ud800-\\udfff]"
+    f"|(?<![{_EMOJI}])\u200d|\u200d(?![{_EMOJI}])"
+)
 
 
 def local_time(stamp: str | None, *, relative: bool = False) -> str:

@@ -68,6 +68,8 @@ def _sqlite_table(db: Any, name: str, sql: str) -> dict[str, Any]:
         "kind": kind,
         "without_rowid": without_rowid,
         "strict": strict,
+        # AUTOINCREMENT: ids are never reused (sqlite_sequence keeps the highest).
+        "autoincrement": bool(re.search(r"\bAUTOINCREMENT\b", sql, re.IGNORECASE)),
         "columns": [_sqlite_column(c, len(keys) == 1) for c in columns],
         "primary_key": [c[1] for c in sorted(keys, key=lambda c: c[5])],
         "checks": sorted(checks(sql)),

@@ -276,7 +276,7 @@ def test_export_streams_in_flat_memory(home, tmp_path, db):
         probe = (
             "import resource, runpy, sys\n"
             f"sys.argv = ['support', 'export', '--format', 'jsonl', '-n', '{limit}', "
-            f"'-o', {str(tmp_path / 'out.jsonl')!r}]\n"
+            f"'-o', {str(tmp_path / 'out.jsonl')!r}, '--force']\n"
             "try:\n    runpy.run_module('supportcli', run_name='__main__')\n"
             "finally:\n"
             "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"

@@ -2309,7 +2309,7 @@ def test_hypothesis_attachment_names_never_inject(name):
     """Any file name (controls included) is attached under a safe name and nothing else."""
     FIGURES["hypothesis_examples"]["filename"] += 1  # type: ignore[index]
     path = Path(__file__)
-    raw, msg = _built(attachments=[(name, "application/octet-stream", path)])
+    raw, msg = _built(attachments=[(name, "application/octet-stream", path, None)])
     _no_injection(raw, attachments=1)
     (part,) = msg.iter_attachments()
     assert part.get_filename() == safe_filename(name).strip()  # the parser strips

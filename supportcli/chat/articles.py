@@ -13,9 +13,13 @@ The bundled ones live in `kb/articles/`; chat.kb_dir adds more (same format)."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from supportcli import system
 
 BUNDLED = Path(__file__).parent / "kb" / "articles"
 REQUIRED = ("title", "topic", "language", "link")
@@ -47,8 +51,30 @@ class Article:
         return "\n\n".join([self.summary, *(f"{s.heading}\n{s.text}" for s in self.sections)])
 
 
-def parse(path: Path) -> Article:
-    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+# An article is a page of text; a larger file is not one (and /dev/zero would never end).
+MAX_ARTICLE_BYTES = 1024 * 1024
+
+
+def read_article(path: Path, folder: Path) -> str:
+    """An article's text, read only from a regular file no larger than the limit that is
+    in `folder` (a symlink only if it stays inside it). A FIFO would hang every chat, a
+    link to /dev/zero would fill memory, a link out of the folder would read elsewhere."""
+    if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
+        raise ArticleError(f"{path}: a symbolic link out of the folder; skipped")
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | system.O_BINARY)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(f"{path}: not a regular file; skipped")
+        data = handle.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise ArticleError(f"{path}: larger than {MAX_ARTICLE_BYTES // 1024} KB; skipped")
+    return data.decode("utf-8")
+
+
+def parse(path: Path, folder: Path | None = None) -> Article:
+    text = read_article(path, folder or path.parent).replace("\r\n", "\n")
     match = re.match(r"---\n(.*?)\n---\n(.*)", text, re.S)
     if not match:
         raise ArticleError(f"{path}: no front matter (--- ... ---) at the top")
@@ -93,7 +119,7 @@ def load(extra_dir: str | None = None) -> tuple[list[Article], list[str]]:
             continue
         for path in sorted(folder.glob("*.md")):
             try:
-                articles.append(parse(path))
+                articles.append(parse(path, folder))
             except (ArticleError, OSError, UnicodeDecodeError) as exc:
                 problems.append(str(exc))
     return articles, problems

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from supportcli import outfile
 from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput, StorageError
-from supportcli.paths import write_private_file
 from supportcli.records import Channel, ChatStatus, Event
 from supportcli.render.export import markdown_transcript
 from supportcli.rescue import rescue
@@ -24,7 +24,8 @@ from supportcli.text import one_clean_line
 HELP = """Commands:
   /help              this list
   /email             turn this chat into an email inquiry carrying the transcript
-  /save PATH         save the transcript as Markdown
+  /save PATH         save the transcript as Markdown (a new file; an existing one is
+                     replaced after a yes, or with /save --force PATH)
   /end               end the chat (in a pipe: /end solved 5 or /end unsolved 2)
 Start a message with // to send text that begins with /."""
 
@@ -46,6 +47,8 @@ class ChatIO(Protocol):
     def wait(self, work: Callable[[], str]) -> str: ...
 
     def ask_outcome(self) -> tuple[bool, int | None]: ...
+
+    def confirm(self, question: str) -> bool: ...
 
 
 @dataclass
@@ -154,20 +157,36 @@ class ChatSession:
         self.io.notice(HELP)
 
     def _save(self, where: str) -> None:
+        force, where = _force_flag(where)
         if not where:
             self.io.notice("Usage: /save PATH  (for example /save 상담기록.md)")
             return
-
         path = Path(where).expanduser()
         try:
-            write_private_file(
-                path,
-                markdown_transcript(reads.get_record(self.db, self.inquiry_id)).encode("utf-8"),
-            )
-        except OSError as exc:
-            self.io.notice(f"Could not save to {path}: {exc.strerror or exc}")
+            replace = force or self._may_replace(path)
+            if replace is None:
+                return
+            text = markdown_transcript(reads.get_record(self.db, self.inquiry_id))
+            outfile.write_text(path, text, replace=replace)
+        except (BadInput, StorageError) as exc:
+            self.io.notice(f"Not saved: {exc.message}")
             return
         self.io.notice(f"Transcript saved to {path}")
+
+    def _may_replace(self, path: Path) -> bool | None:
+        """False when nothing is to be replaced, True after a yes, None when not allowed."""
+        if outfile.kind(path) != outfile.Kind.FILE:
+            return False
+        if not self.io.interactive:
+            self.io.notice(
+                f"Not saved: {path} exists (without a terminal /save never replaces a file; "
+                "/save --force PATH does)"
+            )
+            return None
+        if self.io.confirm(f"{path} exists. Replace it?"):
+            return True
+        self.io.notice("Not saved.")
+        return None
 
     def _email(self, _: str) -> Outcome:
         email_id = self.make_email(self.db, self.inquiry_id)
@@ -184,6 +203,13 @@ class ChatSession:
         else:
             self.status = writes.change_status(self.db, self.inquiry_id, event, rating=rating)
         return Outcome("end")
+
+
+def _force_flag(rest: str) -> tuple[bool, str]:
+    """`/save --force PATH`: the flag, then the path (which may hold spaces)."""
+    if rest == "--force" or rest.startswith("--force "):
+        return True, rest.removeprefix("--force").strip()
+    return False, rest
 
 
 def _parse_end(rest: str) -> tuple[bool, int | None]:

@@ -4,3 +4,17 @@ Every command module is loaded for `support --help`, so command bodies import wh
 run (the use case, the renderer, the prompts) inside the function: that is what keeps
 `--help` and `support list` fast, and it is the one reason for an import inside a
 function here."""
+
+from supportcli.errors import BadInput
+
+# The largest id either engine can hold (a signed 64-bit integer): beyond it the driver
+# fails with an overflow, which is a typo in the command line, not a failure.
+MAX_ID = 2**63 - 1
+
+
+def checked_ids(value):  # type: ignore[no-untyped-def]
+    """Typer callback for ID arguments and options: one id, a list of them, or None."""
+    for one in value if isinstance(value, list | tuple) else [value]:
+        if one is not None and not 1 <= one <= MAX_ID:
+            raise BadInput(f"{one} is not an inquiry id (ids are whole numbers from 1)")
+    return value

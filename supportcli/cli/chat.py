@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from supportcli import console
+from supportcli.cli import checked_ids
+from supportcli.text import visible
 
 if TYPE_CHECKING:  # for annotations only: command bodies import what they run
     from supportcli.account import Ask
@@ -25,7 +27,7 @@ def chat(
     topic: str | None = typer.Option(None, "--topic", help="account, payment, usage or other."),
     agent: str | None = typer.Option(None, "--agent", help="Which agent answers (default kb)."),
     resume: int | None = typer.Option(
-        None, "--resume", metavar="ID", help="Continue an earlier chat."
+        None, "--resume", metavar="ID", callback=checked_ids, help="Continue an earlier chat."
     ),
 ) -> None:
     """Chat with the customer center; every message is kept in your history.
@@ -109,7 +111,8 @@ def _farewell(chat_id: int, interactive: bool, *, interrupted: bool) -> None:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    # Server replies and stored names reach this line: shown, never obeyed.
+    print(visible(line), file=sys.stderr, flush=True)
 
 
 def _kb_agent() -> KbAgent:
@@ -135,9 +138,9 @@ def kb_search(
 
     hits = [hit.as_json() for hit in service.kb_search(_kb_agent(), " ".join(text))[:limit]]
     if as_json:
-        import json
+        from supportcli.render.export import json_text
 
-        typer.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        typer.echo(json_text(hits, indent=2))
         return
     if not hits:
         console.err().print("No article matches. Try other words, or ask in `support chat`.")

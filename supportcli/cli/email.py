@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import typer
 
 from supportcli import console
+from supportcli.cli import checked_ids
 from supportcli.errors import BadInput
+from supportcli.text import visible
 
 if TYPE_CHECKING:  # for annotations only: command bodies import what they run
     from supportcli.config import Settings
@@ -34,14 +36,20 @@ def email(
     ),
     attach: list[Path] = typer.Option([], "--attach", help="Attach a file; repeat for more."),
     from_chat: int | None = typer.Option(
-        None, "--from-chat", metavar="ID", help="Start from a chat's transcript."
+        None,
+        "--from-chat",
+        metavar="ID",
+        callback=checked_ids,
+        help="Start from a chat's transcript.",
     ),
     draft: bool = typer.Option(False, "--draft", help="Save as a draft; send nothing."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the exact message; record and send nothing."
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Send without the review step."),
-    edit: int | None = typer.Option(None, "--edit", metavar="ID", help="Reopen a draft."),
+    edit: int | None = typer.Option(
+        None, "--edit", metavar="ID", callback=checked_ids, help="Reopen a draft."
+    ),
 ) -> None:
     """Write an email inquiry to the customer center, review it, and send it."""
     from supportcli.config import Settings
@@ -122,11 +130,14 @@ def say_outcome(outcome: Outcome) -> int:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    # Server replies and stored names reach this line: shown, never obeyed.
+    print(visible(line), file=sys.stderr, flush=True)
 
 
 def reply(
-    inquiry_id: int = typer.Argument(..., metavar="ID", help="The email inquiry."),
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="The email inquiry."
+    ),
     body: str | None = typer.Option(None, "--body", help="The follow-up text."),
     body_file: str | None = typer.Option(
         None, "--body-file", metavar="PATH", help="Read it from PATH, or - for stdin."
@@ -157,9 +168,9 @@ def sync(as_json: bool = typer.Option(False, "--json", help="As JSON, for script
 
     report = do_sync(connect(), Settings.load())
     if as_json:
-        import json
+        from supportcli.render.export import json_text
 
-        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        typer.echo(json_text(report.as_json(), indent=2))
         return
     if not report.filed:
         console.err().print("No new answers.")
@@ -210,9 +221,21 @@ def outbox(
     console.out().print(outbox_table(rows))
 
 
-@outbox_app.command("send", epilog="Examples: support outbox send · support outbox send 12")
+@outbox_app.command(
+    "send",
+    epilog="Examples: support outbox send · support outbox send 12 · "
+    "support outbox send 12 --resend",
+)
 def outbox_send(
-    ids: list[int] = typer.Argument(None, metavar="[ID]...", help="Only these (drafts too)."),
+    ids: list[int] = typer.Argument(
+        None, metavar="[ID]...", callback=checked_ids, help="Only these (drafts too)."
+    ),
+    resend: bool = typer.Option(
+        False,
+        "--resend",
+        help="Send these again although a killed `outbox send` may have sent them already "
+        "(check your Sent folder first).",
+    ),
 ) -> None:
     """Send what waits in the outbox over one connection, each with its Message-ID."""
     from supportcli.config import Settings
@@ -223,7 +246,7 @@ def outbox_send(
     from supportcli.ui.progress import sending_progress
 
     with sending_progress(enabled=len(ids) != 1) as progress:
-        results = service.send_outbox(ids, settings, progress=progress)
+        results = service.send_outbox(ids, settings, progress=progress, resend=resend)
     sent = [r for r in results if r.status == "sent" and not r.refused]
     for result in results if len(results) <= 5 else [r for r in results if r not in sent]:
         _print_result(result)

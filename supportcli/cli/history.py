@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from supportcli import console
+from supportcli.cli import checked_ids
 from supportcli.errors import BadInput
 
 CHANNEL = typer.Option(None, "--channel", help="chat or email.")
@@ -73,7 +74,9 @@ def list_cmd(
 
 
 def show(
-    inquiry_id: int = typer.Argument(..., metavar="ID", help="The inquiry's id."),
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="The inquiry's id."
+    ),
     as_json: bool = typer.Option(False, "--json", help="The whole record as JSON."),
 ) -> None:
     """Show one inquiry with its whole conversation."""
@@ -93,7 +96,19 @@ def show(
 def export(
     fmt: str = typer.Option("json", "--format", "-f", help="json, jsonl, csv or markdown."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to PATH (0600) instead of standard output."
+        None,
+        "--output",
+        "-o",
+        help="Write to PATH (a new 0600 file, or a device or FIFO) instead of standard output.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace PATH if it is an existing file (never a symlink)."
+    ),
+    csv_raw: bool = typer.Option(
+        False,
+        "--csv-raw",
+        help="CSV cells exactly as stored. By default a cell starting with = + - @ tab or "
+        "CR gets a leading ' so that a spreadsheet never runs it as a formula.",
     ),
     channel: str | None = CHANNEL,
     status: str | None = STATUS,
@@ -106,15 +121,36 @@ def export(
     """Export inquiries with their messages, for scripts and backups."""
     from supportcli import history
 
+    if output is not None and not force:
+        force = _may_replace(output)
     count = history.export(
-        _filters(channel, status, topic, since, until, search, limit), fmt, output
+        _filters(channel, status, topic, since, until, search, limit),
+        fmt,
+        output,
+        replace=force,
+        csv_raw=csv_raw,
     )
     if output is not None:
         console.err().print(f"Exported {count} inquiries to {output}")
 
 
+def _may_replace(output: Path) -> bool:
+    """At a terminal, an existing file is replaced after a yes; elsewhere only --force does."""
+    from supportcli import outfile
+
+    if not console.interactive() or outfile.kind(output.expanduser()) != outfile.Kind.FILE:
+        return False
+    from supportcli.ui import prompts
+
+    if not prompts.confirm(f"{output} exists. Replace it?"):
+        raise typer.Exit(0)
+    return True
+
+
 def delete(
-    ids: list[int] = typer.Argument(..., metavar="ID...", help="Inquiries to delete."),
+    ids: list[int] = typer.Argument(
+        ..., metavar="ID...", callback=checked_ids, help="Inquiries to delete."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete inquiries with their messages and attachments."""
@@ -131,7 +167,11 @@ def delete(
     console.err().print(f"Deleted {count} inquiries.")
 
 
-def close(inquiry_id: int = typer.Argument(..., metavar="ID", help="The email inquiry.")) -> None:
+def close(
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="The email inquiry."
+    ),
+) -> None:
     """Close an email inquiry (its answer came, or you no longer need one)."""
     from supportcli import history
 
@@ -139,7 +179,11 @@ def close(inquiry_id: int = typer.Argument(..., metavar="ID", help="The email in
     console.err().print(f"Inquiry #{inquiry_id} is closed.")
 
 
-def reopen(inquiry_id: int = typer.Argument(..., metavar="ID", help="A closed inquiry.")) -> None:
+def reopen(
+    inquiry_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help="A closed inquiry."
+    ),
+) -> None:
     """Reopen a closed inquiry: it returns to the status it had."""
     from supportcli import history
 

@@ -10,6 +10,7 @@ import typer
 from supportcli import __version__, console
 from supportcli.cli import chat, email, history, settings
 from supportcli.errors import ExitCode, SupportError
+from supportcli.text import visible
 
 app = typer.Typer(
     name="support",
@@ -101,4 +102,5 @@ def _report(message: str, hint: str | None = None) -> None:
     line = f"support: {message}"
     if hint:
         line += f" ({hint})"
-    print(line.replace("\n", " "), file=sys.stderr)
+    # An error may quote a server's reply, a file name or stored text: shown, never obeyed.
+    print(visible(line.replace("\n", " ")), file=sys.stderr)

@@ -34,9 +34,9 @@ def config_show(as_json: bool = typer.Option(False, "--json", help="As JSON.")) 
     values = {name: settings.get(name) for name in KEYS}
     secrets = {f"{kind}.password": password_state(kind, settings) for kind in ("smtp", "imap")}
     if as_json:
-        import json
+        from supportcli.render.export import json_text
 
-        typer.echo(json.dumps({**values, **secrets}, ensure_ascii=False, indent=2))
+        typer.echo(json_text({**values, **secrets}, indent=2))
         return
     from supportcli.render.human import settings_table
 

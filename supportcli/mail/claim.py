@@ -22,7 +22,7 @@ RETRIED = (EmailStatus.QUEUED, EmailStatus.FAILED)  # what `outbox send` takes w
 @dataclass
 class Result:
     inquiry_id: int
-    status: str  # sent | queued | failed | skipped
+    status: str  # sent | queued | failed | skipped | interrupted (may have been sent)
     reason: str | None = None
     hint: str | None = None
     refused: dict[str, str] = field(default_factory=dict)
@@ -32,6 +32,38 @@ class Result:
 def run_token() -> str:
     """Who holds a claim: this machine, this process, this run."""
     return f"{system.hostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
+def left_by_killed_runs(db: Database, ids: Sequence[int], *, release: bool) -> set[int]:
+    """Those of `ids` still claimed by a run that was killed; with `release` (the user
+    checked and wants them sent again) their claims are dropped and none is returned."""
+    killed = {i: h for i, h in queue.holders(db, ids).items() if _left_by_a_killed_run(h)}
+    if not release:
+        return set(killed)
+    for inquiry_id, holder in killed.items():
+        queue.drop_claim(db, inquiry_id=inquiry_id, holder=holder)
+    return set()
+
+
+def _left_by_a_killed_run(token: str) -> bool:
+    """A claim whose run was on this machine and whose process no longer exists: it was
+    killed while sending (a run that stops any other way gives its claims back)."""
+    parts = token.rsplit(":", 2)  # see run_token()
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    host, pid, _ = parts
+    return host == system.hostname() and system.process_gone(int(pid))
+
+
+def may_have_been_sent(inquiry_id: int) -> Result:
+    return Result(
+        inquiry_id,
+        "interrupted",
+        "may have been sent: the `outbox send` sending it was killed before it could "
+        "record whether the server took it",
+        f"check your Sent folder or ask the desk; to send it again: "
+        f"support outbox send {inquiry_id} --resend (the desk sees the same Message-ID)",
+    )
 
 
 def claim(

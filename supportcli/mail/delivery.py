@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from supportcli.config import Settings
 from supportcli.errors import BadInput, StorageError
-from supportcli.mail.claim import SENDABLE, Result, claim, finish, mark_sent, run_token
-from supportcli.mail.message import Outgoing
+from supportcli.mail.claim import (
+    SENDABLE,
+    Result,
+    claim,
+    finish,
+    left_by_killed_runs,
+    mark_sent,
+    may_have_been_sent,
+    run_token,
+)
+from supportcli.mail.message import AttachmentChanged, Outgoing
 from supportcli.records import Channel, Delivery, Inquiry, Message
 from supportcli.store import attachments, reads
 from supportcli.store.dialect import Database
@@ -52,7 +62,7 @@ def _message(
     account: str | None,
 ) -> Outgoing:
     assert rec.email is not None  # checked by outgoing()
-    files = []
+    files: list[tuple[str, str, Path, str | None]] = []
     for item in rec.attachments:
         first = item.message_id is None and not references  # rows from before m002
         if item.message_id != message.id and not first:
@@ -62,7 +72,7 @@ def _message(
             raise AttachmentMissing(
                 f"the stored copy of {item.filename} is missing from {copy.parent}"
             )
-        files.append((item.filename, item.content_type, copy))
+        files.append((item.filename, item.content_type, copy, item.sha256))
     subject = rec.subject
     if references and not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
@@ -89,19 +99,25 @@ def send(
     *,
     statuses: Sequence[str] = SENDABLE,
     progress: Callable[[Result], None] | None = None,
+    resend: bool = False,
 ) -> list[Result]:
-    """Send these inquiries over one connection; record each outcome as it happens."""
+    """Send these inquiries over one connection; record each outcome as it happens.
+
+    One whose last run was killed mid-send may have reached the desk: it is reported,
+    neither treated as sent nor sent again, unless `resend` (the user checked)."""
     # Here, not at the top: yagmail loads only when something is sent.
     from supportcli.mail.sender import DeliveryError, Mailer, ServerSettings
 
     server = ServerSettings.from_settings(settings)
     token = run_token()
     stale_after = server.timeout * 4 + 60
-    mine = claim(db, ids, token, stale_after, statuses)
-    results = [
+    killed = left_by_killed_runs(db, ids, release=resend)
+    results = [may_have_been_sent(i) for i in ids if i in killed]
+    mine = claim(db, [i for i in ids if i not in killed], token, stale_after, statuses)
+    results += [
         Result(i, "skipped", "already sent, or being sent by another run")
         for i in ids
-        if i not in mine
+        if i not in mine and i not in killed
     ]
     if not mine:
         return results
@@ -149,7 +165,7 @@ def _send_one(db: Database, mailer, inquiry_id: int, settings: Settings) -> Resu
             delivered = mailer.send(message)
             just_sent = message  # recorded with the outcome, in the same transaction
             refused |= delivered.refused
-    except AttachmentMissing as exc:
+    except (AttachmentMissing, AttachmentChanged) as exc:
         return Result(inquiry_id, "failed", str(exc), just_sent=just_sent)
     except BadInput as exc:
         return Result(inquiry_id, "failed", exc.message, just_sent=just_sent)

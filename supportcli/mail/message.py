@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -38,7 +39,8 @@ class Outgoing:
     subject: str
     body: str
     message_id: str
-    attachments: list[tuple[str, str, Path]] = field(default_factory=list)  # name, type, file
+    # name, type, file, and the SHA-256 recorded for a stored copy (None: the user's file)
+    attachments: list[tuple[str, str, Path, str | None]] = field(default_factory=list)
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     account: str | None = None
@@ -110,8 +112,8 @@ def render(out: Outgoing) -> bytes:
         return _head([*headers, ("MIME-Version", "1.0"), *text]) + b"\r\n" + body
     boundary = f"=============== support {uuid.uuid4().hex} =="
     parts = [_head(text) + b"\r\n" + body]
-    for name, content_type, path in out.attachments:
-        parts.append(_attachment(name, content_type, path))
+    for name, content_type, path, sha256 in out.attachments:
+        parts.append(_attachment(name, content_type, _checked_bytes(name, path, sha256)))
     top = [
         *headers,
         ("MIME-Version", "1.0"),
@@ -146,7 +148,24 @@ def _base64(data: bytes) -> bytes:
     return base64.encodebytes(data).replace(b"\n", b"\r\n")
 
 
-def _attachment(name: str, content_type: str, path: Path) -> bytes:
+class AttachmentChanged(Exception):
+    """A stored copy's bytes are not the ones recorded: swapped or damaged since."""
+
+
+def _checked_bytes(name: str, path: Path, sha256: str | None) -> bytes:
+    """The file's bytes, read once, and refused if they are not the copy that was
+    recorded (another local user or a damaged disk must not choose what is mailed)."""
+    data = path.read_bytes()
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise AttachmentChanged(
+            f"the stored copy of {name} ({path}) is not the file that was attached: its "
+            "SHA-256 differs; nothing was sent (attach the file again with "
+            "`support email --edit` for a draft, or send a new inquiry)"
+        )
+    return data
+
+
+def _attachment(name: str, content_type: str, data: bytes) -> bytes:
     safe = safe_filename(name)
     if safe.isascii():
         disposition = f'attachment; filename="{email.utils.quote(safe)}"'
@@ -159,7 +178,7 @@ def _attachment(name: str, content_type: str, path: Path) -> bytes:
             ("Content-Disposition", disposition),
         ]
     )
-    return head + b"\r\n" + _base64(path.read_bytes())
+    return head + b"\r\n" + _base64(data)
 
 
 def _addresses(values: list[str]) -> _Folded:

@@ -32,7 +32,7 @@ from supportcli import paths, system
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
 from supportcli.mail.checks import tls_context
-from supportcli.mail.message import Outgoing, envelope_address, render
+from supportcli.mail.message import AttachmentChanged, Outgoing, envelope_address, render
 
 APP_PASSWORD_HINT = (
     "if your provider uses two-step verification (Gmail, Naver), "
@@ -163,6 +163,8 @@ class Mailer:
                 render(outgoing),
                 mail_options=options,
             )
+        except AttachmentChanged:
+            raise  # not the server's doing: nothing was sent
         except Exception as exc:
             raise classify(exc) from exc
         return Delivered(

@@ -142,7 +142,7 @@ def dry_run(composed: Composed) -> bytes:
         subject=composed.subject,
         body=composed.body,
         message_id=new_message_id(composed.sender),
-        attachments=[(f.name, guess(f.name), f.path) for f in composed.files],
+        attachments=[(f.name, guess(f.name), f.path, None) for f in composed.files],
     )
     return render(out)
 
@@ -186,20 +186,25 @@ def sent_or_raise(result: Result) -> Outcome:
 
 
 def send_outbox(
-    ids: list[int], settings: Settings, progress: Callable[[Result], None] | None = None
+    ids: list[int],
+    settings: Settings,
+    progress: Callable[[Result], None] | None = None,
+    *,
+    resend: bool = False,
 ) -> list[Result]:
-
     db = connect()
     if ids:
         for inquiry_id in ids:
             reads.get_record(db, inquiry_id)  # a clear error for an unknown id
-        return send(db, ids, settings, statuses=SENDABLE, progress=progress)
+        return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
+    if resend:
+        raise BadInput("--resend: name the inquiries to send again (support outbox send ID)")
     return send(db, pending(db), settings, statuses=RETRIED, progress=progress)
 
 
 def outbox_exit(results: list[Result]) -> int:
     statuses = {r.status for r in results}
-    if "failed" in statuses:
+    if "failed" in statuses or "interrupted" in statuses:
         return int(ExitCode.FAILED)
     if "queued" in statuses:
         return int(ExitCode.QUEUED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -32,12 +33,30 @@ def list_json(records: Iterable[Inquiry]) -> str:
 
 
 def _json_text(data: dict[str, object], indent: int | None = None) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=True)
+    return json_text(data, indent=indent, sort_keys=True)
 
 
-def write(records: Iterable[Inquiry], fmt: str, out: TextIO) -> int:
+# json.dumps escapes C0 controls but, with ensure_ascii=False (kept so Korean stays
+# readable), passes DEL, C1 controls (0x9b is a terminal's CSI), bidi overrides, invisible
+# characters, line separators and lone surrogates through raw. Outside strings JSON holds
+# only ASCII, so each of these is inside a string, where \uXXXX means the same character.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ud800-\udfff]"
+)
+
+
+def json_text(data: object, *, indent: int | None = None, sort_keys: bool = False) -> str:
+    """JSON that is UTF-8 for people yet has every control character escaped, C1 included."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=sort_keys)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def write(records: Iterable[Inquiry], fmt: str, out: TextIO, *, csv_raw: bool = False) -> int:
     """Write every record in `fmt` to `out`; return how many were written."""
-    return {"json": _json, "jsonl": _jsonl, "csv": _csv, "markdown": _markdown}[fmt](records, out)
+    if fmt == "csv":
+        return _csv(records, out, raw=csv_raw)
+    return {"json": _json, "jsonl": _jsonl, "markdown": _markdown}[fmt](records, out)
 
 
 def _json(records: Iterable[Inquiry], out: TextIO) -> int:
@@ -59,16 +78,33 @@ def _jsonl(records: Iterable[Inquiry], out: TextIO) -> int:
     return count
 
 
-def _csv(records: Iterable[Inquiry], out: TextIO) -> int:
+def _csv(records: Iterable[Inquiry], out: TextIO, *, raw: bool = False) -> int:
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
+    cell = _as_is if raw else inert_cell
     count = 0
     for record in records:
-        head = [getattr(record, name) for name in CSV_INQUIRY]
+        head = [cell(getattr(record, name)) for name in CSV_INQUIRY]
         for message in record.messages or (NO_MESSAGE,):
-            writer.writerow([*head, *(getattr(message, name) for name in CSV_MESSAGE)])
+            writer.writerow([*head, *(cell(getattr(message, name)) for name in CSV_MESSAGE)])
         count += 1
     return count
+
+
+# OWASP's CSV-injection guidance: a spreadsheet reads a cell starting with one of these as
+# a formula (=HYPERLINK(...), +cmd|...), so such a cell gets a leading apostrophe, which
+# spreadsheets show as text and do not display. `--csv-raw` writes cells as they are.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _as_is(value: object) -> object:
+    return value
 
 
 def _markdown(records: Iterable[Inquiry], out: TextIO) -> int:

@@ -5,15 +5,17 @@ like "[red]" or "[/]" prints as itself."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
 from supportcli.records import Inquiry, Message, Role
-from supportcli.text import human_size, local_time, visible
+from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -106,11 +108,12 @@ def transcript(record: Inquiry) -> None:
         out.print(Text(visible(record.subject), style="bold"))
     envelope = record.email
     if envelope is not None:
-        out.print(Text(f"From {envelope.sender}  To {', '.join(envelope.to)}", style="dim"))
+        to = ", ".join(envelope.to)
+        out.print(Text(visible(f"From {envelope.sender}  To {to}"), style="dim"))
         if envelope.cc:
-            out.print(Text(f"Cc {', '.join(envelope.cc)}", style="dim"))
+            out.print(Text(visible(f"Cc {', '.join(envelope.cc)}"), style="dim"))
         if envelope.last_error:
-            out.print(Text(f"Last error: {envelope.last_error}", style="red"))
+            out.print(Text(visible(f"Last error: {envelope.last_error}"), style="red"))
     out.print(Text(f"Created {local_time(record.created_at)}", style="dim"))
     for message in record.messages:
         out.print()
@@ -120,24 +123,77 @@ def transcript(record: Inquiry) -> None:
                 (f"  {local_time(message.created_at)}", "dim"),
             )
         )
-        out.print(message_body(message))
+        print_message_body(out, message)
     for item in record.attachments:
         out.print(
             Text(
-                f"📎 {visible(item.filename)} ({human_size(item.size)}, {item.content_type})",
+                f"📎 {visible_line(item.filename)} "
+                f"({human_size(item.size)}, {visible_line(item.content_type)})",
                 style="dim",
             )
         )
 
 
-def message_body(message: Message) -> Text | Markdown:
+# Above this, an agent's message is shown as plain text: Markdown's parse and layout of a
+# huge answer (a long mail filed by `sync`) costs far more than its formatting is worth.
+MARKDOWN_LIMIT = 200_000
+
+
+def print_message_body(out: Console, message: Message) -> None:
     body = message.body
-    if message.role == Role.AGENT:
+    if message.role == Role.AGENT and len(body) <= MARKDOWN_LIMIT:
         # Imported here: rich.markdown costs ~40 ms: only for an agent's message.
         from rich.markdown import Markdown
 
-        return Markdown(visible(body), hyperlinks=False)
-    return Text(visible(body))
+        out.print(Markdown(visible(body), hyperlinks=False))
+    else:
+        print_plain(out, body)
+
+
+def print_plain(out: Console, body: str) -> None:
+    """Stored text as plain lines, shown and never obeyed, in time linear in its size.
+
+    rich renders a Text as one segment holding all its lines and then splits it at each
+    newline by copying the rest: quadratic (a 5 MB body took 54 s in `show`), and even in
+    pieces it spends ~100 µs a line. A line that fits the width needs none of that, so it
+    is written as it is; rich wraps only the lines that are too wide (or hold a tab, which
+    rich expands)."""
+    width = out.width
+    fitting: list[str] = []
+    for line in visible(body).split("\n"):
+        if "\t" not in line and (len(line) * 2 <= width or cell_len(line) <= width):
+            fitting.append(line)
+            continue
+        _write_lines(out, fitting)
+        for piece in _pieces(line, width * WRAP_PIECE_LINES):
+            out.print(Text(piece))
+    _write_lines(out, fitting)
+
+
+# rich's wrapping of one line is itself worse than linear in its length (a 5 MB line of
+# words took 30 s), so a very long line is handed over in pieces of about this many screen
+# lines, each cut at a space: the only change is that a piece ends its last row early.
+WRAP_PIECE_LINES = 32
+
+
+def _pieces(line: str, size: int) -> Iterator[str]:
+    start = 0
+    while len(line) - start > size:
+        cut = line.rfind(" ", start + 1, start + size)
+        if cut == -1:
+            cut = start + size
+            yield line[start:cut]
+            start = cut
+        else:
+            yield line[start:cut]
+            start = cut + 1
+    yield line[start:]
+
+
+def _write_lines(out: Console, lines: list[str]) -> None:
+    if lines:
+        out.file.write("\n".join(lines) + "\n")
+        lines.clear()
 
 
 def outbox_table(rows: list[Inquiry]) -> Table:
@@ -154,9 +210,9 @@ def outbox_table(rows: list[Inquiry]) -> Table:
             str(row.id),
             status_text(row.status),
             str(envelope.attempts if envelope else 0),
-            Text(", ".join(envelope.to if envelope else [])),
+            Text(one_line(", ".join(envelope.to if envelope else []))),
             Text(one_line(row.subject)),
-            Text((envelope.last_error if envelope else None) or "", style="red"),
+            Text(one_line((envelope.last_error if envelope else None) or ""), style="red"),
         )
     return table
 
@@ -167,9 +223,12 @@ def kb_hits(hits: list[dict[str, object]]) -> list[Text]:
     lines = []
     for hit in hits:
         lines.append(
-            Text.assemble((str(hit["title"]), "bold"), (f"  {hit['topic']} · {hit['slug']}", "dim"))
+            Text.assemble(
+                (one_line(str(hit["title"])), "bold"),
+                (one_line(f"  {hit['topic']} · {hit['slug']}"), "dim"),
+            )
         )
-        lines.append(Text(f"  {hit['link']}", style="blue"))
+        lines.append(Text(one_line(f"  {hit['link']}"), style="blue"))
     return lines
 
 
@@ -177,7 +236,8 @@ def article(title: str, body: str, link: str) -> Markdown:
     # Imported here: rich.markdown costs ~40 ms: only for an article.
     from rich.markdown import Markdown
 
-    return Markdown(f"# {title}\n\n{body}\n\n{link}", hyperlinks=False)
+    text = f"# {one_line(title)}\n\n{visible(body)}\n\n{one_line(link)}"
+    return Markdown(text, hyperlinks=False)
 
 
 def topics_table(topics: dict[str, str]) -> Table:
@@ -195,7 +255,7 @@ def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, 
     for column in ("key", "value", "from", "environment"):
         table.add_column(column)
     for name, value, source, env in rows:
-        table.add_row(name, Text("" if value is None else str(value)), source, env)
+        table.add_row(name, Text("" if value is None else visible(str(value))), source, env)
     for name, state in secrets.items():
         env = "SUPPORT_SMTP_PASSWORD" if name.startswith("smtp") else "SUPPORT_IMAP_PASSWORD"
         table.add_row(name, Text(state, style="dim"), "keyring/env", env)
@@ -206,7 +266,8 @@ def filed_answers(filed: dict[int, int], subjects: dict[int, str]) -> list[Text]
     """`support sync`: how many answers were filed, per inquiry."""
     return [
         Text(
-            f"#{inquiry_id} {subjects[inquiry_id]}: {count} answer{'s' if count > 1 else ''} filed"
+            f"#{inquiry_id} {one_line(subjects[inquiry_id])}: "
+            f"{count} answer{'s' if count > 1 else ''} filed"
         )
         for inquiry_id, count in sorted(filed.items())
     ]

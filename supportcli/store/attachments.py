@@ -59,7 +59,7 @@ def keep_bytes(data: bytes, filename: str) -> StoredFile:
 
 
 def keep_stream(source: BinaryIO, name: str, *, origin: Path | bytes | None = None) -> StoredFile:
-    folder = paths.ensure_private_dir(paths.attachments_dir())
+    folder = paths.ensure_private_dir(paths.attachments_dir(), "attachment folder")
     tmp = folder / f".incoming.{os.getpid()}.{os.urandom(4).hex()}"
     digest = hashlib.sha256()
     size = 0

@@ -108,8 +108,10 @@ def _connect_sqlite(value: str) -> Database:
     try:
         if path not in _VERIFIED:
             if not path.exists():
-                paths.ensure_private_dir(path.parent)
+                paths.ensure_private_dir(path.parent, "history folder")
                 _create(path)
+            paths.check_private(path.parent, "history folder")
+            paths.check_private(path, "history")
             version = _check_ours(path)
         db = _open(path)
         if path not in _VERIFIED and version < len(MIGRATIONS):

@@ -369,6 +369,38 @@ def m008_status_checks(db: Database) -> None:
     )
 
 
+def m009_ids_never_reused(db: Database) -> None:
+    """An inquiry's id is never given again, even after `delete`: a desk's answer, an
+    export or a note that says #4 must not come to name someone else's inquiry. SQLite
+    hands out max(id) + 1, so deleting the newest inquiry freed its id; AUTOINCREMENT
+    (a table rebuild) makes it keep the highest id ever used in `sqlite_sequence`. The
+    rows keep their ids, and the counter starts at the highest one left. PostgreSQL's
+    identity column draws from a sequence, which never goes back: nothing to do."""
+    if is_postgres(db):
+        return
+    checks = "".join(f",\n    CONSTRAINT {n} CHECK ({c})" for n, c in _STATUS_CHECKS.items())
+    _rebuild_sqlite_table(
+        db,
+        "inquiry",
+        """(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL CHECK (channel IN ('chat', 'email')),
+            topic TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            previous_status TEXT,
+            agent TEXT,
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+            parent_id INTEGER REFERENCES inquiry (id) ON DELETE SET NULL,
+            last_role TEXT,
+            last_message_at TEXT"""
+        + checks
+        + ")",
+    )
+
+
 def _rebuild_sqlite_table(db: Database, table: str, columns: str) -> None:
     """SQLite's way to change a table's constraints (https://sqlite.org/lang_altertable.html,
     section 7): a new table, the rows copied with their ids, the old one dropped, the new
@@ -481,5 +513,6 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m006_search_by_inquiry", m006_search_by_inquiry),
     ("m007_search_merges_off_the_hot_path", m007_search_merges_off_the_hot_path),
     ("m008_status_checks", m008_status_checks),
+    ("m009_ids_never_reused", m009_ids_never_reused),
     ("m010_inquiry_search", m010_inquiry_search),
 ]

@@ -85,6 +85,9 @@ class Inquiry(SQLModel, table=True):
         ),
         Index("inquiry_created", "created_at", "id"),
         Index("inquiry_status", "status", "created_at"),
+        # An id is never given again after a delete (m009); PostgreSQL's identity
+        # sequence never goes back anyway.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = _id()

@@ -140,6 +140,30 @@ def _claim_locked(
     return [i for i in ids if i in taken]
 
 
+def holders(db: Database, ids: Sequence[int]) -> dict[int, str]:
+    """The run holding each of these inquiries, for those claimed."""
+    if not ids:
+        return {}
+    return {
+        row[0]: row[1]
+        for row in db.execute(
+            "SELECT inquiry_id, claimed_by FROM email "
+            f"WHERE claimed_by IS NOT NULL AND inquiry_id IN ({_marks(ids)})",
+            tuple(ids),
+        )
+    }
+
+
+def drop_claim(db: Database, *, inquiry_id: int, holder: str) -> None:
+    """Give up a claim its run left behind (only if that run still holds it)."""
+    with transaction(db):
+        db.execute(
+            "UPDATE email SET claimed_by = NULL, claimed_at = NULL "
+            "WHERE inquiry_id = ? AND claimed_by = ?",
+            (inquiry_id, holder),
+        )
+
+
 def mark_sent(db: Database, *, inquiry_id: int, follow_up: int | None) -> None:
     """Record that the server took a message: the inquiry's own (`follow_up` None), or
     the follow-up message with that row id."""

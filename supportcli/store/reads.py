@@ -33,6 +33,10 @@ _COLUMNS = ", ".join(INQUIRY_COLUMNS)
 _AT, _ID = INQUIRY_COLUMNS.index("created_at"), INQUIRY_COLUMNS.index("id")
 
 
+# The largest id either engine can hold (a signed 64-bit integer); a larger one is a typo.
+MAX_ID = 2**63 - 1
+
+
 @dataclass
 class Filters:
     channel: str | None = None
@@ -52,8 +56,8 @@ class Filters:
             )
         if self.topic:
             self.topic = check_topic(self.topic)
-        if self.limit is not None and self.limit < 0:
-            raise BadInput("--limit: must be 0 (no limit) or more")
+        if self.limit is not None and not 0 <= self.limit <= MAX_ID:
+            raise BadInput(f"--limit: must be a whole number from 0 (no limit) to {MAX_ID}")
         return self
 
     def where(self) -> tuple[str, dict[str, object]]:
@@ -90,11 +94,14 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
             "(for example 2026-11-26 or 2026-11-26T09:30)"
         ) from None
     date_only = len(text.strip()) <= 10
-    if end:
-        moment += timedelta(days=1) if date_only else timedelta(microseconds=1)
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        if end:
+            moment += timedelta(days=1) if date_only else timedelta(microseconds=1)
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    except (OverflowError, OSError):  # a moment at the calendar's very edge: 0001 or 9999
+        raise BadInput(f"{flag}: {text!r} is out of range: give a date from 0002 to 9998") from None
 
 
 def list_rows(db: Database, filters: Filters) -> list[Inquiry]:

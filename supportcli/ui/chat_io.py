@@ -14,8 +14,8 @@ from supportcli import console
 from supportcli.chat.agent import Answer
 from supportcli.errors import BadInput
 from supportcli.records import Message, Role
-from supportcli.render.human import message_body
-from supportcli.text import local_time
+from supportcli.render.human import print_message_body
+from supportcli.text import local_time, visible
 
 SPINNER_AFTER_S = 0.25
 
@@ -40,6 +40,8 @@ class PipeIO:
             ) from None
 
     def show_answer(self, text: str, answer: Answer) -> None:
+        if sys.stdout.isatty():  # answers quote articles from chat.kb_dir: shown, never obeyed
+            text = visible(text)
         sys.stdout.write(text.rstrip("\n") + "\n\n")
         sys.stdout.flush()
 
@@ -51,6 +53,9 @@ class PipeIO:
 
     def ask_outcome(self) -> tuple[bool, int | None]:  # pragma: no cover - pipes never ask
         return False, None
+
+    def confirm(self, question: str) -> bool:  # pragma: no cover - pipes never ask
+        return False
 
 
 class TerminalIO:
@@ -68,7 +73,7 @@ class TerminalIO:
     def show_answer(self, text: str, answer: Answer) -> None:
         out = console.out()
         out.print(Text("상담원 · agent", style="bold green"))
-        out.print(Markdown(text, hyperlinks=False))
+        out.print(Markdown(visible(text), hyperlinks=False))
         out.print()
 
     def notice(self, text: str) -> None:
@@ -113,6 +118,12 @@ class TerminalIO:
         )
         return solved, int(rating) if rating else None
 
+    def confirm(self, question: str) -> bool:
+        # Imported here: questionary (~100 ms) only at a terminal, never in a pipe.
+        from supportcli.ui import prompts
+
+        return prompts.confirm(question)
+
     def welcome(self, earlier: Sequence[Message]) -> None:
         """The conversation so far when resuming; otherwise how to start."""
         self.show_transcript(earlier)
@@ -133,5 +144,5 @@ class TerminalIO:
                     style="bold green" if agent else "bold cyan",
                 )
             )
-            out.print(message_body(message))
+            print_message_body(out, message)
             out.print()
