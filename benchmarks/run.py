@@ -320,7 +320,7 @@ def outbox_template(folder: Path, count: int, seed: int) -> Path:
 
     from supportcli.addresses import normalize_address
     from supportcli.mail.outbox import Composed, record
-    from supportcli.store.db import connect
+    from supportcli.store.db import close_all, connect, index_pending
 
     text = TextMaker(seed + 11, pool_size=300)
     path = folder / "history.db"
@@ -340,8 +340,9 @@ def outbox_template(folder: Path, count: int, seed: int) -> Path:
             ),
             status="queued",
         )
+    index_pending(db)  # as each `support email` does when it closes the history
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
+    close_all()
     return path
 
 

@@ -247,11 +247,11 @@ def outbox_send(
 
     with sending_progress(enabled=len(ids) != 1) as progress:
         results = service.send_outbox(ids, settings, progress=progress, resend=resend)
-    sent = [r for r in results if r.status == "sent" and not r.refused]
-    for result in results if len(results) <= 5 else [r for r in results if r not in sent]:
+    worth_a_line = [r for r in results if r.status != "sent" or r.refused]
+    for result in results if len(results) <= 5 else worth_a_line:
         _print_result(result)
     if len(results) > 5:
-        _say(f"Sent {len(sent)} of {len(results)} inquiries.")
+        _say(f"Sent {len(results) - len(worth_a_line)} of {len(results)} inquiries.")
     if not results:
         console.err().print("Nothing to send.")
     code = service.outbox_exit(results)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +58,7 @@ class Outgoing:
         )
 
 
+@lru_cache(maxsize=1024)  # an outbox run asks about the same few addresses for every message
 def envelope_address(value: str) -> str:
     """The address for MAIL FROM / RCPT TO: IDN domains in their ASCII (punycode) form."""
     addr = parseaddr(value)[1] or value
@@ -194,6 +195,7 @@ def _addresses(values: list[str]) -> _Folded:
     return _Folded("\r\n ".join([*lines, line]))
 
 
+@lru_cache(maxsize=1024)
 def _address(value: str) -> str:
     """The name (RFC 2047 when not ASCII) and the address (IDNA domain; a non-ASCII local
     part as UTF-8, which only an SMTPUTF8 message carries)."""
