@@ -41,6 +41,17 @@ def test_login_makes_its_connection_through_the_connection_property() -> None:
         assert callable(getattr(yagmail.SMTP, name))
 
 
+def _outgoing(message_id: str) -> Outgoing:
+    return Outgoing(
+        sender=DEFAULT_USER,
+        to=["help@example.com"],
+        cc=[],
+        subject="결제 오류",
+        body="두 번 결제됐어요",
+        message_id=message_id,
+    )
+
+
 def _settings(srv: SmtpServer, security: str) -> ServerSettings:
     return ServerSettings(
         host=srv.host,
@@ -67,16 +78,7 @@ def test_a_message_goes_through_yagmails_connection(security, password, monkeypa
         assert isinstance(client.smtp, _Redacting)
         assert isinstance(client.smtp, smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP)
         assert client.is_closed is False
-        mailer.send(
-            Outgoing(
-                sender=DEFAULT_USER,
-                to=["help@example.com"],
-                cc=[],
-                subject="결제 오류",
-                body="두 번 결제됐어요",
-                message_id="<yagmail-check@example.com>",
-            )
-        )
+        mailer.send(_outgoing("<yagmail-check@example.com>"))
         mailer.close()
         assert client.is_closed is True
         (received,) = srv.wait_for(1)
@@ -104,16 +106,7 @@ def test_without_tls_the_password_is_looked_up_only_when_auth_is_offered(
         settings = _settings(srv, "none")
         settings = ServerSettings(**{**settings.__dict__, "password": None, "find_password": find})
         with Mailer(settings) as mailer:
-            mailer.send(
-                Outgoing(
-                    sender=DEFAULT_USER,
-                    to=["help@example.com"],
-                    cc=[],
-                    subject="no auth",
-                    body="hello",
-                    message_id="<lazy-password@example.com>",
-                )
-            )
+            mailer.send(_outgoing("<lazy-password@example.com>"))
         srv.wait_for(1)
         assert looked_up == ([True] if offers_auth else [])
         assert [a.success for a in srv.auth_attempts] == ([True] if offers_auth else [])
