@@ -112,7 +112,7 @@ def _replace(
         inquiry_id=inquiry_id,
         subject=composed.subject,
         topic=composed.topic,
-        status=next_status(event, current),
+        event=event,
         body=composed.body,
         meta=meta,
         sender=composed.sender,

@@ -24,7 +24,7 @@ def replace_draft(
     inquiry_id: int,
     subject: str,
     topic: str,
-    status: str,
+    event: Event,
     body: str,
     meta: str | None,
     sender: str,
@@ -33,7 +33,8 @@ def replace_draft(
     copies: Sequence[StoredFile],
 ) -> None:
     """Write an edited draft over the old one in one transaction, keeping its id and
-    Message-ID: its first message, its files, its envelope and its inquiry row."""
+    Message-ID: its first message, its files, its envelope and its inquiry row, whose
+    status `event` decides (saved again as a draft, or queued to be sent)."""
     with transaction(db):
         first = db.execute(
             "SELECT min(id) FROM message WHERE inquiry_id = ?", (inquiry_id,)
@@ -51,7 +52,7 @@ def replace_draft(
                 inquiry_id,
             ),
         )
-        writes.update_inquiry(db, inquiry_id, subject=subject, topic=topic, status=status)
+        writes.change_status(db, inquiry_id, event, subject=subject, topic=topic)
 
 
 def add_follow_up(
