@@ -3,11 +3,13 @@ spreadsheets, terminals, shared folders."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import stat
+import subprocess
 import threading
 
 import pytest
@@ -490,3 +492,60 @@ def test_a_shared_folder_like_tmp_is_never_chmodded(run, tmp_path):
     assert_one_line_error(result, 1)
     assert "shared folder" in result.stderr and "chmod" not in result.stderr
     assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
+# --- a full disk ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(tmp_path, monkeypatch):
+    """A history on a small tmpfs, which is then filled to the last byte (needs root: the
+    test mounts it)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount)],
+        capture_output=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        home = mount / "home"
+        home.mkdir(mode=0o700)
+        monkeypatch.setenv("SUPPORT_HOME", str(home))
+        monkeypatch.delenv("SUPPORT_DB", raising=False)
+        yield home
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder):
+    with contextlib.suppress(OSError), (folder / "filler").open("wb") as out:
+        while True:
+            out.write(b"\0" * 65536)
+            out.flush()
+
+
+def test_reads_work_on_a_full_disk_and_a_write_says_why_it_failed(run, full_disk):
+    from supportcli.store import db as dbmod
+
+    history = dbmod.connect()
+    first = seed.chat(history, "payment", [("customer", "환불 문의"), ("agent", "답변")])
+    seed.chat(history, "account", [("customer", "비밀번호"), ("agent", "답변")])
+    dbmod.close_all()
+    fill(full_disk.parent)
+    assert os.statvfs(full_disk).f_bavail == 0
+
+    listed = run("list", check=True)
+    assert "환불 문의" in listed.stdout or str(first) in listed.stdout
+    assert "환불 문의" in run("show", str(first), check=True).stdout
+    assert len(json.loads(run("export", "--format", "json", check=True).stdout)) == 2
+    assert str(first) in run("list", "--search", "환불", check=True).stdout
+
+    result = run("delete", str(first), "--yes")
+    assert_one_line_error(result, 1)
+    assert "disk is full" in result.stderr
+    (full_disk.parent / "filler").unlink()
+    assert run("delete", str(first), "--yes", check=True).returncode == 0

@@ -273,6 +273,27 @@ class _Connection(sqlite3.Connection):
 
 
 def _open(path: Path) -> Database:
+    db = _connection(path)
+    try:
+        _configure(db)
+    except StorageFailure as exc:
+        if getattr(exc.__cause__, "sqlite_errorname", "") not in _NO_ROOM:
+            raise
+        db.close()
+        # A full disk: WAL's shared-memory index (the -shm file) cannot grow. In exclusive
+        # locking mode SQLite keeps that index in this process's memory instead, so reading
+        # the history still works; writers elsewhere wait for this one command.
+        db = _connection(path)
+        db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        _configure(db)
+    return db
+
+
+# What SQLite says when the disk has no room for the shared-memory index.
+_NO_ROOM = {"SQLITE_IOERR_SHMSIZE", "SQLITE_IOERR_SHMMAP", "SQLITE_FULL"}
+
+
+def _connection(path: Path) -> Database:
     db = sqlite3.connect(
         path,
         timeout=BUSY_TIMEOUT_S,
@@ -283,13 +304,16 @@ def _open(path: Path) -> Database:
     db.where = str(path)
     db.create_function("support_fold", 1, fold, deterministic=True)
     db.create_function("support_terms", -1, terms, deterministic=True)
+    return db
+
+
+def _configure(db: Database) -> None:
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     db.execute("PRAGMA foreign_keys = ON")
     # WAL with synchronous=NORMAL: a commit is durable against a killed process (the WAL
     # is written before COMMIT returns); only a power cut can lose the last commits.
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA secure_delete = ON")
-    return db
 
 
 def _check_ours(path: Path) -> int:
