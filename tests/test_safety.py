@@ -549,3 +549,15 @@ def test_reads_work_on_a_full_disk_and_a_write_says_why_it_failed(run, full_disk
     assert "disk is full" in result.stderr
     (full_disk.parent / "filler").unlink()
     assert run("delete", str(first), "--yes", check=True).returncode == 0
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_linked_file_beside_the_history_is_named_as_the_cause(run, db, home, tmp_path, suffix):
+    seed.chat(db, "account", [("customer", "hello")])
+    db.close()
+    (home / f"history.db{suffix}").symlink_to(tmp_path / "theirs")
+    result = run("list")
+    assert_one_line_error(result, 1)
+    assert f"history.db{suffix} is a symbolic link" in result.stderr
+    assert "read-only" not in result.stderr
+    assert not (tmp_path / "theirs").exists()

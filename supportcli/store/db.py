@@ -112,6 +112,7 @@ def _connect_sqlite(value: str) -> Database:
                 _create(path)
             paths.check_private(path.parent, "history folder")
             paths.check_private(path, "history")
+            _check_companions(path)
             version = _check_ours(path)
         db = _open(path)
         if path not in _VERIFIED and version < len(MIGRATIONS):
@@ -314,6 +315,19 @@ def _configure(db: Database) -> None:
     # is written before COMMIT returns); only a power cut can lose the last commits.
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA secure_delete = ON")
+
+
+def _check_companions(path: Path) -> None:
+    """SQLite refuses a -wal, -shm or -journal beside the history that is a link (someone
+    may point it at a file of theirs), but only says it cannot open it: say what it is."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = Path(f"{path}{suffix}")
+        if companion.is_symlink() or (companion.exists() and not companion.is_file()):
+            kind = "a symbolic link" if companion.is_symlink() else "not a regular file"
+            raise StorageError(
+                f"{companion} is {kind}; SQLite will not use it, so the history cannot be "
+                "opened (remove it if you did not put it there)"
+            )
 
 
 def _check_ours(path: Path) -> int:
