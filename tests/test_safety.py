@@ -373,6 +373,43 @@ def test_a_claim_left_by_a_killed_send_is_reported_as_may_have_been_sent(run, db
     assert json.loads(run("show", str(inquiry), "--json").stdout)["status"] == "sent"
 
 
+def test_a_claim_another_machine_left_behind_is_reported_never_taken_over(run, engine):
+    from mailtest import smtp_env
+    from smtpserver import SmtpServer
+
+    from supportcli.store import db as dbmod
+
+    with SmtpServer(mode="ssl") as srv:
+        env = smtp_env(srv)
+        draft = run("email", "--subject", "s", "--body", "b", "--draft", env=env)
+        inquiry = int(draft.stderr.strip().splitlines()[-1].split()[1])
+
+        def claimed_by_another_machine(at):
+            history = dbmod.connect()
+            with dbmod.transaction(history):
+                history.execute(
+                    "UPDATE email SET claimed_by = ?, claimed_at = ? WHERE inquiry_id = ?",
+                    ("another-machine:4242:cafe", at, inquiry),
+                )
+            dbmod.close_all()
+
+        # Renewed just now: that run is sending it, so this one leaves it alone.
+        claimed_by_another_machine(dbmod.now())
+        result = run("outbox", "send", str(inquiry), env=env)
+        assert "being sent by another run" in result.stderr, result.stderr
+        # Not renewed for hours: that run was killed or cut off while it held the claim.
+        # Whether the server took it is unknown, so it is neither sent again nor sent.
+        claimed_by_another_machine("2026-01-01T00:00:00.000000+00:00")
+        result = run("outbox", "send", str(inquiry), env=env)
+        assert result.returncode == 1, result.stderr
+        assert "may have been sent" in result.stderr and "--resend" in result.stderr
+        assert srv.messages == []
+        result = run("outbox", "send", str(inquiry), "--resend", env=env)
+        assert result.returncode == 0, result.stderr
+        assert len(srv.wait_for(1)) == 1
+    assert json.loads(run("show", str(inquiry), "--json").stdout)["status"] == "sent"
+
+
 # --- settings are typed ------------------------------------------------------------------
 
 

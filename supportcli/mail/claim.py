@@ -34,10 +34,22 @@ def run_token() -> str:
     return f"{system.hostname()}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
-def left_by_killed_runs(db: Database, ids: Sequence[int], *, release: bool) -> set[int]:
+def left_by_killed_runs(
+    db: Database, ids: Sequence[int], *, stale_after: float, release: bool
+) -> set[int]:
     """Those of `ids` still claimed by a run that was killed; with `release` (the user
-    checked and wants them sent again) their claims are dropped and none is returned."""
-    killed = {i: h for i, h in queue.holders(db, ids).items() if _left_by_a_killed_run(h)}
+    checked and wants them sent again) their claims are dropped and none is returned.
+
+    A run on this machine is known killed when its process is gone. A run on another
+    machine sharing the history cannot be asked: its claim counts as left behind once it
+    has not been renewed for `stale_after` seconds (a live run renews it before sending
+    each inquiry, see `renew`)."""
+    stale = _moment(stale_after)
+    killed = {
+        i: holder
+        for i, (holder, claimed_at) in queue.holders(db, ids).items()
+        if _left_by_a_killed_run(holder) or (claimed_at or "") < stale
+    }
     if not release:
         return set(killed)
     for inquiry_id, holder in killed.items():
@@ -55,6 +67,10 @@ def _left_by_a_killed_run(token: str) -> bool:
     return host == system.hostname() and system.process_gone(int(pid))
 
 
+def _moment(seconds_ago: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat(timespec="microseconds")
+
+
 def may_have_been_sent(inquiry_id: int) -> Result:
     return Result(
         inquiry_id,
@@ -70,13 +86,18 @@ def claim(
     db: Database,
     ids: Sequence[int],
     token: str,
-    stale_after: float,
     statuses: Sequence[str] = SENDABLE,
 ) -> list[int]:
-    """Take these inquiries for this run; skip those another run holds (unless its claim
-    is older than `stale_after` seconds) and those not in a sendable status."""
-    stale = (datetime.now(UTC) - timedelta(seconds=stale_after)).isoformat(timespec="microseconds")
-    return queue.claim(db, ids=ids, token=token, stale_before=stale, statuses=statuses)
+    """Take these inquiries for this run; skip those another run holds (a claim left
+    behind is never taken over silently: see `left_by_killed_runs`) and those not in a
+    sendable status."""
+    return queue.claim(db, ids=ids, token=token, statuses=statuses)
+
+
+def renew(db: Database, inquiry_id: int, token: str) -> bool:
+    """Just before sending: keep this run's claim fresh, so that no other machine takes
+    it for one left behind. False if the claim is no longer this run's."""
+    return queue.renew_claim(db, inquiry_id=inquiry_id, token=token)
 
 
 def finish(db: Database, result: Result) -> None:

@@ -17,6 +17,7 @@ from supportcli.mail.claim import (
     left_by_killed_runs,
     mark_sent,
     may_have_been_sent,
+    renew,
     run_token,
 )
 from supportcli.mail.message import AttachmentChanged, Outgoing
@@ -111,9 +112,9 @@ def send(
     server = ServerSettings.from_settings(settings)
     token = run_token()
     stale_after = server.timeout * 4 + 60
-    killed = left_by_killed_runs(db, ids, release=resend)
+    killed = left_by_killed_runs(db, ids, stale_after=stale_after, release=resend)
     results = [may_have_been_sent(i) for i in ids if i in killed]
-    mine = claim(db, [i for i in ids if i not in killed], token, stale_after, statuses)
+    mine = claim(db, [i for i in ids if i not in killed], token, statuses)
     results += [
         Result(i, "skipped", "already sent, or being sent by another run")
         for i in ids
@@ -136,6 +137,10 @@ def send(
     done: set[int] = set()
     try:
         for inquiry_id in mine:
+            if not renew(db, inquiry_id, token):  # released meanwhile by a `--resend`
+                done.add(inquiry_id)
+                results.append(Result(inquiry_id, "skipped", "taken over by another run"))
+                continue
             result = _send_one(db, mailer, inquiry_id, settings)
             finish(db, result)
             done.add(inquiry_id)

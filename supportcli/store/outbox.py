@@ -88,24 +88,22 @@ def pending(db: Database, *, statuses: Sequence[str]) -> list[int]:
     ]
 
 
-def claim(
-    db: Database, *, ids: Sequence[int], token: str, stale_before: str, statuses: Sequence[str]
-) -> list[int]:
+def claim(db: Database, *, ids: Sequence[int], token: str, statuses: Sequence[str]) -> list[int]:
     """Take these inquiries for the run named `token`, in one write transaction; skip
-    those another run holds (unless claimed before `stale_before`) and those not in one
-    of `statuses`. Returns the ids taken, in the order given."""
+    those another run holds and those not in one of `statuses`. Returns the ids taken,
+    in the order given."""
     if not ids:
         return []
     if is_postgres(db):
-        return _claim_locked(db, ids, token, stale_before, statuses)
+        return _claim_locked(db, ids, token, statuses)
     mine = []
     with transaction(db):  # BEGIN IMMEDIATE: the write lock makes the checks and claims one step
         for inquiry_id in ids:
             cursor = db.execute(
                 "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
-                "WHERE inquiry_id = ? AND (claimed_by IS NULL OR claimed_at < ?) AND inquiry_id "
+                "WHERE inquiry_id = ? AND claimed_by IS NULL AND inquiry_id "
                 f"IN (SELECT id FROM inquiry WHERE status IN ({_marks(statuses)}))",
-                (token, now(), inquiry_id, stale_before, *statuses),
+                (token, now(), inquiry_id, *statuses),
             )
             if cursor.rowcount == 1:
                 mine.append(inquiry_id)
@@ -113,7 +111,7 @@ def claim(
 
 
 def _claim_locked(
-    db: Database, ids: Sequence[int], token: str, stale_before: str, statuses: Sequence[str]
+    db: Database, ids: Sequence[int], token: str, statuses: Sequence[str]
 ) -> list[int]:
     """PostgreSQL: lock the rows (inquiry and envelope) of those still sendable, skipping
     rows another machine holds locked right now, and claim them in the same transaction.
@@ -126,9 +124,9 @@ def _claim_locked(
                 "SELECT email.inquiry_id FROM email JOIN inquiry ON inquiry.id = email.inquiry_id "
                 f"WHERE email.inquiry_id IN ({_marks(ids)}) "
                 f"AND inquiry.status IN ({_marks(statuses)}) "
-                "AND (email.claimed_by IS NULL OR email.claimed_at < ?) "
+                "AND email.claimed_by IS NULL "
                 "FOR UPDATE SKIP LOCKED",
-                (*ids, *statuses, stale_before),
+                (*ids, *statuses),
             )
         ]
         if free:
@@ -141,18 +139,29 @@ def _claim_locked(
     return [i for i in ids if i in taken]
 
 
-def holders(db: Database, ids: Sequence[int]) -> dict[int, str]:
-    """The run holding each of these inquiries, for those claimed."""
+def holders(db: Database, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """The run holding each of these inquiries, and when it last claimed or renewed it,
+    for those claimed."""
     if not ids:
         return {}
     return {
-        row[0]: row[1]
+        row[0]: (row[1], row[2])
         for row in db.execute(
-            "SELECT inquiry_id, claimed_by FROM email "
+            "SELECT inquiry_id, claimed_by, claimed_at FROM email "
             f"WHERE claimed_by IS NOT NULL AND inquiry_id IN ({_marks(ids)})",
             tuple(ids),
         )
     }
+
+
+def renew_claim(db: Database, *, inquiry_id: int, token: str) -> bool:
+    """Stamp this run's claim as fresh; False if the run no longer holds it."""
+    with transaction(db):
+        cursor = db.execute(
+            "UPDATE email SET claimed_at = ? WHERE inquiry_id = ? AND claimed_by = ?",
+            (now(), inquiry_id, token),
+        )
+        return cursor.rowcount == 1
 
 
 def drop_claim(db: Database, *, inquiry_id: int, holder: str) -> None:
