@@ -59,17 +59,32 @@ def answer(
     return msg.as_bytes().replace(b"\n", b"\r\n")
 
 
+def file_raw(db, raw, inquiry, *, known=None, desk=("help@example.com",)):
+    """File one raw answer in-process as `sync` does; True if it was filed now."""
+    from supportcli.mail import answers, inbound
+    from supportcli.store import attachments
+
+    filing = answers._Filing(
+        db=db,
+        known={} if known is None else known,
+        desk=answers.Desk(frozenset(desk), frozenset()),
+        limits=inbound.Limits(),
+        report=answers.SyncReport(),
+    )
+    original = attachments.keep_bytes(raw, "answer.eml")
+    answers._file(filing, raw, original, inquiry, ())
+    return filing.report.filed[inquiry] == 1
+
+
 def test_an_answer_filed_meanwhile_by_another_sync_is_not_filed_twice(engine, db):
     """Two machines syncing one mailbox: each read the Message-IDs it knew before the other
     filed the answer. The second to file it must skip it, not fail or file it again."""
     import seed
 
-    from supportcli.mail.answers import _file
-
     inquiry = seed.email(db, "payment", "환불 요청", "환불해 주세요")
-    raw = answer(f"<{inquiry}@example.com>", body="환불 처리되었습니다.")
-    assert _file(db, raw, inquiry, known={}) is True
-    assert _file(db, raw, inquiry, known={}) is False  # `known` read before the first
+    raw = answer(f"<{inquiry}.test@example.com>", body="환불 처리되었습니다.")
+    assert file_raw(db, raw, inquiry) is True
+    assert file_raw(db, raw, inquiry) is False  # `known` read before the first
     bodies = [r[0] for r in db.execute("SELECT body FROM message WHERE role = 'agent'")]
     assert bodies == ["환불 처리되었습니다.\n"]
 
