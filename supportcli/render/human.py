@@ -140,7 +140,7 @@ def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
     )
     meta = message.meta or {}
     sender = str(meta.get("from") or message.sender or "")
-    if message.verified is not None and sender:
+    if sender:  # an answer by mail (one filed before issue 13 has its From in meta only)
         line.append(f"  from {visible_line(one_line(sender))}", style="dim")
     if message.verified is False:
         line.append(
