@@ -598,3 +598,20 @@ def test_folder_names_are_modified_utf7():
     assert folder_name("~peter/mail/台北/日本語") == "~peter/mail/&U,BTFw-/&ZeVnLIqe-"
     assert folder_name("받은편지함") == "&vBvHQNO4ycDVaA-"
     assert folder_name("A&B") == "A&-B" and folder_name("INBOX") == "INBOX"
+
+
+def test_the_desk_is_desk_email_and_desk_answer_from(monkeypatch):
+    from supportcli.config import Settings
+    from supportcli.mail.answers import Desk
+
+    monkeypatch.setenv("SUPPORT_DESK_EMAIL", "help@example.com")
+    monkeypatch.setenv("SUPPORT_DESK_ANSWER_FROM", "noreply@example.net, @desk.example.org  cs.kr")
+    desk = Desk.from_settings(Settings.load())
+    for address in ("help@example.com", "noreply@example.net", "a@desk.example.org", "b@cs.kr"):
+        assert desk.answered(address, sent_to=[]), address
+    for address in ("help@example.com.evil", "x@example.net", "a@evil.desk.example.org", ""):
+        assert not desk.answered(address, sent_to=["help@example.com"]), address
+    # Neither set: the desk is where the inquiry was sent.
+    nobody = Desk(frozenset(), frozenset())
+    assert nobody.answered("help@example.com", sent_to=["Help@Example.com"])
+    assert not nobody.answered("other@example.com", sent_to=["help@example.com"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -75,7 +76,10 @@ class Desk:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Desk:
-        entries = [settings.text("desk.email"), *settings.text("desk.answer_from").split(",")]
+        entries = [
+            settings.text("desk.email"),
+            *re.split(r"[,\s]+", settings.text("desk.answer_from")),
+        ]
         found = [e.strip().lower() for e in entries if e.strip()]
         return cls(
             frozenset(e for e in found if "@" in e.lstrip("@")),
@@ -211,16 +215,17 @@ def _file(
     incoming = inbound.read_answer(raw, filing.limits)
     answer = _answer(filing, incoming, raw, inquiry_id, notes)
     copies: list[StoredFile] = []
-    filed = False
     try:
         for item in incoming.files:
             copies.append(attachments.keep_bytes(item.data, item.name))
         filed = stored_answers.file_answer(
             db, answer, copies, raw=original, read=read, retried=retried
         )
-    finally:
-        if not filed:  # copies no row took (the transaction failed, or it was filed before)
-            _discard(db, [c.sha256 for c in copies] + [original.sha256])
+    except BaseException:
+        _discard(db, [c.sha256 for c in copies])  # the original: the caller keeps it unread
+        raise
+    if not filed:  # it was filed before: what was kept for it now is only left over
+        _discard(db, [c.sha256 for c in copies] + [original.sha256])
     filing.known[answer.message_id] = inquiry_id  # filed now, or by another sync meanwhile
     if filed:
         filing.report.filed[inquiry_id] += 1
@@ -277,7 +282,7 @@ def _keep_unread(
     )
 
 
-def _discard(db: Database, shas: list[str | None]) -> None:
+def _discard(db: Database, shas: Sequence[str | None]) -> None:
     """Best effort: a copy left behind here is only disk space, never a lost answer."""
     with contextlib.suppress(Exception):
         writes.discard_unreferenced(db, [s for s in shas if s])

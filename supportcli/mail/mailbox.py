@@ -176,7 +176,13 @@ class Mailbox:
 
     def _fetch(self, uids: str, what: str) -> Iterator[tuple[int, bytes, bytes]]:
         assert self.imap is not None
-        typ, data = self.imap.uid("FETCH", uids, f"(UID {what})")
+        try:
+            typ, data = self.imap.uid("FETCH", uids, f"(UID {what})")
+        except (imaplib.IMAP4.error, OSError) as exc:  # the connection, not one message
+            raise MailboxError(
+                f"{self.settings.host}: lost while reading ({exc}); the next sync goes on "
+                "from the last message filed"
+            ) from exc
         if typ != "OK":
             raise MailboxError(f"fetch failed: {_text(data)}")
         for item in data:

@@ -147,7 +147,8 @@ def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
             "\n⚠ unverified: not from the desk's address (desk.email, desk.answer_from)",
             style="bold yellow",
         )
-    for note in meta.get("notes") or ():
+    notes = meta.get("notes")
+    for note in notes if isinstance(notes, list) else ():
         line.append(f"\n… {visible_line(str(note))}", style="yellow")
     if message.raw_sha256:
         line.append(f"\noriginal: support show {inquiry_id} --raw {number}", style="dim")
