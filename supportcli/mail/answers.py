@@ -16,6 +16,7 @@ it goes, and that no message ever stops a sync:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -237,7 +238,9 @@ def _answer(
 ) -> Answer:
     own = incoming.message_id
     if own is None or not usable_message_id(own):
-        own = incoming.fallback_id(raw)
+        # Made from its bytes, so that filing it again files nothing (the same form
+        # `inbound.Incoming.fallback_id` gave before issue 13).
+        own = f"<{hashlib.sha256(raw).hexdigest()[:32]}@sync.support.invalid>"
     sent_to = stored_answers.sent_to(filing.db, inquiry_id)
     return Answer(
         inquiry_id=inquiry_id,
