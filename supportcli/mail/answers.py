@@ -177,6 +177,9 @@ def _take(
         _file(filing, fetched.raw, original, inquiry_id, notes, read=read)
     except Exception as exc:  # whatever it was, this message must not stop the sync
         _keep_unread(filing, read, head.uid, original, _reason(exc))
+    except BaseException:  # Ctrl-C: the next sync starts from this message again
+        _discard(filing.db, [original.sha256])
+        raise
 
 
 def _retry_one(filing: _Filing, row: UnreadMail) -> None:
