@@ -159,15 +159,11 @@ class Mailbox:
         as much as fits (a text part comes first in every layout mail programs send).
         None when it is gone (expunged since the search)."""
         limit = self.settings.max_bytes
-        if head.size <= limit:
-            found = self._one(head.uid, "BODY.PEEK[]")
-            return None if found is None else Fetched(found, complete=True, size=head.size)
-        header = self._one(head.uid, "BODY.PEEK[HEADER]")
-        if header is None:
-            return None
-        room = max(limit - len(header), 0)
-        body = self._one(head.uid, f"BODY.PEEK[TEXT]<0.{room}>") if room else b""
-        return Fetched(header + (body or b""), complete=False, size=head.size)
+        complete = head.size <= limit
+        # A partial fetch of the whole message (RFC 3501 6.4.5): its header, then as much
+        # of its body as fits, in one piece (no second copy to join them).
+        found = self._one(head.uid, "BODY.PEEK[]" if complete else f"BODY.PEEK[]<0.{limit}>")
+        return None if found is None else Fetched(found, complete=complete, size=head.size)
 
     def _one(self, uid: int, what: str) -> bytes | None:
         for _, _, data in self._fetch(str(uid), what):
