@@ -615,3 +615,26 @@ def test_the_desk_is_desk_email_and_desk_answer_from(monkeypatch):
     nobody = Desk(frozenset(), frozenset())
     assert nobody.answered("help@example.com", sent_to=["Help@Example.com"])
     assert not nobody.answered("other@example.com", sent_to=["help@example.com"])
+
+
+def test_an_original_at_a_terminal_is_shown_never_obeyed(db):
+    """`show --raw N` into a pipe gives the bytes (the hostile-answers test); at a terminal
+    an escape sequence in them (here one that would set the window title) is shown as ␛."""
+    import pexpect
+    import seed
+
+    inquiry = seed.email(db, "payment", "환불", "본문")
+    raw = handmade(f"<{inquiry}.test@example.com>", body="\x1b]0;owned\x07 답변")
+    assert file_raw(db, raw, inquiry)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supportcli", "show", str(inquiry), "--raw", "2"],
+        env=dict(os.environ),
+        timeout=20,
+        dimensions=(40, 110),
+    )
+    shown = child.read()
+    child.close()
+    assert child.exitstatus == 0
+    assert "␛]0;owned".encode() in shown and b"\x1b]0;" not in shown
+    assert "답변".encode() in shown
