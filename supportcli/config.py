@@ -79,6 +79,18 @@ KEYS: dict[str, Key] = {
         Key("imap.user", "SUPPORT_IMAP_USER", "IMAP login (default smtp.user)"),
         Key("imap.folder", "SUPPORT_IMAP_FOLDER", "mailbox to read answers from (INBOX)"),
         Key("imap.ca_file", "SUPPORT_IMAP_CA_FILE", "an extra CA bundle to trust for IMAP"),
+        Key(
+            "imap.max_message_mb",
+            "SUPPORT_IMAP_MAX_MESSAGE_MB",
+            "largest answer fetched whole, in MB (50); past it only its start is read",
+            "float",
+            limits=(0.01, 10240.0),
+        ),
+        Key(
+            "desk.answer_from",
+            "SUPPORT_DESK_ANSWER_FROM",
+            "more addresses and domains the desk answers from, comma-separated",
+        ),
         Key("chat.agent", "SUPPORT_CHAT_AGENT", "which agent answers chats (default kb)"),
         Key("chat.kb_dir", "SUPPORT_KB_DIR", "a folder of extra help-center articles"),
         Key(
@@ -98,6 +110,7 @@ DEFAULTS: dict[str, object] = {
     "imap.folder": "INBOX",
     "chat.agent": "kb",
     "email.max_attachment_mb": 25.0,
+    "imap.max_message_mb": 50.0,
 }
 PORTS = {
     "smtp": {"ssl": 465, "starttls": 587, "none": 25},

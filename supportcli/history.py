@@ -3,16 +3,18 @@ call. Each function opens the history, does one thing, and returns plain data.""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO, cast
+from typing import BinaryIO, TextIO, cast
 
 from supportcli import outfile
-from supportcli.errors import BadInput
+from supportcli.errors import BadInput, StorageError
 from supportcli.records import Channel, EmailStatus, Event, Inquiry
 from supportcli.render import export as exporter
-from supportcli.store import maintenance, reads, writes
+from supportcli.store import answers as stored_answers
+from supportcli.store import attachments, maintenance, reads, writes
 from supportcli.store.db import connect
 from supportcli.store.reads import Filters
 from supportcli.text import visible
@@ -60,6 +62,33 @@ class _Visible:
 
 def _shown_if_terminal(out: TextIO) -> TextIO:
     return cast(TextIO, _Visible(out)) if out.isatty() else out
+
+
+def write_raw(inquiry_id: int, number: int, out: BinaryIO) -> int:
+    """Write the original bytes of an inquiry's `number`th message (as `show` numbers
+    them) to `out`: exactly as they arrived for a file or a pipe; at a terminal as text
+    that is shown and never obeyed (issue 15's `visible`). Returns the size."""
+    db = connect()
+    reads.get_record(db, inquiry_id)  # NotFound, with its one line
+    found = stored_answers.raw_of(db, inquiry_id, number)
+    if found is None:
+        raise BadInput(
+            f"message {number} of inquiry {inquiry_id} has no original: only answers "
+            "filed by `support sync` keep one"
+        )
+    sha256, size = found
+    path = attachments.local_copy(db, sha256)
+    try:
+        with path.open("rb") as source:
+            if out.isatty():
+                text = source.read().decode("utf-8", "replace").replace("\r\n", "\n")
+                out.write(visible(text).encode("utf-8"))
+            else:
+                shutil.copyfileobj(source, out)
+    except FileNotFoundError:
+        raise StorageError(f"the kept original of message {number} is missing: {path}") from None
+    out.flush()
+    return size
 
 
 def delete(ids: Sequence[int]) -> int:

@@ -76,6 +76,12 @@ BEFORE_CLOSING = None  # a target: the status the inquiry had when it was closed
 _CHAT = frozenset(ChatStatus)
 _SENDABLE = frozenset({EmailStatus.DRAFT, EmailStatus.QUEUED, EmailStatus.FAILED})
 _WENT_OUT = frozenset(EmailStatus) - {EmailStatus.DRAFT}
+# An answer makes an inquiry `answered` only when nothing of ours waits in the outbox
+# (queued, failed): the waiting follow-up must still go, and an answer to an inquiry that
+# never went out is forged. A follow-up sent after an answer came (a history from before
+# this rule can hold one) leaves `answered` like any other sendable status.
+_AWAITING = frozenset({EmailStatus.SENT, EmailStatus.ANSWERED, EmailStatus.CLOSED})
+_SENDING = _SENDABLE | {EmailStatus.ANSWERED}
 E = EmailStatus
 
 # event: (the statuses it may happen in, the status it leads to)
@@ -87,11 +93,11 @@ TRANSITIONS: dict[Event, tuple[frozenset[str], str | None]] = {
     Event.CHAT_ESCALATE: (_CHAT, ChatStatus.ESCALATED),
     Event.EMAIL_DRAFT: (frozenset({NEW, E.DRAFT}), E.DRAFT),
     Event.EMAIL_QUEUE: (frozenset({NEW, E.DRAFT}), E.QUEUED),
-    Event.EMAIL_SENT: (_SENDABLE, E.SENT),
-    Event.EMAIL_DEFERRED: (_SENDABLE, E.QUEUED),
-    Event.EMAIL_FAILED: (_SENDABLE, E.FAILED),
+    Event.EMAIL_SENT: (_SENDING, E.SENT),
+    Event.EMAIL_DEFERRED: (_SENDING, E.QUEUED),
+    Event.EMAIL_FAILED: (_SENDING, E.FAILED),
     Event.EMAIL_FOLLOW_UP: (_WENT_OUT, E.QUEUED),
-    Event.EMAIL_ANSWERED: (_WENT_OUT, E.ANSWERED),
+    Event.EMAIL_ANSWERED: (_AWAITING, E.ANSWERED),
     Event.EMAIL_CLOSE: (frozenset(EmailStatus) - {E.CLOSED}, E.CLOSED),
     Event.EMAIL_REOPEN: (frozenset({E.CLOSED}), BEFORE_CLOSING),
 }
@@ -126,6 +132,10 @@ class Message:
     meta: dict[str, object] | None = None
     message_id: str | None = None  # the RFC 5322 Message-ID of a mailed message
     delivery: str | None = None  # Delivery, for a follow-up
+    sender: str | None = None  # an answer's From address, as filed by `sync`
+    verified: bool | None = None  # an answer from the desk (None: not an answer by mail)
+    raw_sha256: str | None = None  # its original bytes, kept (see `support show --raw`)
+    raw_size: int | None = None
 
     def as_json(self) -> dict[str, object]:
         found: dict[str, object] = {
@@ -137,6 +147,11 @@ class Message:
         for name in ("meta", "message_id", "delivery"):
             if getattr(self, name) is not None:
                 found[name] = getattr(self, name)
+        if self.verified is not None:  # CONTRACT, second wave: answers from strangers
+            found["from"] = self.sender or ""
+            found["verified"] = self.verified
+        if self.raw_sha256 is not None:
+            found["raw"] = {"sha256": self.raw_sha256, "size": self.raw_size}
         return found
 
 
@@ -223,10 +238,16 @@ class Answer:
     subject: str
     date: str  # its Date header, as written
     at: str  # when it was written, as stored (UTC ISO 8601)
+    sender_address: str = ""  # the bare From address, lower-cased
+    verified: bool = True  # from the desk: only then does it change the inquiry's status
+    notes: tuple[str, ...] = ()  # what was left out of it, and why
 
     def meta(self) -> dict[str, object]:
         """What the stored message keeps of its headers."""
-        return {"from": self.sender, "subject": self.subject, "date": self.date}
+        found: dict[str, object] = {"from": self.sender, "subject": self.subject, "date": self.date}
+        if self.notes:
+            found["notes"] = list(self.notes)
+        return found
 
 
 @dataclass(frozen=True)
@@ -237,6 +258,22 @@ class MailboxPosition:
     mailbox: str  # user@host:port/folder
     uidvalidity: int
     last_uid: int
+
+
+@dataclass(frozen=True)
+class UnreadMail:
+    """A message `sync` could not file: its original is kept for `sync --retry`."""
+
+    id: int
+    mailbox: str
+    uid: int
+    reason: str  # one line
+    raw_sha256: str
+    raw_size: int
+    kept_at: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"uid": self.uid, "mailbox": self.mailbox, "reason": self.reason}
 
 
 INQUIRY_COLUMNS: tuple[str, ...] = tuple(

@@ -74,7 +74,13 @@ _INVISIBLE = re.compile(
 def local_time(stamp: str | None, *, relative: bool = False) -> str:
     if not stamp:
         return ""
-    moment = datetime.fromisoformat(stamp)
+    try:
+        moment = datetime.fromisoformat(stamp)
+        local = moment.astimezone()
+    except (ValueError, OverflowError):
+        # A time the calendar cannot hold in this zone (31 Dec 9999 east of UTC), or not a
+        # time at all: shown as stored rather than failing the whole listing.
+        return visible_line(stamp[:32])
     if relative:
         seconds = (datetime.now(UTC) - moment).total_seconds()
         if seconds < 60:
@@ -82,7 +88,7 @@ def local_time(stamp: str | None, *, relative: bool = False) -> str:
         for size, unit in ((86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m")):
             if seconds >= size and (unit != "w" or seconds < 86400 * 60):
                 return f"{int(seconds // size)}{unit} ago"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def human_size(size: int) -> str:

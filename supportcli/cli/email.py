@@ -160,25 +160,36 @@ def reply(
     say_outcome(service.reply(inquiry_id, text, [str(p) for p in attach], Settings.load()))
 
 
-def sync(as_json: bool = typer.Option(False, "--json", help="As JSON, for scripts.")) -> None:
+def sync(
+    as_json: bool = typer.Option(False, "--json", help="As JSON, for scripts."),
+    retry: bool = typer.Option(
+        False,
+        "--retry",
+        help="Try again to file the messages an earlier sync kept unread, from their kept "
+        "originals (the mailbox is not read).",
+    ),
+) -> None:
     """Read your mailbox over IMAP and file every answer into its inquiry."""
     from supportcli.config import Settings
-    from supportcli.mail.answers import sync as do_sync
+    from supportcli.mail import answers
     from supportcli.store.db import connect
 
-    report = do_sync(connect(), Settings.load())
+    run = answers.retry if retry else answers.sync
+    report = run(connect(), Settings.load())
     if as_json:
         from supportcli.render.export import json_text
 
         typer.echo(json_text(report.as_json(), indent=2))
         return
+    from supportcli.render.human import filed_answers, kept_unread
+
     if not report.filed:
         console.err().print("No new answers.")
-        return
-    from supportcli.render.human import filed_answers
-
-    for line in filed_answers(report.filed, report.subjects):
+    for line in filed_answers(report.filed, report.subjects, report.unverified):
         console.out().print(line)
+    if report.unread:
+        for line in kept_unread(report.unread):
+            console.err().print(line)
 
 
 def _body(body: str | None, body_file: str | None) -> str | None:
@@ -282,4 +293,6 @@ def register(app: typer.Typer) -> None:
         epilog="Examples: support reply 12 --body '추가로 캡처를 첨부합니다' "
         "--attach 화면.png · support reply 12 --body-file -",
     )(reply)
-    app.command("sync", epilog="Examples: support sync · support sync --json")(sync)
+    app.command(
+        "sync", epilog="Examples: support sync · support sync --json · support sync --retry"
+    )(sync)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -78,10 +79,21 @@ def show(
         ..., metavar="ID", callback=checked_ids, help="The inquiry's id."
     ),
     as_json: bool = typer.Option(False, "--json", help="The whole record as JSON."),
+    raw: int | None = typer.Option(
+        None,
+        "--raw",
+        metavar="N",
+        min=1,
+        help="Print the original bytes of message N (numbered as `show` lists them) as "
+        "they arrived by mail, e.g. to save an answer: support show 42 --raw 2 > answer.eml",
+    ),
 ) -> None:
     """Show one inquiry with its whole conversation."""
     from supportcli import history
 
+    if raw is not None:
+        history.write_raw(inquiry_id, raw, sys.stdout.buffer)
+        return
     record = history.get(inquiry_id)
     if as_json:
         from supportcli.render.export import dumps
@@ -202,7 +214,9 @@ def register(app: typer.Typer) -> None:
         help="Same as `support list`.",
         epilog="Example: support history --since 2026-11-01",
     )(list_cmd)
-    app.command("show", epilog="Example: support show 42 --json")(show)
+    app.command(
+        "show", epilog="Examples: support show 42 --json · support show 42 --raw 2 > answer.eml"
+    )(show)
     app.command(
         "export",
         epilog="Examples: support export --format jsonl -o all.jsonl · "

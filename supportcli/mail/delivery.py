@@ -20,7 +20,7 @@ from supportcli.mail.claim import (
     renew,
     run_token,
 )
-from supportcli.mail.message import AttachmentChanged, Outgoing
+from supportcli.mail.message import AttachmentChanged, Outgoing, thread_references
 from supportcli.records import Channel, Delivery, Inquiry, Message
 from supportcli.store import attachments, reads
 from supportcli.store.dialect import Database
@@ -48,7 +48,8 @@ def outgoing(db: Database, inquiry_id: int, settings: Settings) -> list[Outgoing
                 todo.append(_message(db, rec, message, envelope.message_id, [], account))
             continue
         if message.delivery == Delivery.PENDING and message.message_id:
-            todo.append(_message(db, rec, message, message.message_id, list(thread), account))
+            references = thread_references(thread)
+            todo.append(_message(db, rec, message, message.message_id, references, account))
         if message.message_id:
             thread.append(message.message_id)
     return todo

@@ -7,6 +7,7 @@ and only the three threading headers of it until one of them names a message we 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import imaplib
 import re
@@ -22,6 +23,8 @@ from supportcli.mail.checks import tls_context
 HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"
 BATCH = 500
 _UID = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+DEFAULT_MAX_MB = 50.0  # setting imap.max_message_mb
 
 
 class MailboxError(SupportError):
@@ -38,6 +41,7 @@ class ImapSettings:
     folder: str
     timeout: float
     ca_file: str | None
+    max_bytes: int = int(DEFAULT_MAX_MB * 1024 * 1024)  # no message is fetched past this
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImapSettings:
@@ -60,6 +64,7 @@ class ImapSettings:
             folder=settings.text("imap.folder") or "INBOX",
             timeout=float(settings.get("smtp.timeout")),  # type: ignore[arg-type]
             ca_file=settings.text("imap.ca_file") or None,
+            max_bytes=int(float(settings.get("imap.max_message_mb")) * 1024 * 1024),  # type: ignore[arg-type]
         )
 
     @property
@@ -99,7 +104,7 @@ class Mailbox:
                 if s.security == "starttls":
                     self.imap.starttls(ssl_context=context)
             self._login()
-            typ, data = self.imap.select(_quote(s.folder), readonly=True)
+            typ, data = self.imap.select(_quote(folder_name(s.folder)), readonly=True)
             if typ != "OK":
                 raise MailboxError(f"cannot open folder {s.folder}: {_text(data)}")
             self.uidvalidity = int(_text(self.imap.response("UIDVALIDITY")[1]) or 0)
@@ -138,25 +143,47 @@ class Mailbox:
             raise MailboxError(f"search failed: {_text(data)}")
         return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
 
-    def headers(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
-        """The threading headers of each message, a batch of UIDs at a time."""
+    def headers(self, uids: list[int]) -> Iterator[list[Head]]:
+        """The threading headers and size of each message, a batch of UIDs at a time
+        (each batch fetched whole before it is handed out, so the caller may fetch
+        messages while going through it)."""
         for start in range(0, len(uids), BATCH):
             batch = ",".join(str(u) for u in uids[start : start + BATCH])
-            yield from self._fetch(batch, HEADER_FIELDS)
+            yield [
+                Head(uid, head, int(size.group(1)) if (size := _SIZE.search(line)) else 0)
+                for uid, line, head in self._fetch(batch, f"RFC822.SIZE {HEADER_FIELDS}")
+            ]
 
-    def message(self, uid: int) -> bytes:
-        for _, raw in self._fetch(str(uid), "BODY.PEEK[]"):
-            return raw
-        raise MailboxError(f"message {uid} vanished while reading it")
+    def message(self, head: Head) -> Fetched | None:
+        """One whole message; past `max_bytes`, its header and the start of its body,
+        as much as fits (a text part comes first in every layout mail programs send).
+        None when it is gone (expunged since the search)."""
+        limit = self.settings.max_bytes
+        complete = head.size <= limit
+        # A partial fetch of the whole message (RFC 3501 6.4.5): its header, then as much
+        # of its body as fits, in one piece (no second copy to join them).
+        found = self._one(head.uid, "BODY.PEEK[]" if complete else f"BODY.PEEK[]<0.{limit}>")
+        return None if found is None else Fetched(found, complete=complete, size=head.size)
 
-    def _fetch(self, uids: str, what: str) -> Iterator[tuple[int, bytes]]:
+    def _one(self, uid: int, what: str) -> bytes | None:
+        for _, _, data in self._fetch(str(uid), what):
+            return data
+        return None
+
+    def _fetch(self, uids: str, what: str) -> Iterator[tuple[int, bytes, bytes]]:
         assert self.imap is not None
-        typ, data = self.imap.uid("FETCH", uids, f"(UID {what})")
+        try:
+            typ, data = self.imap.uid("FETCH", uids, f"(UID {what})")
+        except (imaplib.IMAP4.error, OSError) as exc:  # the connection, not one message
+            raise MailboxError(
+                f"{self.settings.host}: lost while reading ({exc}); the next sync goes on "
+                "from the last message filed"
+            ) from exc
         if typ != "OK":
             raise MailboxError(f"fetch failed: {_text(data)}")
         for item in data:
             if isinstance(item, tuple) and (found := _UID.search(item[0])):
-                yield int(found.group(1)), item[1]
+                yield int(found.group(1)), item[0], item[1]
 
     def close(self) -> None:
         if self.imap is None:
@@ -164,6 +191,38 @@ class Mailbox:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             self.imap.logout()
         self.imap = None
+
+
+@dataclass(frozen=True)
+class Head:
+    uid: int
+    header: bytes  # the threading headers only
+    size: int  # RFC822.SIZE: the whole message's
+
+
+@dataclass(frozen=True)
+class Fetched:
+    raw: bytes
+    complete: bool  # False: only the header and the body's start (over the size limit)
+    size: int  # the whole message's size on the server
+
+
+def folder_name(name: str) -> str:
+    """A folder name as IMAP spells it: modified UTF-7 (RFC 3501 section 5.1.3), so that
+    받은편지함 or Boîte is found (imaplib sends names as ASCII)."""
+    out: list[str] = []
+    pending = ""
+    for char in name + "\0":  # the NUL flushes what is pending; it is not written
+        if char != "\0" and not 0x20 <= ord(char) <= 0x7E:
+            pending += char
+            continue
+        if pending:
+            data = base64.b64encode(pending.encode("utf-16-be", "surrogatepass"))
+            out.append("&" + data.decode().rstrip("=").replace("/", ",") + "-")
+            pending = ""
+        if char != "\0":
+            out.append("&-" if char == "&" else char)
+    return "".join(out)
 
 
 def _quote(folder: str) -> str:

@@ -66,6 +66,28 @@ def envelope_address(value: str) -> str:
     return f"{local}@{domain.encode('idna').decode('ascii')}" if domain else addr
 
 
+# A Message-ID we repeat in In-Reply-To and References: RFC 5322's msg-id of printable
+# ASCII, and short enough that a References header of several still folds into lines a
+# server takes (RFC 5322 2.1.1: 998 octets). Anyone can write an answer's Message-ID; one
+# that is not like this is never repeated.
+_USABLE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,248}>")
+MAX_REFERENCES = 10  # the first id of the thread and the newest ones (RFC 5322 3.6.4)
+
+
+def usable_message_id(value: str) -> bool:
+    return _USABLE_ID.fullmatch(value) is not None
+
+
+def thread_references(ids: list[str]) -> list[str]:
+    """References for a reply in a thread whose ids are `ids`, oldest first: only usable
+    ids, at most MAX_REFERENCES (the thread's first, then the newest), so that one odd
+    Message-ID in an answer never stops every later reply."""
+    kept = [i for i in dict.fromkeys(ids) if usable_message_id(i)]
+    if len(kept) > MAX_REFERENCES:
+        kept = [kept[0], *kept[-(MAX_REFERENCES - 1) :]]
+    return kept
+
+
 def safe_filename(name: str) -> str:
     """A file name fit for a header parameter: no control characters, and no "=?" that
     the email package would decode as an encoded word (it could carry a line break)."""

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
-from supportcli.records import Inquiry, Message, Role
+from supportcli.records import Inquiry, Message, Role, UnreadMail
 from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
@@ -115,14 +115,9 @@ def transcript(record: Inquiry) -> None:
         if envelope.last_error:
             out.print(Text(visible(f"Last error: {envelope.last_error}"), style="red"))
     out.print(Text(f"Created {local_time(record.created_at)}", style="dim"))
-    for message in record.messages:
+    for number, message in enumerate(record.messages, 1):
         out.print()
-        out.print(
-            Text.assemble(
-                (message.role, ROLE_STYLE.get(message.role, "")),
-                (f"  {local_time(message.created_at)}", "dim"),
-            )
-        )
+        out.print(message_heading(record.id, number, message))
         print_message_body(out, message)
     for item in record.attachments:
         out.print(
@@ -132,6 +127,32 @@ def transcript(record: Inquiry) -> None:
                 style="dim",
             )
         )
+
+
+def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
+    """`[N] role  time`, and for a message that came by mail who sent it: a stranger's
+    answer says so on its own line, as do parts left out of it (the number is the one
+    `show --raw N` takes)."""
+    line = Text.assemble(
+        (f"[{number}] ", "dim"),
+        (message.role, ROLE_STYLE.get(message.role, "")),
+        (f"  {local_time(message.created_at)}", "dim"),
+    )
+    meta = message.meta or {}
+    sender = str(meta.get("from") or message.sender or "")
+    if sender:  # an answer by mail (one filed before issue 13 has its From in meta only)
+        line.append(f"  from {visible_line(one_line(sender))}", style="dim")
+    if message.verified is False:
+        line.append(
+            "\n⚠ unverified: not from the desk's address (desk.email, desk.answer_from)",
+            style="bold yellow",
+        )
+    notes = meta.get("notes")
+    for note in notes if isinstance(notes, list) else ():
+        line.append(f"\n… {visible_line(str(note))}", style="yellow")
+    if message.raw_sha256:
+        line.append(f"\noriginal: support show {inquiry_id} --raw {number}", style="dim")
+    return line
 
 
 # Above this, an agent's message is shown as plain text: Markdown's parse and layout of a
@@ -262,12 +283,33 @@ def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, 
     return table
 
 
-def filed_answers(filed: dict[int, int], subjects: dict[int, str]) -> list[Text]:
-    """`support sync`: how many answers were filed, per inquiry."""
-    return [
-        Text(
+def filed_answers(
+    filed: dict[int, int], subjects: dict[int, str], unverified: dict[int, int] | None = None
+) -> list[Text]:
+    """`support sync`: how many answers were filed, per inquiry (and how many of them are
+    not from the desk's address)."""
+    lines = []
+    for inquiry_id, count in sorted(filed.items()):
+        line = Text(
             f"#{inquiry_id} {one_line(subjects[inquiry_id])}: "
             f"{count} answer{'s' if count > 1 else ''} filed"
         )
-        for inquiry_id, count in sorted(filed.items())
+        strangers = (unverified or {}).get(inquiry_id, 0)
+        if strangers:
+            line.append(f" ({strangers} unverified: not from the desk)", style="yellow")
+        lines.append(line)
+    return lines
+
+
+def kept_unread(unread: list[UnreadMail]) -> list[Text]:
+    """`support sync`: the messages it could not file, each kept whole, and why."""
+    lines = [
+        Text(
+            f"{len(unread)} message{'s' if len(unread) > 1 else ''} kept unread "
+            "(each kept whole; `support sync --retry` tries again):",
+            style="yellow",
+        )
     ]
+    for item in unread:
+        lines.append(Text(f"  UID {item.uid}: {visible_line(one_line(item.reason))}"))
+    return lines

@@ -504,6 +504,37 @@ def _pg_inquiry_search(db: Database) -> None:
     )
 
 
+def m011_answers_kept_whole(db: Database) -> None:
+    """Answers from real mail (issue 13): each filed answer keeps who sent it (`sender`,
+    the bare From address), whether that is the desk (`verified`: 1 or 0; NULL for a
+    message that did not come by mail) and its original bytes (`raw_sha256`, `raw_size`:
+    a copy in the same content-addressed store as attachments). `unread_mail` holds what
+    `sync` could not file, with its original kept, for `sync --retry`: one row per message
+    of a mailbox (its UID under that UIDVALIDITY)."""
+    run_script(
+        db,
+        """
+        ALTER TABLE message ADD COLUMN sender TEXT;
+        ALTER TABLE message ADD COLUMN verified INTEGER;
+        ALTER TABLE message ADD COLUMN raw_sha256 TEXT;
+        ALTER TABLE message ADD COLUMN raw_size INTEGER;
+        CREATE INDEX message_raw ON message (raw_sha256) WHERE raw_sha256 IS NOT NULL;
+        CREATE TABLE unread_mail (
+            id INTEGER PRIMARY KEY,
+            mailbox TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            raw_sha256 TEXT NOT NULL,
+            raw_size INTEGER NOT NULL,
+            kept_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX unread_mail_uid ON unread_mail (mailbox, uidvalidity, uid);
+        CREATE INDEX unread_mail_raw ON unread_mail (raw_sha256);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", m001_initial),
     ("m002_conversation_state", m002_conversation_state),
@@ -515,4 +546,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m008_status_checks", m008_status_checks),
     ("m009_ids_never_reused", m009_ids_never_reused),
     ("m010_inquiry_search", m010_inquiry_search),
+    ("m011_answers_kept_whole", m011_answers_kept_whole),
 ]

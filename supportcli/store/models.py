@@ -125,6 +125,12 @@ class Message(SQLModel, table=True):
             postgresql_where=text("delivery = 'pending'"),
         ),
         Index("message_seq", "inquiry_id", "seq", unique=True),
+        Index(  # the originals of answers, for deciding whether a stored copy is orphaned
+            "message_raw",
+            "raw_sha256",
+            sqlite_where=text("raw_sha256 IS NOT NULL"),
+            postgresql_where=text("raw_sha256 IS NOT NULL"),
+        ),
     )
 
     id: int | None = _id()
@@ -137,6 +143,10 @@ class Message(SQLModel, table=True):
     delivery: str | None = _text(default=None, description="pending or sent, for follow-ups")
     sent_at: str | None = _text(default=None)
     seq: int | None = _int(default=None)
+    sender: str | None = _text(default=None, description="From address of a mailed answer")
+    verified: int | None = _int(default=None, description="1: from the desk, 0: a stranger")
+    raw_sha256: str | None = _text(default=None, description="its original, in the store")
+    raw_size: int | None = _int(default=None)
 
 
 class Attachment(SQLModel, table=True):
@@ -183,6 +193,25 @@ class MailboxState(SQLModel, table=True):
     synced_at: str = _text()
 
 
+class UnreadMail(SQLModel, table=True):
+    """A message `sync` could not file, its original kept for `sync --retry`."""
+
+    __tablename__ = "unread_mail"
+    __table_args__ = (
+        Index("unread_mail_uid", "mailbox", "uidvalidity", "uid", unique=True),
+        Index("unread_mail_raw", "raw_sha256"),
+    )
+
+    id: int | None = _id()
+    mailbox: str = _text()
+    uidvalidity: int = _int()
+    uid: int = _int()
+    reason: str = _text()
+    raw_sha256: str = _text()
+    raw_size: int = _int()
+    kept_at: str = _text()
+
+
 class SupportMigration(SQLModel, table=True):
     """Which migration steps have run (written by `db.migrate`, outside the steps)."""
 
@@ -192,7 +221,15 @@ class SupportMigration(SQLModel, table=True):
     applied_at: str = _text()
 
 
-TABLES = (Inquiry, Message, Attachment, Email, MailboxState, SupportMigration)  # both engines
+TABLES = (
+    Inquiry,
+    Message,
+    Attachment,
+    Email,
+    MailboxState,
+    UnreadMail,
+    SupportMigration,
+)  # both engines
 
 POSTGRES_ONLY = MetaData()
 Table(

@@ -76,13 +76,23 @@ def add_follow_up(
     return message_id
 
 
+# An inquiry's status and its messages' delivery are separate things: an `answered`
+# inquiry may still hold a follow-up waiting to go (an answer came while it waited, in a
+# history from before records.TRANSITIONS kept such an inquiry queued). It is sendable too.
+_WAITING_FOLLOW_UP = (
+    "(inquiry.status = 'answered' AND EXISTS (SELECT 1 FROM message WHERE "
+    "message.inquiry_id = inquiry.id AND message.delivery = 'pending'))"
+)
+
+
 def pending(db: Database, *, statuses: Sequence[str]) -> list[int]:
-    """Email inquiries in these statuses, oldest first."""
+    """Email inquiries in these statuses, or holding a follow-up not yet sent, oldest
+    first."""
     return [
         row[0]
         for row in db.execute(
             "SELECT id FROM inquiry WHERE channel = 'email' "
-            f"AND status IN ({_marks(statuses)}) ORDER BY id",
+            f"AND (status IN ({_marks(statuses)}) OR {_WAITING_FOLLOW_UP}) ORDER BY id",
             tuple(statuses),
         )
     ]
@@ -102,7 +112,8 @@ def claim(db: Database, *, ids: Sequence[int], token: str, statuses: Sequence[st
             cursor = db.execute(
                 "UPDATE email SET claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
                 "WHERE inquiry_id = ? AND claimed_by IS NULL AND inquiry_id "
-                f"IN (SELECT id FROM inquiry WHERE status IN ({_marks(statuses)}))",
+                f"IN (SELECT id FROM inquiry WHERE status IN ({_marks(statuses)}) "
+                f"OR {_WAITING_FOLLOW_UP})",
                 (token, now(), inquiry_id, *statuses),
             )
             if cursor.rowcount == 1:
@@ -123,7 +134,7 @@ def _claim_locked(
             for row in db.execute(
                 "SELECT email.inquiry_id FROM email JOIN inquiry ON inquiry.id = email.inquiry_id "
                 f"WHERE email.inquiry_id IN ({_marks(ids)}) "
-                f"AND inquiry.status IN ({_marks(statuses)}) "
+                f"AND (inquiry.status IN ({_marks(statuses)}) OR {_WAITING_FOLLOW_UP}) "
                 "AND email.claimed_by IS NULL "
                 "FOR UPDATE SKIP LOCKED",
                 (*ids, *statuses),

@@ -304,7 +304,8 @@ def _complete(db: Database, rows: list[tuple[object, ...]]) -> Iterator[Inquiry]
     marks = ",".join("?" * len(ids))
     messages: dict[int, list[Message]] = {}
     for inquiry_id, *row in db.execute(
-        "SELECT inquiry_id, id, role, body, created_at, meta, rfc_message_id, delivery "
+        "SELECT inquiry_id, id, role, body, created_at, meta, rfc_message_id, delivery, "
+        "sender, verified, raw_sha256, raw_size "
         f"FROM message WHERE inquiry_id IN ({marks}) ORDER BY inquiry_id, id",
         ids,
     ):
@@ -328,8 +329,24 @@ def _message(
     meta: str | None,
     rfc_id: str | None,
     delivery: str | None,
+    sender: str | None,
+    verified: int | None,
+    raw_sha256: str | None,
+    raw_size: int | None,
 ) -> Message:
-    return Message(mid, role, body, created, json.loads(meta) if meta else None, rfc_id, delivery)
+    return Message(
+        mid,
+        role,
+        body,
+        created,
+        json.loads(meta) if meta else None,
+        rfc_id,
+        delivery,
+        sender,
+        None if verified is None else bool(verified),
+        raw_sha256,
+        raw_size,
+    )
 
 
 def _inquiry(

@@ -152,15 +152,7 @@ def add_attachment(
     db: Database, *, inquiry_id: int, message_id: int | None, stored: StoredFile
 ) -> int:
     with atomic(db):
-        attachments.restore(stored)
-        if is_postgres(db):  # every machine sharing the history can read and send it
-            # DO UPDATE, not DO NOTHING: it locks the row, so a delete that is deciding
-            # whether these bytes are still needed waits for this transaction.
-            db.execute(
-                "INSERT INTO attachment_blob (sha256, data) VALUES (?, ?) "
-                "ON CONFLICT (sha256) DO UPDATE SET sha256 = excluded.sha256",
-                (stored.sha256, attachments.stored_bytes(stored)),
-            )
+        hold_bytes(db, stored)
         (attachment_id,) = db.execute(
             "INSERT INTO attachment (inquiry_id, message_id, filename, size, sha256, "
             "content_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -175,6 +167,50 @@ def add_attachment(
             ),
         ).fetchone()
     return int(attachment_id)
+
+
+def hold_bytes(db: Database, stored: StoredFile) -> None:
+    """Inside the transaction that records a row referring to a stored copy (an
+    attachment, or an answer's original): make sure the copy is there (see
+    `attachments.restore`), and on a shared history that its bytes are in the database."""
+    attachments.restore(stored)
+    if is_postgres(db):  # every machine sharing the history can read and send it
+        # DO UPDATE, not DO NOTHING: it locks the row, so a delete that is deciding
+        # whether these bytes are still needed waits for this transaction.
+        db.execute(
+            "INSERT INTO attachment_blob (sha256, data) VALUES (?, ?) "
+            "ON CONFLICT (sha256) DO UPDATE SET sha256 = excluded.sha256",
+            (stored.sha256, attachments.stored_bytes(stored)),
+        )
+
+
+# Every row that refers to a stored copy: a copy none of them names is an orphan.
+_HOLDERS = (
+    "SELECT 1 FROM attachment WHERE sha256 = :sha "
+    "UNION ALL SELECT 1 FROM message WHERE raw_sha256 = :sha "
+    "UNION ALL SELECT 1 FROM unread_mail WHERE raw_sha256 = :sha LIMIT 1"
+)
+
+
+def _unreferenced(db: Database, shas: Sequence[str]) -> list[str]:
+    return [sha for sha in shas if db.execute(_HOLDERS, {"sha": sha}).fetchone() is None]
+
+
+def discard_unreferenced(db: Database, shas: Sequence[str]) -> None:
+    """Remove copies kept for rows that were then never written (a sync whose transaction
+    failed), unless some row refers to them. In a write transaction, like a delete: a
+    writer that commits after it finds its copy gone and keeps it again (`hold_bytes`).
+    On a shared history a copy here is only this machine's cache of the blob."""
+    if not shas:
+        return
+    moved: list[tuple[Path, Path]] = []
+    try:
+        with transaction(db):
+            attachments.set_aside(_unreferenced(db, list(dict.fromkeys(shas))), moved)
+    except BaseException:
+        attachments.put_back(moved)
+        raise
+    attachments.drop(moved)
 
 
 def update_inquiry(db: Database, inquiry_id: int, **fields: object) -> None:
@@ -218,7 +254,10 @@ def _delete_rows(db: Database, ids: Sequence[int]) -> list[str]:
     shas = [
         row[0]
         for row in db.execute(
-            f"SELECT DISTINCT sha256 FROM attachment WHERE inquiry_id IN ({marks})", tuple(ids)
+            f"SELECT sha256 FROM attachment WHERE inquiry_id IN ({marks}) UNION "
+            f"SELECT raw_sha256 FROM message WHERE inquiry_id IN ({marks}) "
+            "AND raw_sha256 IS NOT NULL",
+            (*ids, *ids),
         )
     ]
     db.execute(f"DELETE FROM inquiry WHERE id IN ({marks})", tuple(ids))
@@ -230,12 +269,7 @@ def _delete_rows(db: Database, ids: Sequence[int]) -> list[str]:
             f"({','.join('?' * len(shas))}) ORDER BY sha256 FOR UPDATE",
             tuple(shas),
         )
-    orphans = [
-        sha
-        for sha in shas
-        if db.execute("SELECT 1 FROM attachment WHERE sha256 = ? LIMIT 1", (sha,)).fetchone()
-        is None
-    ]
+    orphans = _unreferenced(db, sorted(shas))
     if is_postgres(db):
         for inquiry_id in ids:
             db.execute(
