@@ -137,7 +137,7 @@ class _Reader:
         if part.maintype == "multipart":
             texts = [self.text_of(child) for child in part.children]
             found = [t for t in texts if t[0].strip()]
-            joined = "\n".join(t.rstrip("\n") + "\n" for t, _ in found)
+            joined = "\n".join(t.strip("\n") + "\n" for t, _ in found)
             return joined, "plain" if any(k == "plain" for _, k in found) else "html"
         if kind == "text/html":
             return html_to_text(self._read_text(part)), "html"
