@@ -16,9 +16,16 @@ _BLOCKS = (
     "pre", "hr", "dt", "dd", "section", "article", "header", "footer", "center", "address",
 )  # fmt: skip
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_WHITE = re.compile(r"\s+")
+# Characters; a longer page (rare: a long Outlook thread) is read by the plain tag stripper,
+# which keeps the text and line breaks but not link addresses or quote marks.
+_SOUP_LIMIT = 512 * 1024
+_MAX_QUOTE_DEPTH = 20  # nested quotes deeper than this are not marked again
 
 
 def html_to_text(html: str) -> str:
+    if len(html) > _SOUP_LIMIT:  # a parse tree costs ~5 us a character here: keep it bounded
+        return _tidy(_stripped(html))
     try:
         return _tidy(_with_soup(html))
     except Exception:  # a page the library cannot take (or too deep for it): strip tags
@@ -30,30 +37,66 @@ def _with_soup(html: str) -> str:
     from bs4 import BeautifulSoup, NavigableString
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(_DROP):
-        tag.decompose()
-    kept_as_is = {id(text) for pre in soup("pre") for text in pre.find_all(string=True)}
-    for text in soup.find_all(string=True):
-        if type(text) is not NavigableString:
-            text.extract()  # comments (Outlook's <!--[if mso]>), doctypes
-        elif id(text) not in kept_as_is:
-            text.replace_with(NavigableString(re.sub(r"\s+", " ", str(text))))
-    for img in soup("img"):
-        img.replace_with(NavigableString(_image(img)))
-    for link in soup("a"):
-        _link(link, NavigableString)
-    for br in soup("br"):
-        br.replace_with(NavigableString("\n"))
-    for block in soup(_BLOCKS):
-        block.insert_before(NavigableString("\n"))
-        block.append(NavigableString("\n"))
-    for cell in soup(("td", "th")):
-        cell.append(NavigableString(" "))
-    # Innermost first (a nested quote comes later in document order), so each level of
-    # quoting adds its own ">".
-    for quote in reversed(soup("blockquote")):
-        quote.replace_with(NavigableString(_quoted(quote.get_text())))
-    return str(soup.get_text())
+    return _Walk(NavigableString).run(soup)
+
+
+class _Walk:
+    """One pass over the tree with an explicit stack (no recursion, however deep the page;
+    no tree edits, which cost a scan of the siblings each in Beautiful Soup)."""
+
+    def __init__(self, string_type: type) -> None:
+        self.string_type = string_type
+        self.out: list[list[str]] = [[]]  # a blockquote collects into its own buffer
+        self.pre = 0
+        self.links: dict[int, int] = {}
+
+    def run(self, root: Any) -> str:
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                self.leave(node)
+            elif isinstance(node, self.string_type):
+                if type(node) is self.string_type:  # not a comment, doctype, CDATA
+                    self.out[-1].append(str(node) if self.pre else _WHITE.sub(" ", str(node)))
+            elif node.name not in _DROP and self.enter(node):
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(node.contents))
+        return "".join(self.out[0])
+
+    def enter(self, tag: Any) -> bool:
+        """Whether to walk into it."""
+        name = tag.name
+        if name == "br":
+            self.out[-1].append("\n")
+            return False
+        if name == "img":
+            self.out[-1].append(_image(tag))
+            return False
+        if name in _BLOCKS:
+            self.out[-1].append("\n")
+        if name == "pre":
+            self.pre += 1
+        elif name == "blockquote" and len(self.out) < _MAX_QUOTE_DEPTH:
+            self.out.append([])
+        elif name == "a" and not self.links:  # links inside links: the outer one speaks
+            self.links[id(tag)] = len(self.out[-1])
+        return True
+
+    def leave(self, tag: Any) -> None:
+        name = tag.name
+        if name in _BLOCKS:
+            self.out[-1].append("\n")
+        if name == "pre":
+            self.pre -= 1
+        elif name in ("td", "th"):
+            self.out[-1].append(" ")
+        elif name == "blockquote" and len(self.out) > 1:
+            text = "".join(self.out.pop())
+            self.out[-1].append(_quoted(text))
+        elif name == "a" and id(tag) in self.links:
+            start = self.links.pop(id(tag))
+            self.out[-1].append(_link(tag, "".join(self.out[-1][start:])))
 
 
 def _image(img: Any) -> str:
@@ -71,14 +114,16 @@ def _image(img: Any) -> str:
     return f"[image: {alt}]" if alt else ""
 
 
-def _link(link: Any, string: Any) -> None:
+def _link(link: Any, text: str) -> str:
+    """What follows a link's text: its address, when the text does not already say it."""
     href = str(link.get("href") or "").strip()
-    text = _SPACES.sub(" ", link.get_text()).strip()
+    text = _SPACES.sub(" ", text).strip()
     if not href.lower().startswith(("http:", "https:", "mailto:")) or len(href) > 2000:
-        return
+        return ""
     shown = href[7:] if href.lower().startswith("mailto:") else href
-    if shown != text:
-        link.append(string(f" ({shown})" if text else shown))
+    if shown == text:
+        return ""
+    return f" ({shown})" if text else shown
 
 
 def _quoted(text: str) -> str:
@@ -100,12 +145,14 @@ class _Stripper(HTMLParser):
     def handle_starttag(self, tag: str, attrs: object) -> None:
         if tag in _DROP:
             self.hidden += 1
-        elif tag in _BLOCKS or tag == "br":
+        elif tag in _BLOCKS or tag in ("br", "blockquote"):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _DROP and self.hidden:
             self.hidden -= 1
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
