@@ -106,7 +106,7 @@ def parse(buf: bytes, *, max_depth: int, max_parts: int) -> tuple[Part, list[str
             count += 1
             stack.append(part.inner)
             continue
-        spans = _children(part)
+        spans = _children(part, limit=max_parts - count + 1)
         if spans is None:
             notes.append(f"{part.label()}: multipart without its boundary, read as plain text")
             part.as_text = True
@@ -165,9 +165,10 @@ def head_fields(buf: bytes, start: int, end: int) -> tuple[dict[str, str], int |
     return headers, body
 
 
-def _children(part: Part) -> list[tuple[int, int]] | None:
+def _children(part: Part, limit: int) -> list[tuple[int, int]] | None:
     """The byte ranges of a multipart's parts, between its boundary lines (RFC 2046 5.1.1:
-    the line break before a boundary belongs to it). None when there is no boundary."""
+    the line break before a boundary belongs to it), at most `limit` of them (a hostile
+    message can hold millions). None when there is no boundary."""
     boundary = (part.param("boundary") or "").encode("latin-1", errors="replace")[:200]
     if not boundary:
         return None
@@ -186,7 +187,7 @@ def _children(part: Part) -> list[tuple[int, int]] | None:
             continue  # a longer boundary, or text that starts like one
         if opened is not None:
             spans.append((opened, _before_line_break(buf, found, opened)))
-        if closing:
+        if closing or len(spans) >= limit:
             return spans
         opened = min(line_end + 1, part.end)
         pos = opened

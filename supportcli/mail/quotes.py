@@ -57,24 +57,27 @@ def cut_quote(text: str) -> str:
 
 
 def _cut_line(lines: list[str]) -> int | None:
-    """Index of the first line of the trailing earlier-thread block, if there is one."""
+    """Index of the first line of the trailing earlier-thread block, if there is one.
+    Each line is looked at a bounded number of times, so a long text stays linear."""
     quoted = [bool(_QUOTED.match(line)) for line in lines]
+    kinds = [_header_kind(line) for line in lines]
+    colon = [":" in line for line in lines]
     # The last line of the answer's own (unquoted) text: a ">" block can be the earlier
     # thread only past it.
     own_end = max((i for i, line in enumerate(lines) if line.strip() and not quoted[i]), default=-1)
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if not stripped or _QUOTED.match(line):
-            continue
-        if _SEPARATOR.match(stripped) and _header_block(lines, i + 1, needed=2):
+        if not stripped or quoted[i] or not (any(colon[i : i + 3]) or stripped[0] in "-_"):
+            continue  # every marker has a colon within its first three lines, or is a rule
+        if _SEPARATOR.match(stripped) and _header_block(lines, kinds, i + 1, needed=2):
             return i
-        if _header_block(lines, i, needed=3):
+        if kinds[i] == "from" and _header_block(lines, kinds, i, needed=3):
             return i
         span = _attribution(lines, i)
         if not span:
             continue
         after = i + span
-        if (own_end < after and any(quoted[after:])) or _header_block(lines, after, needed=2):
+        if (own_end < after and any(quoted[after:])) or _header_block(lines, kinds, after, 2):
             return i
     return None
 
@@ -88,20 +91,27 @@ def _attribution(lines: list[str], i: int) -> int:
         joined = f"{joined} {lines[i + span - 1].strip()}".strip()
         if len(joined) > 400:
             return 0
-        if _ATTRIBUTION.match(joined):
+        if joined.endswith(":") and _ATTRIBUTION.match(joined):
             return span
     return 0
 
 
-def _header_block(lines: list[str], start: int, needed: int) -> bool:
+def _header_kind(line: str) -> str | None:
+    """Which mail header a line is (from, date, to, cc, subject), if any."""
+    if ":" not in line[:40]:
+        return None
+    match = _HEADER.match(line.strip())
+    return next(k for k, v in match.groupdict().items() if v) if match else None
+
+
+def _header_block(lines: list[str], kinds: list[str | None], start: int, needed: int) -> bool:
     """Lines from `start` (after blank ones) form a mail-header block: at least `needed`
     distinct kinds in a row, From among them and a date or subject too."""
     while start < len(lines) and not lines[start].strip():
         start += 1
-    kinds: set[str] = set()
-    for line in lines[start : start + 8]:
-        match = _HEADER.match(line.strip())
-        if not match:
+    found: set[str] = set()
+    for kind in kinds[start : start + 8]:
+        if kind is None:
             break
-        kinds.add(next(k for k, v in match.groupdict().items() if v))
-    return len(kinds) >= needed and "from" in kinds and bool(kinds & {"date", "subject"})
+        found.add(kind)
+    return len(found) >= needed and "from" in found and bool(found & {"date", "subject"})
