@@ -222,25 +222,27 @@ def test_html_conversion_keeps_quote_marks_and_drops_scripts_in_the_body():
 KOREAN = "한글 답변입니다"
 
 
+CHARSET_CASES = [
+    ("euc-kr", KOREAN.encode("euc-kr"), KOREAN),
+    ("cp949", "똠방각하".encode("cp949"), "똠방각하"),  # not in euc-kr
+    ("euc-kr", "똠방각하".encode("cp949"), "똠방각하"),  # labelled euc-kr, written cp949
+    ("ks_c_5601-1987", KOREAN.encode("cp949"), KOREAN),
+    ("x-windows-949", KOREAN.encode("cp949"), KOREAN),
+    ("iso-2022-kr", KOREAN.encode("iso2022_kr"), KOREAN),
+    ("utf-7", KOREAN.encode("utf-7"), KOREAN),
+    ("windows-874", "สวัสดี".encode("cp874"), "สวัสดี"),
+    ("iso-8859-8-i", "שלום".encode("iso8859_8"), "שלום"),
+    ("unknown-8bit", KOREAN.encode("utf-8"), KOREAN),
+    ("unknown-8bit", KOREAN.encode("cp949"), KOREAN),
+    ("", KOREAN.encode("cp949"), KOREAN),
+    ("no-such-charset", "café".encode("latin-1"), "café"),
+    ("rot13", b"plain", "plain"),  # a codec, but not a text encoding
+    ("utf-8", "ok \xff".encode("latin-1") + KOREAN.encode(), "ok \ufffd" + KOREAN),
+]
+
+
 @pytest.mark.parametrize(
-    ("charset", "data", "expected"),
-    [
-        ("euc-kr", KOREAN.encode("euc-kr"), KOREAN),
-        ("cp949", "똠방각하".encode("cp949"), "똠방각하"),  # not in euc-kr
-        ("euc-kr", "똠방각하".encode("cp949"), "똠방각하"),  # labelled euc-kr, written cp949
-        ("ks_c_5601-1987", KOREAN.encode("cp949"), KOREAN),
-        ("x-windows-949", KOREAN.encode("cp949"), KOREAN),
-        ("iso-2022-kr", KOREAN.encode("iso2022_kr"), KOREAN),
-        ("utf-7", KOREAN.encode("utf-7"), KOREAN),
-        ("windows-874", "สวัสดี".encode("cp874"), "สวัสดี"),
-        ("iso-8859-8-i", "שלום".encode("iso8859_8"), "שלום"),
-        ("unknown-8bit", KOREAN.encode("utf-8"), KOREAN),
-        ("unknown-8bit", KOREAN.encode("cp949"), KOREAN),
-        ("", KOREAN.encode("cp949"), KOREAN),
-        ("no-such-charset", "café".encode("latin-1"), "café"),
-        ("rot13", b"plain", "plain"),  # a codec, but not a text encoding
-        ("utf-8", "ok \xff".encode("latin-1") + KOREAN.encode(), "ok \ufffd" + KOREAN),
-    ],
+    ("charset", "data", "expected"), CHARSET_CASES, ids=[c[0] or "empty" for c in CHARSET_CASES]
 )
 def test_charsets_decode_best_effort(charset, data, expected):
     assert decode(data, charset) == expected
