@@ -150,6 +150,11 @@ def test_a_forwarded_message_is_kept_as_eml_and_its_text_is_readable():
     )
 
 
+def test_a_message_that_is_one_named_text_part_is_read_as_text():
+    got = read_answer(message(b'Content-Type: text/plain; charset=utf-8; name="a.txt"', body=b"hi"))
+    assert (got.text, got.files) == ("hi\n", ())
+
+
 def test_a_tnef_attachment_is_kept():
     got = read("tnef.eml")
     assert [(f.name, f.content_type) for f in got.files] == [("winmail.dat", "application/ms-tnef")]

@@ -267,7 +267,11 @@ def _is_file(part: Part) -> bool:
         return False
     if part.content_type not in ("text/plain", "text/html"):
         return part.maintype != "multipart"
-    return part.disposition == "attachment" or _declared_name(part) is not None
+    if part.disposition == "attachment":
+        return True
+    # A named text part inside a multipart is a file (log.txt); a message that is one
+    # named text part is still its own text.
+    return part.depth > 0 and _declared_name(part) is not None
 
 
 def _has_plain(part: Part) -> bool:
