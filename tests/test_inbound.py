@@ -175,6 +175,7 @@ def test_an_answer_that_mentions_from_or_ends_a_line_with_jakseong_is_kept_whole
     "text",
     [
         "Thanks.\nFrom: Monday the office is closed.\nSent: nothing yet.\n",
+        "Write to us with these lines:\nFrom: your address\nSubject: refund\nDate: the day\n",
         "Hi,\n\nOn Monday Kim wrote: the patch.\nIt works now.\n",
         "Hi,\nKim wrote:\nthe second line is not quoted\n",
         "답변 드립니다.\n\n아래 내용을 작성:\n> 인용처럼 보이는 줄\n추가 답변입니다.\n",
@@ -196,12 +197,18 @@ def test_the_cutter_keeps_everything_when_it_is_not_sure(text):
         ("네.\n\n2026. 12. 2. 오후 3:00, 김 <k@x.com> 작성:\n\n> 질문\n", "네.\n"),
         ("네.\n\nKim 님이 쓴 글:\n> 질문\n", "네.\n"),
         (
-            "Ok.\n-----Original Message-----\nFrom: K\nSent: Monday\nTo: D\nSubject: S\n\nold\n",
+            "Ok.\n-----Original Message-----\nFrom: K\nSent: 7 Dec 2026\nTo: D\nSubject: S\n\nx\n",
             "Ok.\n",
         ),
-        ("Ok.\n\nFrom: K <k@x.com>\nSent: Monday\nTo: D\nSubject: S\n\nold text\n", "Ok.\n"),
-        ("네.\n\n보낸 사람: K\n보낸 날짜: 월요일\n받는 사람: D\n제목: S\n\n예전 글\n", "네.\n"),
-        ("네.\n\n------- 원본 메일 -------\n보낸사람: K\n날짜: 월요일\n제목: S\n\n예전\n", "네.\n"),
+        ("Ok.\n\nFrom: K <k@x.com>\nSent: 7 Dec 2026\nTo: D\nSubject: S\n\nold text\n", "Ok.\n"),
+        (
+            "네.\n\n보낸 사람: K\n보낸 날짜: 2026년 12월 7일\n받는 사람: D\n제목: S\n\n예전 글\n",
+            "네.\n",
+        ),
+        (
+            "네.\n\n------- 원본 메일 -------\n보낸사람: K\n날짜: 2026. 12. 7.\n제목: S\n\n예전\n",
+            "네.\n",
+        ),
         ("Yes.\r\n\r\nOn Mon, K wrote:\r\n> q\r\n", "Yes.\n"),
     ],
 )
@@ -211,7 +218,7 @@ def test_the_cutter_cuts_a_real_trailing_quote(text, own):
 
 def test_outlook_html_quotes_are_cut_after_conversion():
     html = (
-        "<p>Ok, done.</p><div id=divRplyFwdMsg><hr><b>From:</b> K<br><b>Sent:</b> Monday<br>"
+        "<p>Ok, done.</p><div id=divRplyFwdMsg><hr><b>From:</b> K<br><b>Sent:</b> 7 Dec 2026<br>"
         "<b>To:</b> D<br><b>Subject:</b> S</div><div>old text</div>"
     )
     assert cut_quote(html_to_text(html)) == "Ok, done.\n"

@@ -101,12 +101,17 @@ def _header_kind(line: str) -> str | None:
     if ":" not in line[:40]:
         return None
     match = _HEADER.match(line.strip())
-    return next(k for k, v in match.groupdict().items() if v) if match else None
+    if not match:
+        return None
+    kind = next(k for k, v in match.groupdict().items() if v)
+    # A real date has digits; "Date: the day it happened" in a form is no header.
+    return None if kind == "date" and not any(c.isdigit() for c in line) else kind
 
 
 def _header_block(lines: list[str], kinds: list[str | None], start: int, needed: int) -> bool:
     """Lines from `start` (after blank ones) form a mail-header block: at least `needed`
-    distinct kinds in a row, From among them and a date or subject too."""
+    distinct kinds in a row, From among them and a date or subject too; a block with
+    nothing before it to announce it (needed=3) must have its date."""
     while start < len(lines) and not lines[start].strip():
         start += 1
     found: set[str] = set()
@@ -114,4 +119,5 @@ def _header_block(lines: list[str], kinds: list[str | None], start: int, needed:
         if kind is None:
             break
         found.add(kind)
-    return len(found) >= needed and "from" in found and bool(found & {"date", "subject"})
+    dated = "date" in found if needed >= 3 else bool(found & {"date", "subject"})
+    return len(found) >= needed and "from" in found and dated
