@@ -80,8 +80,10 @@ def config_password(
         secret = prompts.password(f"{kind.upper()} password for {account}")
     else:
         secret = sys.stdin.readline().rstrip("\r\n")
-    accounts.set_password(kind, account, secret)
-    console.err().print(f"Password for {account} stored in the system keyring.")
+    where = accounts.set_password(kind, account, secret)
+    console.err().print(
+        console.plain(f"Password for {account} stored in the system keyring ({where}).")
+    )
 
 
 def login(
