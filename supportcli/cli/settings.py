@@ -122,7 +122,8 @@ def topics(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> No
         return
     from supportcli.render.human import topics_table
 
-    console.out().print(topics_table(TOPICS))
+    out = console.out()
+    out.print(topics_table(TOPICS, out.width))
 
 
 def register(app: typer.Typer) -> None:

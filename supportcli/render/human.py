@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
 from supportcli.records import Inquiry, Message, Role
+from supportcli.render.columns import fit, pad, wrap
 from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
@@ -39,44 +40,63 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
-def inquiry_table(rows: list[Inquiry], width: int) -> Table:
-    """One line per inquiry. Every column keeps its full width; only the subject is cut
-    (with …) to fit the terminal, measured in cells so Korean text lines up."""
-    cells = [
-        [
-            Text(str(row.id)),
-            Text(local_time(row.created_at)),
-            Text(row.channel),
-            Text(row.topic),
-            status_text(row.status),
-            last_word(row),
-        ]
-        for row in rows
-    ]
-    headers = ["ID", "Created", "Channel", "Topic", "Status", "Last word"]
-    widths = [
-        max([len(h), *(cell_len(line[n].plain) for line in cells)]) for n, h in enumerate(headers)
-    ]
-    # On a narrow terminal drop the least useful columns before squeezing the subject.
-    for header in ("Last word", "Topic", "Channel", "Created"):
-        if width - sum(w + 2 for w in widths) >= 16:
+# The columns of `support list`. Always shown: the id, the status and who spoke last
+# (who is waiting), and the subject in the room that is left. The others are added, most
+# useful first, only while the subject keeps at least SUBJECT_CELLS cells (15 Korean
+# characters): the topic, then the date (the last word already says how recent), then the
+# channel (the status names it: chats are open/resolved/unresolved/escalated). So at 60
+# columns: ID Status Last-word Subject; at 80: with Topic; at 100 and more: everything.
+ALWAYS = ("ID", "Status", "Last word")
+OPTIONAL = ("Topic", "Created", "Channel")
+ORDER = ("ID", "Created", "Channel", "Topic", "Status", "Last word")
+SUBJECT_CELLS = 30
+GAP = 2
+
+
+def inquiry_table(rows: list[Inquiry], width: int) -> Group:
+    """One line per inquiry, never wider than `width` (measured in cells)."""
+    cells = [_cells(row) for row in rows]
+    widths = {
+        name: max([cell_len(name), *(cell_len(line[name].plain) for line in cells)])
+        for name in ORDER
+    }
+    shown = list(ALWAYS)
+    for name in OPTIONAL:
+        used = sum(widths[n] + GAP for n in shown) + widths[name] + GAP
+        if width - used < SUBJECT_CELLS:
             break
-        n = headers.index(header)
-        del headers[n], widths[n]
-        for line in cells:
-            del line[n]
-    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    for header, column in zip(headers, widths, strict=True):
-        table.add_column(
-            header, no_wrap=True, width=column, justify="right" if header == "ID" else "left"
-        )
-    room = max(width - sum(w + 2 for w in widths), 8)
-    table.add_column("Subject", no_wrap=True, max_width=room)
+        shown.append(name)
+    columns = [name for name in ORDER if name in shown]
+    room = max(width - sum(widths[n] + GAP for n in columns), 8)
+    header = {name: Text(name) for name in ORDER}
+    lines = [_line(header, columns, widths, Text("Subject"), style="bold")]
     for line, row in zip(cells, rows, strict=True):
-        subject = Text(one_line(row.subject))
-        subject.truncate(room, overflow="ellipsis")
-        table.add_row(*line, subject)
-    return table
+        lines.append(_line(line, columns, widths, Text(fit(one_line(row.subject), room))))
+    return Group(*lines)
+
+
+def _cells(row: Inquiry) -> dict[str, Text]:
+    return {
+        "ID": Text(str(row.id)),
+        "Created": Text(local_time(row.created_at)),
+        "Channel": Text(row.channel),
+        "Topic": Text(row.topic),
+        "Status": status_text(row.status),
+        "Last word": last_word(row),
+    }
+
+
+def _line(
+    cells: dict[str, Text], columns: list[str], widths: dict[str, int], last: Text, style=""
+) -> Text:
+    line = Text(style=style, no_wrap=True, overflow="crop")
+    for name in columns:
+        cell = cells[name]
+        line.append(pad(cell.plain, widths[name], right=name == "ID"), style=cell.style)
+        line.append(" " * GAP)
+    line.append_text(last)
+    line.rstrip()
+    return line
 
 
 def last_word(row: Inquiry) -> Text:
@@ -240,13 +260,16 @@ def article(title: str, body: str, link: str) -> Markdown:
     return Markdown(text, hyperlinks=False)
 
 
-def topics_table(topics: dict[str, str]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("topic")
-    table.add_column("what it covers")
+def topics_table(topics: dict[str, str], width: int) -> Group:
+    """Each topic and what it covers, the description wrapped between words (a Korean
+    word is never cut) in the room beside the names."""
+    names = max([len("topic"), *map(len, topics)]) + GAP
+    room = max(width - names, 20)
+    lines = [Text(pad("topic", names) + "what it covers", style="bold")]
     for name, text in topics.items():
-        table.add_row(name, text)
-    return table
+        for n, part in enumerate(wrap(text, room) or [""]):
+            lines.append(Text(pad(name if n == 0 else "", names) + part, no_wrap=True))
+    return Group(*lines)
 
 
 def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, str]) -> Table:
