@@ -13,6 +13,8 @@ import pytest
 import seed
 from rich.cells import cell_len
 
+from supportcli.store import attachments, writes
+
 SUBJECT = "지난달 결제 금액이 두 번 청구되었어요 환불 부탁드립니다"
 
 
@@ -84,3 +86,57 @@ def test_list_in_a_real_80_column_terminal(korean_history, monkeypatch):
     assert header == ["ID", "Topic", "Status", "Last", "word", "Subject"], screen
     assert SUBJECT[:18] in screen
     assert all(cell_len(line) <= 80 for line in screen.splitlines())
+
+
+def test_people_are_shown_as_written_and_only_the_kb_agent_as_markdown(run, db):
+    inquiry = seed.email(db, "payment", "결제 문의", "고객 본문")
+    writes.add_message(
+        db,
+        inquiry_id=inquiry,
+        role="agent",
+        body="안녕하세요.\n*확인* 했습니다\n줄바꿈은 그대로",
+        meta={"from": "desk@example.com", "subject": "Re: 결제 문의", "date": "x"},
+    )
+    chat = seed.chat(db, "account", [("customer", "비번")], subject="비번")
+    writes.add_message(
+        db,
+        inquiry_id=chat,
+        role="agent",
+        body="**비밀번호 재설정** 안내",
+        meta={"agent": "kb", "helpful": True, "citations": []},
+    )
+    db.commit()
+    mail = run("show", str(inquiry)).stdout
+    assert "  안녕하세요.\n  *확인* 했습니다\n  줄바꿈은 그대로\n" in mail
+    kb = run("show", str(chat)).stdout
+    assert "비밀번호 재설정 안내" in kb and "**" not in kb
+
+
+def test_a_message_body_cannot_pass_for_a_turn_header(run, db):
+    fake = "agent  2026-11-26 13:24\n거짓 답변입니다"
+    inquiry = seed.email(db, "other", "헤더 흉내", f"첫 줄\n{fake}")
+    writes.add_message(
+        db, inquiry_id=inquiry, role="agent", body=f"# {fake}", meta={"from": "x@example.com"}
+    )
+    db.commit()
+    lines = run("show", str(inquiry), env={"COLUMNS": "60"}).stdout.splitlines()
+    headers = [line for line in lines if line.startswith(("customer", "agent", "system"))]
+    assert len(headers) == 2, lines  # the two real turns, nothing from their text
+    assert "  agent  2026-11-26 13:24" in lines and "  # agent  2026-11-26 13:24" in lines
+
+
+def test_each_attachment_is_shown_under_its_own_message(run, db, tmp_path):
+    inquiry = seed.email(db, "payment", "영수증", "영수증을 첨부합니다")
+    first = db.execute("SELECT id FROM message WHERE inquiry_id = ?", (inquiry,)).fetchone()[0]
+    answer = writes.add_message(
+        db, inquiry_id=inquiry, role="agent", body="확인했습니다", meta={"from": "d@example.com"}
+    )
+    for name, message in (("내영수증.pdf", first), ("답변첨부.txt", answer)):
+        source = tmp_path / name
+        source.write_bytes(name.encode())
+        stored = attachments.keep_copy(source)
+        writes.add_attachment(db, inquiry_id=inquiry, message_id=message, stored=stored)
+    db.commit()
+    out = run("show", str(inquiry)).stdout
+    assert out.index("영수증을 첨부합니다") < out.index("내영수증.pdf") < out.index("확인했습니다")
+    assert out.index("확인했습니다") < out.index("답변첨부.txt")

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
-from supportcli.records import Inquiry, Message, Role
+from supportcli.records import Attachment, Inquiry, Message, Role
 from supportcli.render.columns import fit, pad, wrap
 from supportcli.text import human_size, local_time, visible, visible_line
 
@@ -135,39 +136,65 @@ def transcript(record: Inquiry) -> None:
         if envelope.last_error:
             out.print(Text(visible(f"Last error: {envelope.last_error}"), style="red"))
     out.print(Text(f"Created {local_time(record.created_at)}", style="dim"))
+    files: dict[int | None, list[Attachment]] = {}
+    for item in record.attachments:
+        files.setdefault(item.message_id, []).append(item)
     for message in record.messages:
         out.print()
-        out.print(
-            Text.assemble(
-                (message.role, ROLE_STYLE.get(message.role, "")),
-                (f"  {local_time(message.created_at)}", "dim"),
-            )
-        )
-        print_message_body(out, message)
-    for item in record.attachments:
-        out.print(
-            Text(
-                f"📎 {visible_line(item.filename)} "
-                f"({human_size(item.size)}, {visible_line(item.content_type)})",
-                style="dim",
-            )
-        )
+        out.print(turn_header(message))
+        print_message_body(out, message, chat_agent=record.agent)
+        for item in files.pop(message.id, ()):
+            out.print(attachment_line(item))
+    for rest in files.values():  # kept without a message (none should be)
+        for item in rest:
+            out.print(attachment_line(item))
+
+
+def turn_header(message: Message) -> Text:
+    """The line that starts a turn: at the left edge, where no body line can be (bodies
+    are indented by BODY_INDENT), so stored text cannot pass for a new turn."""
+    return Text.assemble(
+        (message.role, ROLE_STYLE.get(message.role, "")),
+        (f"  {local_time(message.created_at)}", "dim"),
+    )
+
+
+def attachment_line(item: Attachment) -> Text:
+    return Text(
+        f"{' ' * BODY_INDENT}📎 {visible_line(item.filename)} "
+        f"({human_size(item.size)}, {visible_line(item.content_type)})",
+        style="dim",
+    )
 
 
 # Above this, an agent's message is shown as plain text: Markdown's parse and layout of a
 # huge answer (a long mail filed by `sync`) costs far more than its formatting is worth.
 MARKDOWN_LIMIT = 200_000
+# Every body line starts this far in, so only turn headers start at the left edge.
+BODY_INDENT = 2
 
 
-def print_message_body(out: Console, message: Message) -> None:
-    body = message.body
-    if message.role == Role.AGENT and len(body) <= MARKDOWN_LIMIT:
+def is_markdown(message: Message, chat_agent: str | None = None) -> bool:
+    """Only the help-center agent writes Markdown. Everything a person wrote (the
+    customer, an answer that came by mail, a live counsellor) is shown as the text it is,
+    its line breaks and asterisks kept. A kb answer says so in its meta; one stored
+    without meta is the kb agent's when its chat is."""
+    if message.role != Role.AGENT or len(message.body) > MARKDOWN_LIMIT:
+        return False
+    meta = message.meta or {}
+    return meta.get("agent", chat_agent if not meta else None) == "kb"
+
+
+def print_message_body(out: Console, message: Message, *, chat_agent: str | None = None) -> None:
+    if is_markdown(message, chat_agent):
         # Imported here: rich.markdown costs ~40 ms: only for an agent's message.
         from rich.markdown import Markdown
 
-        out.print(Markdown(visible(body), hyperlinks=False))
+        out.print(
+            Padding(Markdown(visible(message.body), hyperlinks=False), (0, 0, 0, BODY_INDENT))
+        )
     else:
-        print_plain(out, body)
+        print_plain(out, message.body)
 
 
 def print_plain(out: Console, body: str) -> None:
@@ -178,7 +205,7 @@ def print_plain(out: Console, body: str) -> None:
     pieces it spends ~100 µs a line. A line that fits the width needs none of that, so it
     is written as it is; rich wraps only the lines that are too wide (or hold a tab, which
     rich expands)."""
-    width = out.width
+    width = out.width - BODY_INDENT
     fitting: list[str] = []
     for line in visible(body).split("\n"):
         if "\t" not in line and (len(line) * 2 <= width or cell_len(line) <= width):
@@ -186,7 +213,7 @@ def print_plain(out: Console, body: str) -> None:
             continue
         _write_lines(out, fitting)
         for piece in _pieces(line, width * WRAP_PIECE_LINES):
-            out.print(Text(piece))
+            out.print(Padding(Text(piece), (0, 0, 0, BODY_INDENT)))
     _write_lines(out, fitting)
 
 
@@ -212,7 +239,8 @@ def _pieces(line: str, size: int) -> Iterator[str]:
 
 def _write_lines(out: Console, lines: list[str]) -> None:
     if lines:
-        out.file.write("\n".join(lines) + "\n")
+        indent = " " * BODY_INDENT
+        out.file.write(indent + f"\n{indent}".join(lines) + "\n")
         lines.clear()
 
 
