@@ -71,7 +71,10 @@ _INVISIBLE = re.compile(
 )
 
 
-def local_time(stamp: str | None, *, relative: bool = False) -> str:
+def local_time(stamp: str | None, *, relative: bool = False, zone: bool = False) -> str:
+    """A stored UTC time as people read it: local, to the minute ("2026-11-26 21:24"),
+    with its UTC offset when `zone` (for a file read elsewhere: "2026-11-26 21:24 +09:00"),
+    or how long ago when `relative`."""
     if not stamp:
         return ""
     moment = datetime.fromisoformat(stamp)
@@ -82,7 +85,11 @@ def local_time(stamp: str | None, *, relative: bool = False) -> str:
         for size, unit in ((86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m")):
             if seconds >= size and (unit != "w" or seconds < 86400 * 60):
                 return f"{int(seconds // size)}{unit} ago"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    local = moment.astimezone()
+    if zone:
+        offset = local.strftime("%z")  # +0900
+        return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def human_size(size: int) -> str:
