@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -85,3 +87,24 @@ def test_excel_is_completed_by_the_shell(run):
         }
     )
     assert "--excel" in result.stdout.split()
+
+
+@pytest.mark.parametrize(
+    "args", [("show", "1"), ("show", "1", "--json"), ("export",), ("export", "-f", "csv")]
+)
+def test_a_closed_pipe_ends_every_command_quietly_with_0(db, args):
+    """`support show 1 | head -1`: rich and typer both answered a closed pipe with exit 1."""
+    seed.email(db, "other", "긴 본문", "한 줄\n" * 100_000)  # more than a pipe holds
+    db.commit()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "supportcli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline()
+    child.stdout.close()  # as `head -1` does
+    error = child.stderr.read()
+    assert child.wait(timeout=60) == 0, error
+    assert error == b""
