@@ -108,3 +108,11 @@ def test_a_closed_pipe_ends_every_command_quietly_with_0(db, args):
     error = child.stderr.read()
     assert child.wait(timeout=60) == 0, error
     assert error == b""
+
+
+def test_reopen_of_an_unanswered_inquiry_does_not_sound_like_a_resend(run, inquiry):
+    run("close", str(inquiry), check=True)
+    result = run("reopen", str(inquiry), check=True)
+    assert "is sent again" not in result.stderr
+    assert f"Inquiry #{inquiry} is reopened (status sent:" in result.stderr
+    assert "nothing was sent again" in result.stderr

@@ -200,7 +200,21 @@ def reopen(
     from supportcli import history
 
     status = history.reopen(inquiry_id)
-    console.err().print(f"Inquiry #{inquiry_id} is {status} again.")
+    meaning = REOPENED.get(status)
+    console.err().print(
+        f"Inquiry #{inquiry_id} is reopened (status {status}{': ' + meaning if meaning else ''})."
+    )
+
+
+# What the status an inquiry returns to means: "is sent again" read as if the mail had
+# gone out a second time.
+REOPENED = {
+    "sent": "waiting for the desk's answer; nothing was sent again",
+    "answered": "the desk has answered",
+    "queued": "waiting in the outbox",
+    "failed": "not sent; see `support outbox`",
+    "draft": "a draft, not sent",
+}
 
 
 def register(app: typer.Typer) -> None:
