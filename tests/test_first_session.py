@@ -121,5 +121,5 @@ def test_reopen_of_an_unanswered_inquiry_does_not_sound_like_a_resend(run, inqui
 def test_kb_show_keeps_every_heading_on_its_own_line(run):
     result = run("kb", "show", "account-login-problems-ko", env={"COLUMNS": "80"}, check=True)
     lines = [line.strip() for line in result.stdout.splitlines()]
-    for heading in ("먼저 확인해 주세요", "앱 초기화하기", "오류 메시지별 안내"):
+    for heading in ("먼저 확인해 주세요", "앱 초기화하기", "그래도 로그인이 안 된다면"):
         assert heading in lines, (heading, lines)
