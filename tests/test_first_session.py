@@ -123,3 +123,11 @@ def test_kb_show_keeps_every_heading_on_its_own_line(run):
     lines = [line.strip() for line in result.stdout.splitlines()]
     for heading in ("먼저 확인해 주세요", "앱 초기화하기", "그래도 로그인이 안 된다면"):
         assert heading in lines, (heading, lines)
+
+
+def test_thanks_in_a_chat_gets_a_reply_in_kind_not_an_apology(run):
+    lines = ["결제가 두 번 됐어요", "감사합니다"]
+    result = run("chat", input="".join(f"{line}\n" for line in lines), env=ME)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().split("\n\n")[-1]
+    assert "다행이에요" in last and "죄송" not in last
