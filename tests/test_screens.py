@@ -140,3 +140,14 @@ def test_each_attachment_is_shown_under_its_own_message(run, db, tmp_path):
     out = run("show", str(inquiry)).stdout
     assert out.index("영수증을 첨부합니다") < out.index("내영수증.pdf") < out.index("확인했습니다")
     assert out.index("확인했습니다") < out.index("답변첨부.txt")
+
+
+def test_a_long_line_wraps_between_words_inside_the_indent(run, db):
+    words = [f"결제{n}번째 payment-{n}" for n in range(200)] + ["https://x.example/" + "a" * 150]
+    inquiry = seed.email(db, "payment", "긴 줄", " ".join(words) + "\n\t탭 다음")
+    db.commit()
+    lines = run("show", str(inquiry), env={"COLUMNS": "60"}).stdout.splitlines()
+    body = lines[lines.index(next(x for x in lines if x.startswith("customer"))) + 1 :]
+    assert all(cell_len(line) <= 60 and line.startswith("  ") for line in body), body
+    assert "".join(body[:-1]).replace(" ", "") == "".join(words).replace(" ", "")
+    assert body[-1] == "          탭 다음"  # the tab expanded to 8 columns, after the indent

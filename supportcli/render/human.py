@@ -5,7 +5,6 @@ like "[red]" or "[/]" prints as itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -16,7 +15,7 @@ from rich.text import Text
 
 from supportcli import console
 from supportcli.records import Attachment, Inquiry, Message, Role
-from supportcli.render.columns import fit, pad, wrap
+from supportcli.render.columns import fit, pad, rows, wrap
 from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
@@ -88,7 +87,7 @@ def _cells(row: Inquiry) -> dict[str, Text]:
 
 
 def _line(
-    cells: dict[str, Text], columns: list[str], widths: dict[str, int], last: Text, style=""
+    cells: dict[str, Text], columns: list[str], widths: dict[str, int], last: Text, style: str = ""
 ) -> Text:
     line = Text(style=style, no_wrap=True, overflow="crop")
     for name in columns:
@@ -198,43 +197,29 @@ def print_message_body(out: Console, message: Message, *, chat_agent: str | None
 
 
 def print_plain(out: Console, body: str) -> None:
-    """Stored text as plain lines, shown and never obeyed, in time linear in its size.
+    """Stored text as plain lines, shown and never obeyed, in time linear in its size,
+    each line indented and wrapped to the width here (columns.rows), not by rich.
 
     rich renders a Text as one segment holding all its lines and then splits it at each
-    newline by copying the rest: quadratic (a 5 MB body took 54 s in `show`), and even in
-    pieces it spends ~100 µs a line. A line that fits the width needs none of that, so it
-    is written as it is; rich wraps only the lines that are too wide (or hold a tab, which
-    rich expands)."""
-    width = out.width - BODY_INDENT
-    fitting: list[str] = []
+    newline by copying the rest: quadratic (a 5 MB body took 54 s in `show`); and its
+    wrapping of one long line costs ~60 µs a screen row (a 20 MB line of words took 15 s).
+    Plain text needs neither: a line that fits is written as it is, a longer one is cut
+    into rows between words, measured in cells."""
+    width = max(out.width - BODY_INDENT, 8)
+    lines: list[str] = []
     for line in visible(body).split("\n"):
-        if "\t" not in line and (len(line) * 2 <= width or cell_len(line) <= width):
-            fitting.append(line)
-            continue
-        _write_lines(out, fitting)
-        for piece in _pieces(line, width * WRAP_PIECE_LINES):
-            out.print(Padding(Text(piece), (0, 0, 0, BODY_INDENT)))
-    _write_lines(out, fitting)
-
-
-# rich's wrapping of one line is itself worse than linear in its length (a 5 MB line of
-# words took 30 s), so a very long line is handed over in pieces of about this many screen
-# lines, each cut at a space: the only change is that a piece ends its last row early.
-WRAP_PIECE_LINES = 32
-
-
-def _pieces(line: str, size: int) -> Iterator[str]:
-    start = 0
-    while len(line) - start > size:
-        cut = line.rfind(" ", start + 1, start + size)
-        if cut == -1:
-            cut = start + size
-            yield line[start:cut]
-            start = cut
+        if "\t" in line:
+            line = line.expandtabs(8)
+        if len(line) * 2 <= width:
+            lines.append(line)
         else:
-            yield line[start:cut]
-            start = cut + 1
-    yield line[start:]
+            lines.extend(rows(line, width))
+        if len(lines) >= WRITE_BATCH:
+            _write_lines(out, lines)
+    _write_lines(out, lines)
+
+
+WRITE_BATCH = 10_000  # rows per write: few system calls, and memory stays flat
 
 
 def _write_lines(out: Console, lines: list[str]) -> None:
