@@ -196,3 +196,19 @@ def test_folders_are_private_from_the_start(run, home):
 def test_config_never_holds_a_password_key(run, home):
     assert_one_line_error(run("config", "set", "smtp.password", "x"), 2)
     assert not Path(home / "config.toml").exists()
+
+
+def test_a_chain_of_keyrings_is_narrowed_to_a_real_one(monkeypatch):
+    """keyring's chainer tries its backends in turn: a failure in the system keyring must
+    not fall through to a file, so only an acceptable member is used."""
+    from keyring.backends.chainer import ChainerBackend
+    from keyrings.alt.file import PlaintextKeyring
+
+    from supportcli import keychain
+
+    monkeypatch.setattr(ChainerBackend, "backends", [PlaintextKeyring(), vault.Vault()])
+    chosen, why = keychain.choose(ChainerBackend())
+    assert isinstance(chosen, vault.Vault) and why is None
+    monkeypatch.setattr(ChainerBackend, "backends", [PlaintextKeyring()])
+    chosen, why = keychain.choose(ChainerBackend())
+    assert chosen is None and "PlaintextKeyring" in str(why)
