@@ -54,7 +54,7 @@ def wrap(text: str, cells: int) -> list[str]:
     return lines
 
 
-def rows(line: str, cells: int) -> Iterator[str]:
+def screen_rows(line: str, cells: int) -> Iterator[str]:
     """One long line as screen rows of at most `cells` cells, broken after the last space
     that fits (the space itself is dropped), or mid-word when a word is wider than a row.
     Linear in the line's length (rich's own wrapping made a 20 MB line of words take 15 s

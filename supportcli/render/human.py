@@ -15,7 +15,7 @@ from rich.text import Text
 
 from supportcli import console
 from supportcli.records import Attachment, Inquiry, Message, Role
-from supportcli.render.columns import fit, pad, rows, wrap
+from supportcli.render.columns import fit, pad, screen_rows, wrap
 from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ def print_message_body(out: Console, message: Message, *, chat_agent: str | None
 
 def print_plain(out: Console, body: str) -> None:
     """Stored text as plain lines, shown and never obeyed, in time linear in its size,
-    each line indented and wrapped to the width here (columns.rows), not by rich.
+    each line indented and wrapped to the width here (columns.screen_rows), not by rich.
 
     rich renders a Text as one segment holding all its lines and then splits it at each
     newline by copying the rest: quadratic (a 5 MB body took 54 s in `show`); and its
@@ -213,7 +213,7 @@ def print_plain(out: Console, body: str) -> None:
         if len(line) * 2 <= width:
             lines.append(line)
         else:
-            lines.extend(rows(line, width))
+            lines.extend(screen_rows(line, width))
         if len(lines) >= WRITE_BATCH:
             _write_lines(out, lines)
     _write_lines(out, lines)
