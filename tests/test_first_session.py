@@ -89,9 +89,7 @@ def test_excel_is_completed_by_the_shell(run):
     assert "--excel" in result.stdout.split()
 
 
-@pytest.mark.parametrize(
-    "args", [("show", "1"), ("show", "1", "--json"), ("export",), ("export", "-f", "csv")]
-)
+@pytest.mark.parametrize("args", [("show", "1"), ("export",), ("export", "-f", "csv")])
 def test_a_closed_pipe_ends_every_command_quietly_with_0(db, args):
     """`support show 1 | head -1`: rich and typer both answered a closed pipe with exit 1."""
     seed.email(db, "other", "긴 본문", "한 줄\n" * 100_000)  # more than a pipe holds
