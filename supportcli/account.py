@@ -82,10 +82,11 @@ def password_account(kind: str) -> str:
     return account
 
 
-def set_password(kind: str, account: str, secret: str) -> None:
+def set_password(kind: str, account: str, secret: str) -> str:
+    """Store a password; the name of the keyring that holds it."""
     if not secret:
         raise BadInput("no password given")
-    store_password(kind, account, secret)
+    return store_password(kind, account, secret)
 
 
 def _db_account() -> str:

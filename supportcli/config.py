@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from supportcli import paths
+from supportcli import keychain, paths
 from supportcli.addresses import normalize_address
 from supportcli.errors import BadInput, SupportError
 from supportcli.text import header_problem
@@ -295,22 +295,33 @@ class NoKeyring(SupportError):
 
 
 def _keyring():  # type: ignore[no-untyped-def]
+    """The keyring backend that may hold a password, and the library's error types.
+    Raises NoKeyring (naming the environment variable to use instead) when the backend
+    here is a plain file or no keyring at all: see keychain.py."""
     # Imported here: keyring and its backends cost ~30 ms: only when a password is needed.
     import keyring
     import keyring.errors
 
-    return keyring, keyring.errors
-
-
-def store_password(kind: str, account: str, password: str) -> None:
-    keyring, errors = _keyring()
     try:
-        keyring.set_password(f"{KEYRING_SERVICE}-{kind}", account, password)
+        backend, why = keychain.choose(keyring.get_keyring())
+    except (keyring.errors.KeyringError, RuntimeError, ImportError) as exc:
+        backend, why = None, f"no system keyring is available here ({type(exc).__name__})"
+    return backend, why, keyring.errors
+
+
+def store_password(kind: str, account: str, password: str) -> str:
+    """Store `password` in the system keyring; the keyring's name for the message."""
+    backend, why, errors = _keyring()
+    if backend is None:
+        raise NoKeyring(f"{why}; set {PASSWORD_ENV[kind]} in the environment instead")
+    try:
+        backend.set_password(f"{KEYRING_SERVICE}-{kind}", account, password)
     except (errors.KeyringError, RuntimeError) as exc:
         raise NoKeyring(
             f"no system keyring is available here ({type(exc).__name__}); "
             f"set {PASSWORD_ENV[kind]} in the environment instead"
         ) from exc
+    return keychain.label(backend)
 
 
 def load_password(kind: str, account: str) -> str | None:
@@ -318,8 +329,10 @@ def load_password(kind: str, account: str) -> str | None:
     env_value = os.environ.get(PASSWORD_ENV[kind])
     if env_value:
         return env_value
-    keyring, errors = _keyring()
+    backend, _, errors = _keyring()
+    if backend is None:
+        return None
     try:
-        return keyring.get_password(f"{KEYRING_SERVICE}-{kind}", account)
+        return backend.get_password(f"{KEYRING_SERVICE}-{kind}", account)  # type: ignore[no-any-return]
     except (errors.KeyringError, RuntimeError):
         return None

@@ -27,18 +27,29 @@ def debug() -> bool:
 
 @cache
 def out() -> Console:
-    # Imported here: rich only when something is printed.
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
+    return _console()(highlight=False, soft_wrap=False)
 
 
 @cache
 def err() -> Console:
+    return _console()(stderr=True, highlight=False)
+
+
+@cache
+def _console() -> type[Console]:
     # Imported here: rich only when something is printed.
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    class Quiet(Console):
+        """rich answers a closed pipe (`support show 1 | head -1`) with exit status 1; a
+        reader that has seen enough is not a failure, so the error goes on to the one
+        handler in cli/root.py, which ends every command quietly with 0."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return Quiet
 
 
 def plain(text: str):  # type: ignore[no-untyped-def]

@@ -35,6 +35,7 @@ def export(
     *,
     replace: bool = False,
     csv_raw: bool = False,
+    excel: bool = False,
 ) -> int:
     """Stream matching records to `output` (outfile's rules: a new 0600 file, a device or
     FIFO, an existing file only when `replace`) or to standard output."""
@@ -43,9 +44,11 @@ def export(
     db = connect()
     records = reads.iter_records(db, filters.check())
     if output is None:
-        return exporter.write(records, fmt, _shown_if_terminal(sys.stdout), csv_raw=csv_raw)
+        return exporter.write(
+            records, fmt, _shown_if_terminal(sys.stdout), csv_raw=csv_raw, excel=excel
+        )
     with outfile.open_text(output, replace=replace) as out:
-        return exporter.write(records, fmt, _shown_if_terminal(out), csv_raw=csv_raw)
+        return exporter.write(records, fmt, _shown_if_terminal(out), csv_raw=csv_raw, excel=excel)
 
 
 class _Visible:

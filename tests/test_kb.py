@@ -92,3 +92,49 @@ def test_context_helps_but_the_latest_message_decides(agent):
         Turn("customer", "오늘 날씨 어때요"),
     ]
     assert not agent.answer(conversation, topic="payment").helpful
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [
+        ("감사합니다", "다행이에요"),
+        ("네 감사합니다!", "다행이에요"),
+        ("고마워요~", "다행이에요"),
+        ("thank you so much", "You're welcome"),
+        ("Thanks!", "You're welcome"),
+        ("안녕히 계세요", "좋은 하루"),
+        ("감사합니다. 수고하세요", "좋은 하루"),
+        ("bye", "have a good day"),
+        ("안녕하세요", "어떤 점이 궁금하신가요"),
+        ("hi", "What can I help you with"),
+    ],
+)
+def test_greetings_thanks_and_goodbyes_get_a_short_reply_in_kind(agent, said, expected):
+    answer = agent.answer([Turn("customer", said)], topic="other")
+    text = "".join(answer.pieces)
+    assert expected in text
+    assert answer.helpful and not answer.citations
+    assert "죄송" not in text and "Sorry" not in text
+
+
+def test_a_question_with_thanks_in_it_is_still_a_question(agent):
+    answer = agent.answer([Turn("customer", "thanks, but how do I get a refund?")], topic="payment")
+    assert any("payment-refund" in c.link for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "first, second, article",
+    [
+        ("비밀번호를 잊어버렸어요", "결제가 두 번 됐어요", "payment-double-charge"),
+        ("I forgot my password", "I was charged twice", "payment-double-charge"),
+        ("로그인이 안 돼요", "환불 받고 싶어요", "payment-refund"),
+    ],
+)
+def test_answer_and_related_articles_are_about_the_current_question(agent, first, second, article):
+    conversation = [Turn("customer", first)]
+    conversation.append(Turn("agent", "".join(agent.answer(conversation, topic="account").pieces)))
+    conversation.append(Turn("customer", second))
+    answer = agent.answer(conversation, topic="account")
+    links = [c.link for c in answer.citations]
+    assert links[0].endswith(article), links
+    assert not [link for link in links if "/account-" in link], links

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import vault
 from conftest import assert_one_line_error
 from mailtest import smtp_env
 from schema_catalog import assert_same, postgres_catalog
@@ -432,8 +433,7 @@ def test_the_database_password_can_live_in_the_keyring(run, pg_server, shared, t
     secret = quote(pg_server.password, safe="")
     env = {
         "SUPPORT_DB": shared.replace(f":{secret}@", "@"),
-        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "XDG_DATA_HOME": str(tmp_path / "keyring"),
+        **vault.env(tmp_path / "vault"),
     }
     assert_one_line_error(run("list", env=env), 1)
     result = run("config", "password", "--db", input=pg_server.password + "\n", env=env)

@@ -7,6 +7,8 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+import vault
 from conftest import assert_one_line_error
 
 
@@ -118,22 +120,59 @@ def test_password_without_a_keyring_points_to_the_environment(run, home):
 
 
 def test_password_goes_to_the_keyring_and_never_to_a_file(run, home, tmp_path):
-    keyring_home = tmp_path / "keyring-data"
-    env = {
-        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "XDG_DATA_HOME": str(keyring_home),
-    }
+    env = vault.env(tmp_path / "vault")
     run("login", "--name", "Kim", "--email", "kim@example.com", check=True)
     result = run("config", "password", input="hunter2-비밀\n", env=env)
     assert result.returncode == 0, result.stderr
+    assert "stored in the system keyring (test vault)" in result.stderr
     shown = json.loads(run("config", "show", "--json", env=env).stdout)
     assert shown["smtp.password"] == "set"
     assert "hunter2" not in json.dumps(shown)
-    stored = b"".join(p.read_bytes() for p in keyring_home.rglob("*") if p.is_file())
-    assert stored  # the keyring holds it
+    stored = json.loads((tmp_path / "vault" / "vault.json").read_text())
+    assert stored == {"support-smtp/kim@example.com": "hunter2-비밀"}  # the keyring holds it
     for path in home.rglob("*"):
         if path.is_file():
             assert b"hunter2" not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "keyrings.alt.file.PlaintextKeyring",
+        "keyrings.alt.file.EncryptedKeyring",
+        "keyring.backends.null.Keyring",
+    ],
+)
+def test_a_keyring_that_is_a_file_or_nothing_is_refused(run, home, tmp_path, backend):
+    """keyrings.alt (a test extra) writes the password, base64, into a file; null drops it.
+    Neither is a keyring: nothing is written, and the line says what to do instead."""
+    data = tmp_path / "data"
+    env = {"PYTHON_KEYRING_BACKEND": backend, "XDG_DATA_HOME": str(data)}
+    run("login", "--name", "Kim", "--email", "kim@example.com", check=True)
+    result = run("config", "password", input="hunter2-비밀\n", env=env)
+    assert_one_line_error(result, 1)
+    assert "SUPPORT_SMTP_PASSWORD" in result.stderr
+    assert "stored" not in result.stderr
+    assert not data.exists() or not [p for p in data.rglob("*") if p.is_file()]
+    shown = json.loads(run("config", "show", "--json", env=env).stdout)
+    assert shown["smtp.password"] == "not set"
+
+
+def test_keyrings_alt_is_never_chosen_on_its_own(run, home, tmp_path, monkeypatch):
+    """With keyrings.alt installed (as the test extras do) and no system keyring, keyring
+    itself would pick PlaintextKeyring: `support` refuses it as if nothing were there, and
+    the password in the environment is used instead."""
+    data = tmp_path / "data"
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")  # keyring chooses, as when installed
+    env = {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    run("login", "--name", "Kim", "--email", "kim@example.com", check=True)
+    result = run("config", "password", input="hunter2-비밀\n", env=env)
+    assert_one_line_error(result, 1)
+    assert "SUPPORT_SMTP_PASSWORD" in result.stderr
+    assert not data.exists() or not [p for p in data.rglob("*") if p.is_file()]
+    env["SUPPORT_SMTP_PASSWORD"] = "from-the-environment"
+    shown = json.loads(run("config", "show", "--json", env=env).stdout)
+    assert shown["smtp.password"] == "set"
 
 
 def test_topics(run):
@@ -157,3 +196,19 @@ def test_folders_are_private_from_the_start(run, home):
 def test_config_never_holds_a_password_key(run, home):
     assert_one_line_error(run("config", "set", "smtp.password", "x"), 2)
     assert not Path(home / "config.toml").exists()
+
+
+def test_a_chain_of_keyrings_is_narrowed_to_a_real_one(monkeypatch):
+    """keyring's chainer tries its backends in turn: a failure in the system keyring must
+    not fall through to a file, so only an acceptable member is used."""
+    from keyring.backends.chainer import ChainerBackend
+    from keyrings.alt.file import PlaintextKeyring
+
+    from supportcli import keychain
+
+    monkeypatch.setattr(ChainerBackend, "backends", [PlaintextKeyring(), vault.Vault()])
+    chosen, why = keychain.choose(ChainerBackend())
+    assert isinstance(chosen, vault.Vault) and why is None
+    monkeypatch.setattr(ChainerBackend, "backends", [PlaintextKeyring()])
+    chosen, why = keychain.choose(ChainerBackend())
+    assert chosen is None and "PlaintextKeyring" in str(why)

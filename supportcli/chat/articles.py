@@ -48,7 +48,9 @@ class Article:
 
     @property
     def body(self) -> str:
-        return "\n\n".join([self.summary, *(f"{s.heading}\n{s.text}" for s in self.sections)])
+        """The article's Markdown again, its `## ` headings included (`kb show` printed
+        each heading run into the next sentence without them)."""
+        return "\n\n".join([self.summary, *(f"## {s.heading}\n\n{s.text}" for s in self.sections)])
 
 
 # An article is a page of text; a larger file is not one (and /dev/zero would never end).

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from supportcli.chat import articles as article_files
+from supportcli.chat import smalltalk
 from supportcli.chat.agent import Answer, Citation, Turn
 from supportcli.chat.articles import Article
 from supportcli.chat.retrieval import Hit, Index, language_of, terms
@@ -33,8 +34,6 @@ TEXT = {
         "none": "죄송합니다. 말씀하신 내용에 딱 맞는 도움말을 찾지 못했어요. 상담원이 직접 "
         "확인할 수 있도록 `/email` 을 입력하시면 지금까지의 대화를 담아 이메일 문의로 "
         "넘겨 드릴게요. 다른 말로 다시 설명해 주셔도 좋아요.",
-        "hello": "안녕하세요, 고객센터입니다. 어떤 점이 궁금하신가요? 겪고 계신 문제를 자세히 "
-        "적어 주시면 바로 도와드릴게요.",
     },
     "en": {
         "more": "Read more",
@@ -44,11 +43,8 @@ TEXT = {
         "none": "Sorry, I couldn't find a help article that really answers this. Type `/email` "
         "and I'll pass this conversation to the support team as an email inquiry, or "
         "try describing the problem in other words.",
-        "hello": "Hello, this is customer support. What can I help you with? Tell me what "
-        "happened and I'll look it up right away.",
     },
 }
-GREETINGS = frozenset({"안녕하세요", "안녕", "hello", "hi", "hey", "여보세요", "저기요"})
 
 
 class KbAgent:
@@ -65,12 +61,10 @@ class KbAgent:
         if not said:
             return Answer(iter(()), helpful=False)
         language = language_of(said[-1])
-        if _is_greeting(said[-1]):
-            return Answer(iter([TEXT[language]["hello"]]))
-        hits = self.index.rank(self._query(said), language=language, topic=topic)
-        if not hits:
-            hits = self.index.rank(self._query(said), topic=topic)  # any language
-        best = hits[0] if hits else None
+        small_talk = smalltalk.reply(said[-1], language)
+        if small_talk is not None:
+            return Answer(iter([small_talk]))
+        best = self._best(said, language, topic)
         if (
             best is None
             or best.coverage < MIN_COVERAGE
@@ -78,11 +72,31 @@ class KbAgent:
             or not self._on_point(said[-1], best)
         ):
             return Answer(iter([TEXT[language]["none"]]), helpful=False)
-        used = [best] + [h for h in hits[1:3] if h.score >= best.score * RELATED_RATIO]
+        used = [best, *self._related(said[-1], best)]
         text = compose(best.article, said[-1], [h.article for h in used[1:]], language)
         return Answer(
             iter([text]), citations=[Citation(h.article.title, h.article.link) for h in used]
         )
+
+    def _best(self, said: list[str], language: str, topic: str) -> Hit | None:
+        """The article for the latest message. When it is a question on its own, its own
+        best match ("결제가 두 번 됐어요" after a password question is about payment); only
+        a message too short to decide ("그건 어디서 해요?") leans on what came before."""
+        alone = self.index.rank(Counter(terms(said[-1])), language=language, topic=topic)
+        if alone and alone[0].score >= MIN_SCORE and alone[0].coverage >= MIN_COVERAGE:
+            return alone[0]
+        hits = self.index.rank(self._query(said), language=language, topic=topic)
+        if not hits:
+            hits = self.index.rank(self._query(said), topic=topic)  # any language
+        return hits[0] if hits else None
+
+    def _related(self, latest: str, best: Hit) -> list[Hit]:
+        """Other articles about the latest question alone: earlier questions chose the
+        articles already shown, and listing them again under each answer was noise."""
+        alone = self.index.rank(Counter(terms(latest)), language=best.article.language)
+        others = [h for h in alone if h.article.slug != best.article.slug][:2]
+        top = alone[0].score if alone else 0.0
+        return [h for h in others if h.score >= top * RELATED_RATIO]
 
     def _on_point(self, latest: str, best: Hit) -> bool:
         """Earlier messages help choose between articles, but the latest message must
@@ -104,11 +118,6 @@ class KbAgent:
 
     def search(self, text: str, *, language: str | None = None) -> list[Hit]:
         return self.index.search(text, language=language)
-
-
-def _is_greeting(text: str) -> bool:
-    words = [w.strip("!?.,~ ") for w in text.lower().split()]
-    return bool(words) and all(w in GREETINGS or not w for w in words)
 
 
 def compose(article: Article, question: str, related: list[Article], language: str) -> str:

@@ -106,7 +106,9 @@ def show(
 
 
 def export(
-    fmt: str = typer.Option("json", "--format", "-f", help="json, jsonl, csv or markdown."),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="json (the default), jsonl, csv or markdown."
+    ),
     output: Path | None = typer.Option(
         None,
         "--output",
@@ -122,6 +124,12 @@ def export(
         help="CSV cells exactly as stored. By default a cell starting with = + - @ tab or "
         "CR gets a leading ' so that a spreadsheet never runs it as a formula.",
     ),
+    excel: bool = typer.Option(
+        False,
+        "--excel",
+        help="CSV for Excel (on Korean Windows too): UTF-8 with a byte-order mark, rows "
+        "ended by CR LF. Implies --format csv.",
+    ),
     channel: str | None = CHANNEL,
     status: str | None = STATUS,
     topic: str | None = TOPIC,
@@ -133,6 +141,9 @@ def export(
     """Export inquiries with their messages, for scripts and backups."""
     from supportcli import history
 
+    if excel and fmt not in (None, "csv"):
+        raise BadInput("--excel writes CSV: leave out --format, or use --format csv")
+    fmt = "csv" if excel else fmt or "json"
     if output is not None and not force:
         force = _may_replace(output)
     count = history.export(
@@ -141,6 +152,7 @@ def export(
         output,
         replace=force,
         csv_raw=csv_raw,
+        excel=excel,
     )
     if output is not None:
         console.err().print(f"Exported {count} inquiries to {output}")
@@ -200,7 +212,21 @@ def reopen(
     from supportcli import history
 
     status = history.reopen(inquiry_id)
-    console.err().print(f"Inquiry #{inquiry_id} is {status} again.")
+    meaning = REOPENED.get(status)
+    console.err().print(
+        f"Inquiry #{inquiry_id} is reopened (status {status}{': ' + meaning if meaning else ''})."
+    )
+
+
+# What the status an inquiry returns to means: "is sent again" read as if the mail had
+# gone out a second time.
+REOPENED = {
+    "sent": "waiting for the desk's answer; nothing was sent again",
+    "answered": "the desk has answered",
+    "queued": "waiting in the outbox",
+    "failed": "not sent; see `support outbox`",
+    "draft": "a draft, not sent",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -220,7 +246,8 @@ def register(app: typer.Typer) -> None:
     app.command(
         "export",
         epilog="Examples: support export --format jsonl -o all.jsonl · "
-        "support export --format markdown --search 결제",
+        "support export --format markdown --search 결제 · "
+        "support export --excel -o 문의.csv",
     )(export)
     app.command("delete", epilog="Example: support delete 41 42 --yes")(delete)
     app.command("close", epilog="Example: support close 12")(close)

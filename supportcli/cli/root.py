@@ -66,6 +66,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="support")
     except SystemExit as done:
+        if _pipe_closed():
+            _reader_gone()
+            return 0
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except SupportError as exc:
         _report(exc.message, exc.hint)
@@ -76,6 +79,7 @@ def run(argv: list[str] | None = None) -> int:
         _report("cancelled")
         return int(ExitCode.CANCELLED)
     except BrokenPipeError:
+        _reader_gone()
         return 0
     except Exception as exc:
         if console.debug() or "--debug" in (argv or sys.argv):
@@ -89,6 +93,32 @@ def run(argv: list[str] | None = None) -> int:
         if store is not None:
             store.close_all()
     return 0
+
+
+def _pipe_closed() -> bool:
+    """Whether typer met a closed pipe: it then wraps the standard streams in click's
+    PacifyFlushWrapper and exits with 1. Unwrapped again here, so the one answer to a closed
+    pipe is the one below."""
+    closed = False
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if type(stream).__name__ == "PacifyFlushWrapper":
+            setattr(sys, name, stream.wrapped)
+            closed = True
+    return closed
+
+
+def _reader_gone() -> None:
+    """The reader of our output went away (`support show 1 | head -1`): it has what it
+    wanted, so the command ends quietly with 0, whichever command it was. What is still
+    buffered for standard output goes to /dev/null, or Python's own flush at exit would
+    hit the closed pipe again and print an error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real standard output (a test's capture)
+        pass
 
 
 def _unexpected(exc: Exception) -> str:

@@ -80,8 +80,10 @@ def config_password(
         secret = prompts.password(f"{kind.upper()} password for {account}")
     else:
         secret = sys.stdin.readline().rstrip("\r\n")
-    accounts.set_password(kind, account, secret)
-    console.err().print(f"Password for {account} stored in the system keyring.")
+    where = accounts.set_password(kind, account, secret)
+    console.err().print(
+        console.plain(f"Password for {account} stored in the system keyring ({where}).")
+    )
 
 
 def login(
@@ -120,7 +122,8 @@ def topics(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> No
         return
     from supportcli.render.human import topics_table
 
-    console.out().print(topics_table(TOPICS))
+    out = console.out()
+    out.print(topics_table(TOPICS, out.width))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from supportcli.records import Inquiry, Message
+from supportcli.text import local_time
 
 FORMATS = ("json", "jsonl", "csv", "markdown")
 # One row per message: the inquiry's fields, then the message's (named after the records').
@@ -52,9 +53,20 @@ def json_text(data: object, *, indent: int | None = None, sort_keys: bool = Fals
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def write(records: Iterable[Inquiry], fmt: str, out: TextIO, *, csv_raw: bool = False) -> int:
+def write(
+    records: Iterable[Inquiry],
+    fmt: str,
+    out: TextIO,
+    *,
+    csv_raw: bool = False,
+    excel: bool = False,
+) -> int:
     """Write every record in `fmt` to `out`; return how many were written."""
     if fmt == "csv":
+        if excel:
+            # Excel reads a CSV file as the system's code page (CP949 on Korean Windows)
+            # unless it starts with a UTF-8 byte-order mark. Rows already end in CR LF.
+            out.write("\ufeff")
         return _csv(records, out, raw=csv_raw)
     return {"json": _json, "jsonl": _jsonl, "markdown": _markdown}[fmt](records, out)
 
@@ -116,14 +128,16 @@ def _markdown(records: Iterable[Inquiry], out: TextIO) -> int:
 
 
 def markdown_transcript(record: Inquiry) -> str:
-    """One inquiry as Markdown: the format of `export --format markdown` and `/save`."""
+    """One inquiry as Markdown: the format of `export --format markdown` and `/save`. A
+    transcript is for people, so its times are local, to the minute, with their offset
+    (the machine formats keep the stored ISO 8601 times)."""
     title = record.subject or f"{record.channel.title()} {record.id}"
     lines = [
         f"# {title}",
         "",
         f"- Inquiry: {record.id} ({record.channel}, {record.topic})",
         f"- Status: {record.status}",
-        f"- Created: {record.created_at}",
+        f"- Created: {local_time(record.created_at, zone=True)}",
     ]
     envelope = record.email
     if envelope is not None:
@@ -132,7 +146,8 @@ def markdown_transcript(record: Inquiry) -> str:
         if envelope.cc:
             lines.append(f"- Cc: {', '.join(envelope.cc)}")
     for message in record.messages:
-        lines += ["", f"## {message.role} · {message.created_at}", "", message.body]
+        stamp = local_time(message.created_at, zone=True)
+        lines += ["", f"## {message.role} · {stamp}", "", message.body]
     if record.attachments:
         lines += ["", "## Attachments", ""]
         lines += [f"- {a.filename} ({a.size} bytes, sha256 {a.sha256})" for a in record.attachments]

@@ -5,16 +5,17 @@ like "[red]" or "[/]" prints as itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
-from supportcli.records import Inquiry, Message, Role, UnreadMail
+from supportcli.records import Attachment, Inquiry, Message, Role, UnreadMail
+from supportcli.render.columns import fit, pad, screen_rows, wrap
 from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
@@ -39,44 +40,63 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
-def inquiry_table(rows: list[Inquiry], width: int) -> Table:
-    """One line per inquiry. Every column keeps its full width; only the subject is cut
-    (with …) to fit the terminal, measured in cells so Korean text lines up."""
-    cells = [
-        [
-            Text(str(row.id)),
-            Text(local_time(row.created_at)),
-            Text(row.channel),
-            Text(row.topic),
-            status_text(row.status),
-            last_word(row),
-        ]
-        for row in rows
-    ]
-    headers = ["ID", "Created", "Channel", "Topic", "Status", "Last word"]
-    widths = [
-        max([len(h), *(cell_len(line[n].plain) for line in cells)]) for n, h in enumerate(headers)
-    ]
-    # On a narrow terminal drop the least useful columns before squeezing the subject.
-    for header in ("Last word", "Topic", "Channel", "Created"):
-        if width - sum(w + 2 for w in widths) >= 16:
+# The columns of `support list`. Always shown: the id, the status and who spoke last
+# (who is waiting), and the subject in the room that is left. The others are added, most
+# useful first, only while the subject keeps at least SUBJECT_CELLS cells (15 Korean
+# characters): the topic, then the date (the last word already says how recent), then the
+# channel (the status names it: chats are open/resolved/unresolved/escalated). So at 60
+# columns: ID Status Last-word Subject; at 80: with Topic; at 100 and more: everything.
+ALWAYS = ("ID", "Status", "Last word")
+OPTIONAL = ("Topic", "Created", "Channel")
+ORDER = ("ID", "Created", "Channel", "Topic", "Status", "Last word")
+SUBJECT_CELLS = 30
+GAP = 2
+
+
+def inquiry_table(rows: list[Inquiry], width: int) -> Group:
+    """One line per inquiry, never wider than `width` (measured in cells)."""
+    cells = [_cells(row) for row in rows]
+    widths = {
+        name: max([cell_len(name), *(cell_len(line[name].plain) for line in cells)])
+        for name in ORDER
+    }
+    shown = list(ALWAYS)
+    for name in OPTIONAL:
+        used = sum(widths[n] + GAP for n in shown) + widths[name] + GAP
+        if width - used < SUBJECT_CELLS:
             break
-        n = headers.index(header)
-        del headers[n], widths[n]
-        for line in cells:
-            del line[n]
-    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    for header, column in zip(headers, widths, strict=True):
-        table.add_column(
-            header, no_wrap=True, width=column, justify="right" if header == "ID" else "left"
-        )
-    room = max(width - sum(w + 2 for w in widths), 8)
-    table.add_column("Subject", no_wrap=True, max_width=room)
+        shown.append(name)
+    columns = [name for name in ORDER if name in shown]
+    room = max(width - sum(widths[n] + GAP for n in columns), 8)
+    header = {name: Text(name) for name in ORDER}
+    lines = [_line(header, columns, widths, Text("Subject"), style="bold")]
     for line, row in zip(cells, rows, strict=True):
-        subject = Text(one_line(row.subject))
-        subject.truncate(room, overflow="ellipsis")
-        table.add_row(*line, subject)
-    return table
+        lines.append(_line(line, columns, widths, Text(fit(one_line(row.subject), room))))
+    return Group(*lines)
+
+
+def _cells(row: Inquiry) -> dict[str, Text]:
+    return {
+        "ID": Text(str(row.id)),
+        "Created": Text(local_time(row.created_at)),
+        "Channel": Text(row.channel),
+        "Topic": Text(row.topic),
+        "Status": status_text(row.status),
+        "Last word": last_word(row),
+    }
+
+
+def _line(
+    cells: dict[str, Text], columns: list[str], widths: dict[str, int], last: Text, style: str = ""
+) -> Text:
+    line = Text(style=style, no_wrap=True, overflow="crop")
+    for name in columns:
+        cell = cells[name]
+        line.append(pad(cell.plain, widths[name], right=name == "ID"), style=cell.style)
+        line.append(" " * GAP)
+    line.append_text(last)
+    line.rstrip()
+    return line
 
 
 def last_word(row: Inquiry) -> Text:
@@ -115,22 +135,32 @@ def transcript(record: Inquiry) -> None:
         if envelope.last_error:
             out.print(Text(visible(f"Last error: {envelope.last_error}"), style="red"))
     out.print(Text(f"Created {local_time(record.created_at)}", style="dim"))
+    files: dict[int | None, list[Attachment]] = {}
+    for item in record.attachments:
+        files.setdefault(item.message_id, []).append(item)
     for number, message in enumerate(record.messages, 1):
         out.print()
         out.print(message_heading(record.id, number, message))
-        print_message_body(out, message)
-    for item in record.attachments:
-        out.print(
-            Text(
-                f"📎 {visible_line(item.filename)} "
-                f"({human_size(item.size)}, {visible_line(item.content_type)})",
-                style="dim",
-            )
-        )
+        print_message_body(out, message, chat_agent=record.agent)
+        for item in files.pop(message.id, ()):
+            out.print(attachment_line(item))
+    for rest in files.values():  # kept without a message (none should be)
+        for item in rest:
+            out.print(attachment_line(item))
+
+
+def attachment_line(item: Attachment) -> Text:
+    return Text(
+        f"{' ' * BODY_INDENT}📎 {visible_line(item.filename)} "
+        f"({human_size(item.size)}, {visible_line(item.content_type)})",
+        style="dim",
+    )
 
 
 def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
-    """`[N] role  time`, and for a message that came by mail who sent it: a stranger's
+    """The line that starts a turn, at the left edge where no body line can be (bodies
+    are indented by BODY_INDENT), so stored text cannot pass for a new turn: `[N] role
+    time`, and for a message that came by mail who sent it: a stranger's
     answer says so on its own line, as do parts left out of it (the number is the one
     `show --raw N` takes)."""
     line = Text.assemble(
@@ -158,62 +188,63 @@ def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
 # Above this, an agent's message is shown as plain text: Markdown's parse and layout of a
 # huge answer (a long mail filed by `sync`) costs far more than its formatting is worth.
 MARKDOWN_LIMIT = 200_000
+# Every body line starts this far in, so only turn headers start at the left edge.
+BODY_INDENT = 2
 
 
-def print_message_body(out: Console, message: Message) -> None:
-    body = message.body
-    if message.role == Role.AGENT and len(body) <= MARKDOWN_LIMIT:
+def is_markdown(message: Message, chat_agent: str | None = None) -> bool:
+    """Only the help-center agent writes Markdown. Everything a person wrote (the
+    customer, an answer that came by mail, a live counsellor) is shown as the text it is,
+    its line breaks and asterisks kept. A kb answer says so in its meta; one stored
+    without meta is the kb agent's when its chat is."""
+    if message.role != Role.AGENT or len(message.body) > MARKDOWN_LIMIT:
+        return False
+    meta = message.meta or {}
+    return meta.get("agent", chat_agent if not meta else None) == "kb"
+
+
+def print_message_body(out: Console, message: Message, *, chat_agent: str | None = None) -> None:
+    if is_markdown(message, chat_agent):
         # Imported here: rich.markdown costs ~40 ms: only for an agent's message.
         from rich.markdown import Markdown
 
-        out.print(Markdown(visible(body), hyperlinks=False))
+        out.print(
+            Padding(Markdown(visible(message.body), hyperlinks=False), (0, 0, 0, BODY_INDENT))
+        )
     else:
-        print_plain(out, body)
+        print_plain(out, message.body)
 
 
 def print_plain(out: Console, body: str) -> None:
-    """Stored text as plain lines, shown and never obeyed, in time linear in its size.
+    """Stored text as plain lines, shown and never obeyed, in time linear in its size,
+    each line indented and wrapped to the width here (columns.screen_rows), not by rich.
 
     rich renders a Text as one segment holding all its lines and then splits it at each
-    newline by copying the rest: quadratic (a 5 MB body took 54 s in `show`), and even in
-    pieces it spends ~100 µs a line. A line that fits the width needs none of that, so it
-    is written as it is; rich wraps only the lines that are too wide (or hold a tab, which
-    rich expands)."""
-    width = out.width
-    fitting: list[str] = []
+    newline by copying the rest: quadratic (a 5 MB body took 54 s in `show`); and its
+    wrapping of one long line costs ~60 µs a screen row (a 20 MB line of words took 15 s).
+    Plain text needs neither: a line that fits is written as it is, a longer one is cut
+    into rows between words, measured in cells."""
+    width = max(out.width - BODY_INDENT, 8)
+    lines: list[str] = []
     for line in visible(body).split("\n"):
-        if "\t" not in line and (len(line) * 2 <= width or cell_len(line) <= width):
-            fitting.append(line)
-            continue
-        _write_lines(out, fitting)
-        for piece in _pieces(line, width * WRAP_PIECE_LINES):
-            out.print(Text(piece))
-    _write_lines(out, fitting)
-
-
-# rich's wrapping of one line is itself worse than linear in its length (a 5 MB line of
-# words took 30 s), so a very long line is handed over in pieces of about this many screen
-# lines, each cut at a space: the only change is that a piece ends its last row early.
-WRAP_PIECE_LINES = 32
-
-
-def _pieces(line: str, size: int) -> Iterator[str]:
-    start = 0
-    while len(line) - start > size:
-        cut = line.rfind(" ", start + 1, start + size)
-        if cut == -1:
-            cut = start + size
-            yield line[start:cut]
-            start = cut
+        if "\t" in line:
+            line = line.expandtabs(8)
+        if len(line) * 2 <= width:
+            lines.append(line)
         else:
-            yield line[start:cut]
-            start = cut + 1
-    yield line[start:]
+            lines.extend(screen_rows(line, width))
+        if len(lines) >= WRITE_BATCH:
+            _write_lines(out, lines)
+    _write_lines(out, lines)
+
+
+WRITE_BATCH = 10_000  # rows per write: few system calls, and memory stays flat
 
 
 def _write_lines(out: Console, lines: list[str]) -> None:
     if lines:
-        out.file.write("\n".join(lines) + "\n")
+        indent = " " * BODY_INDENT
+        out.file.write(indent + f"\n{indent}".join(lines) + "\n")
         lines.clear()
 
 
@@ -261,13 +292,16 @@ def article(title: str, body: str, link: str) -> Markdown:
     return Markdown(text, hyperlinks=False)
 
 
-def topics_table(topics: dict[str, str]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("topic")
-    table.add_column("what it covers")
+def topics_table(topics: dict[str, str], width: int) -> Group:
+    """Each topic and what it covers, the description wrapped between words (a Korean
+    word is never cut) in the room beside the names."""
+    names = max([len("topic"), *map(len, topics)]) + GAP
+    room = max(width - names, 20)
+    lines = [Text(pad("topic", names) + "what it covers", style="bold")]
     for name, text in topics.items():
-        table.add_row(name, text)
-    return table
+        for n, part in enumerate(wrap(text, room) or [""]):
+            lines.append(Text(pad(name if n == 0 else "", names) + part, no_wrap=True))
+    return Group(*lines)
 
 
 def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, str]) -> Table:
