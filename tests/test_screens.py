@@ -120,8 +120,9 @@ def test_a_message_body_cannot_pass_for_a_turn_header(run, db):
     )
     db.commit()
     lines = run("show", str(inquiry), env={"COLUMNS": "60"}).stdout.splitlines()
-    headers = [line for line in lines if line.startswith(("customer", "agent", "system"))]
+    headers = [line for line in lines if not line.startswith(" ") and "  2026-" in line]
     assert len(headers) == 2, lines  # the two real turns, nothing from their text
+    assert headers[0].startswith("[1] customer") and headers[1].startswith("[2] agent")
     assert "  agent  2026-11-26 13:24" in lines and "  # agent  2026-11-26 13:24" in lines
 
 
@@ -147,7 +148,7 @@ def test_a_long_line_wraps_between_words_inside_the_indent(run, db):
     inquiry = seed.email(db, "payment", "긴 줄", " ".join(words) + "\n\t탭 다음")
     db.commit()
     lines = run("show", str(inquiry), env={"COLUMNS": "60"}).stdout.splitlines()
-    body = lines[lines.index(next(x for x in lines if x.startswith("customer"))) + 1 :]
+    body = lines[lines.index(next(x for x in lines if x.startswith("[1] customer"))) + 1 :]
     assert all(cell_len(line) <= 60 and line.startswith("  ") for line in body), body
     assert "".join(body[:-1]).replace(" ", "") == "".join(words).replace(" ", "")
     assert body[-1] == "          탭 다음"  # the tab expanded to 8 columns, after the indent
