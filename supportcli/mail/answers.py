@@ -174,7 +174,7 @@ def _take(
             "(larger than imap.max_message_mb)",
         )
     try:
-        _file(filing, fetched.raw, original, inquiry_id, notes, read=read)
+        _file(filing, fetched.raw, original, inquiry_id, notes, read=read, whole=fetched.complete)
     except Exception as exc:  # whatever it was, this message must not stop the sync
         _keep_unread(filing, read, head.uid, original, _reason(exc))
     except BaseException:  # Ctrl-C: the next sync starts from this message again
@@ -198,7 +198,9 @@ def _retry_one(filing: _Filing, row: UnreadMail) -> None:
         return
     original = StoredFile(copy.name, len(raw), row.raw_sha256, "message/rfc822", source=raw)
     try:
-        _file(filing, raw, original, inquiry_id, (), retried=row.id)
+        # A kept original as long as the limit is the start of a larger message.
+        whole = len(raw) < filing.limits.max_bytes
+        _file(filing, raw, original, inquiry_id, (), retried=row.id, whole=whole)
     except Exception as exc:
         reason = _reason(exc)
         stored_answers.still_unread(db, row.id, reason)
@@ -214,9 +216,10 @@ def _file(
     *,
     read: MailboxPosition | None = None,
     retried: int | None = None,
+    whole: bool = True,
 ) -> None:
     db = filing.db
-    incoming = inbound.read_answer(raw, filing.limits)
+    incoming = inbound.read_answer(raw, filing.limits, whole=whole)
     answer = _answer(filing, incoming, raw, inquiry_id, notes)
     copies: list[StoredFile] = []
     try:

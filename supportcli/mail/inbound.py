@@ -74,10 +74,12 @@ def thread_ids(head: bytes) -> tuple[str | None, tuple[str, ...]]:
     return _own_id(fields), _refers_to(fields)
 
 
-def read_answer(raw: bytes, limits: Limits = Limits()) -> Incoming:
-    """The answer in `raw`; never raises for anything in the bytes."""
+def read_answer(raw: bytes, limits: Limits = Limits(), *, whole: bool = True) -> Incoming:
+    """The answer in `raw`; never raises for anything in the bytes. `whole=False`: `raw`
+    is only the start of a message too large to fetch, so no file in it is kept (the
+    last one would be cut short)."""
     try:
-        return _Reader(raw, limits).read()
+        return _Reader(raw, limits, whole).read()
     except MemoryError:
         raise
     except Exception as exc:  # a bug of ours must not cost the answer: file what we can
@@ -85,13 +87,13 @@ def read_answer(raw: bytes, limits: Limits = Limits()) -> Incoming:
 
 
 class _Reader:
-    def __init__(self, raw: bytes, limits: Limits) -> None:
+    def __init__(self, raw: bytes, limits: Limits, whole: bool = True) -> None:
         self.raw = raw
         self.limits = limits
         # The body is chosen by recursion over the tree: keep it well inside Python's stack.
         depth = max(1, min(limits.max_depth, 100))
         self.root, self.notes = mime_walk.parse(raw, max_depth=depth, max_parts=limits.max_parts)
-        self.keep_files = len(raw) <= limits.max_bytes
+        self.keep_files = whole and len(raw) <= limits.max_bytes
         self.files: list[InboundFile] = []
         self.seen: set[str] = set()
         self.files_skipped = 0
