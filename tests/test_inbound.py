@@ -397,6 +397,16 @@ def test_past_the_byte_limit_the_text_is_read_and_the_files_are_not_kept():
     assert any("1 file(s) not kept" in n for n in got.notes)
 
 
+def test_the_start_of_a_message_cut_at_the_limit_keeps_no_file():
+    raw = (MAIL / "gmail_en.eml").read_bytes()
+    whole = read_answer(raw)
+    assert len(whole.files) == 1
+    start = read_answer(raw[: len(raw) - 40], whole=False)  # the file's end is cut off
+    assert start.text == CLIENTS["gmail_en.eml"][0]
+    assert start.files == ()
+    assert any("1 file(s) not kept" in n for n in start.notes)
+
+
 def test_a_long_text_part_is_read_up_to_its_limit():
     raw = message(b"Content-Type: text/plain", body=b"x" * 5000)
     got = read_answer(raw, Limits(max_text_bytes=1000))
