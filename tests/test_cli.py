@@ -36,6 +36,7 @@ COMMANDS = [
     ["kb", "show"],
     ["outbox"],
     ["outbox", "send"],
+    ["setup"],
 ]
 
 
