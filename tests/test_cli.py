@@ -37,6 +37,7 @@ COMMANDS = [
     ["outbox"],
     ["outbox", "send"],
     ["setup"],
+    ["doctor"],
 ]
 
 
