@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 from supportcli.config import PASSWORD_ENV, Settings, load_password
 from supportcli.errors import SupportError
-from supportcli.mail import providers
+from supportcli.mail import oauth, providers
 from supportcli.mail.checks import tls_context
 from supportcli.mail.mailbox import _quote
 from supportcli.mail.sender import APP_PASSWORD_HINT, _login_utf8
@@ -137,7 +137,7 @@ def _smtp(report: _Report, settings: Settings) -> None:
             raise Failed("the server offers no AUTH", PORT_FIX.format(kind="smtp"))
         report.ok(" ".join(mechanisms))
         report.step = "SMTP login"
-        report.ok(_smtp_login(client, settings, user))
+        report.ok(_smtp_login(client, settings, user, mechanisms))
     except smtplib.SMTPException as exc:
         raise Failed(f"{exc}", PORT_FIX.format(kind="smtp")) from None
     except OSError as exc:
@@ -262,7 +262,10 @@ def _smtp_open(
     return client, _tls_detail(client.sock)
 
 
-def _smtp_login(client: smtplib.SMTP, settings: Settings, user: str) -> str:
+def _smtp_login(client: smtplib.SMTP, settings: Settings, user: str, offered: list[str]) -> str:
+    command = settings.text("smtp.oauth2_token_command")
+    if command:
+        return _smtp_oauth2(client, user, command, offered)
     provider = _provider(settings, "smtp")
     if provider is not None and provider.oauth2_only:
         raise Failed("basic authentication is retired here", provider.login_hint)
@@ -280,6 +283,20 @@ def _smtp_login(client: smtplib.SMTP, settings: Settings, user: str) -> str:
             f"refused: {exc.smtp_code} {' '.join(reply.split())}", _login_fix(provider)
         ) from None
     return f"logged in as {user}"
+
+
+def _smtp_oauth2(client: smtplib.SMTP, user: str, command: str, offered: list[str]) -> str:
+    if "XOAUTH2" not in (m.upper() for m in offered):
+        raise Failed("the server does not offer XOAUTH2", "remove smtp.oauth2_token_command")
+    access_token = oauth.token(command, setting="smtp.oauth2_token_command")
+    try:
+        oauth.smtp_login(client, user, access_token)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise Failed(
+            f"XOAUTH2 refused: {exc.smtp_code}",
+            "check that smtp.oauth2_token_command prints a fresh access token for smtp.user",
+        ) from None
+    return f"logged in as {user} with XOAUTH2"
 
 
 def _imap_open(
