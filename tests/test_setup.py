@@ -5,7 +5,10 @@ places, the ISPDB, MX, SRV, nothing at all, a slow server, and hostile answers."
 from __future__ import annotations
 
 import json
+import os
+import sys
 
+import pexpect
 import pytest
 from conftest import assert_one_line_error
 from discoveryserver import DnsServer, HttpsServer
@@ -285,3 +288,25 @@ def test_setup_with_nothing_found_says_how_to_set_it_by_hand(run, knobs, home):
 def test_setup_refuses_a_bad_address(run):
     assert_one_line_error(run("setup", "--email", "not an address", "--yes"), 2)
     assert_one_line_error(run("setup"), 2)  # no --email, no user.email, no terminal
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+def test_setup_at_a_terminal_writes_only_after_a_yes(home, answer):
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supportcli", "setup", "--email", "hong@naver.com"],
+        env={**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"},
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 100),
+    )
+    child.expect("IMAP/SMTP 사용")  # the app-password steps come before the question
+    child.expect("Write these settings")
+    child.send(answer)  # a confirm takes the key itself, no Enter
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    written = (home / "config.toml").exists()
+    assert written is (answer == "y")
+    if written:
+        assert 'host = "smtp.naver.com"' in (home / "config.toml").read_text()

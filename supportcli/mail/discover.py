@@ -221,18 +221,18 @@ class _Lookups:
 
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                response = self._get(url)
+                location, body = self._get(url)
             except httpx.TimeoutException:
                 raise Refused(f"{url}: no answer in time") from None
             except httpx.HTTPError as exc:
                 raise Refused(f"{url}: {_why(exc)}") from None
-            location = response.pop("location", None)
             if location is None:
-                return response["body"]
+                return body
             url = _same_host_redirect(url, location)
         raise Refused(f"{url}: too many redirects")
 
-    def _get(self, url: str) -> dict[str, Any]:
+    def _get(self, url: str) -> tuple[str | None, bytes]:
+        """(where it redirects to, b"") or (None, the body)."""
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
             raise Refused(f"{url}: refused, not an https:// URL")
@@ -247,13 +247,14 @@ class _Lookups:
             "GET", target, headers=headers, extensions=extensions, timeout=timeout
         ) as response:
             if response.is_redirect:
-                return {"location": response.headers.get("location", "")}
+                return response.headers.get("location", ""), b""
             if response.status_code != 200:
                 raise Refused(f"{url}: HTTP {response.status_code}")
-            return {"body": self._capped(response, url)}
+            return None, self._capped(response, url)
 
     def _capped(self, response: Any, url: str) -> bytes:
-        if int(response.headers.get("content-length") or 0) > MAX_BYTES:
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BYTES:
             raise Refused(f"{url}: refused, larger than {MAX_BYTES // 1024} KB")
         body = b""
         for chunk in response.iter_bytes():
