@@ -67,6 +67,11 @@ KEYS: dict[str, Key] = {
             limits=(0.1, 3600.0),
         ),
         Key("smtp.ca_file", "SUPPORT_SMTP_CA_FILE", "an extra CA bundle to trust"),
+        Key(
+            "smtp.oauth2_token_command",
+            "SUPPORT_SMTP_OAUTH2_TOKEN_COMMAND",
+            "a command printing an OAuth 2.0 access token: log in with XOAUTH2",
+        ),
         Key("imap.host", "SUPPORT_IMAP_HOST", "IMAP server for answers"),
         Key("imap.port", "SUPPORT_IMAP_PORT", "993 for ssl, 143 for starttls", "int"),
         Key(

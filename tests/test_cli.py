@@ -36,6 +36,8 @@ COMMANDS = [
     ["kb", "show"],
     ["outbox"],
     ["outbox", "send"],
+    ["setup"],
+    ["doctor"],
 ]
 
 

@@ -24,6 +24,10 @@ ONLY_IN = {
     "rich": ("render/", "ui/", "console.py"),
     "typer": ("cli/",),
     "sqlite3": ("store/",),
+    # Mail discovery only: never on the `--help` or `list` path.
+    "httpx": ("mail/discover.py",),
+    "dns": ("mail/discover.py",),
+    "defusedxml": ("mail/discover.py",),
 }
 
 

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from supportcli import __version__, console
-from supportcli.cli import chat, email, history, settings
+from supportcli.cli import chat, doctor, email, history, settings, setup
 from supportcli.errors import ExitCode, SupportError
 from supportcli.text import visible
 
@@ -48,6 +48,8 @@ chat.register(app)
 email.register(app)
 history.register(app)
 settings.register(app)
+setup.register(app)
+doctor.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 from supportcli import paths, system
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
+from supportcli.mail import oauth
 from supportcli.mail.checks import tls_context
 from supportcli.mail.message import AttachmentChanged, Outgoing, envelope_address, render
 
@@ -67,6 +68,8 @@ class ServerSettings:
     # Without TLS a password is needed only when the server offers AUTH, so it is looked
     # up then: the keyring alone costs about 0.2 s of a send (issue 21).
     find_password: Callable[[], str | None] | None = None
+    # smtp.oauth2_token_command: log in with XOAUTH2 and a fresh token instead.
+    token_command: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServerSettings:
@@ -74,7 +77,10 @@ class ServerSettings:
         user = settings.text("smtp.user")
         security = settings.text("smtp.security")
         password, find = None, None
-        if security == "none":
+        token_command = settings.text("smtp.oauth2_token_command") or None
+        if token_command:
+            pass  # no password: the token command stands for it
+        elif security == "none":
             find = partial(load_password, "smtp", user) if user else None
         else:
             password = load_password("smtp", user) if user else None
@@ -91,6 +97,7 @@ class ServerSettings:
             timeout=float(settings.get("smtp.timeout")),  # type: ignore[arg-type]
             ca_file=settings.text("smtp.ca_file") or None,
             find_password=find,
+            token_command=token_command,
         )
 
     def tls_context(self) -> ssl.SSLContext:
@@ -121,6 +128,7 @@ class Mailer:
         server = self.server
         context = server.tls_context() if server.security != "none" else None
         ascii_password = server.password is not None and server.password.isascii()
+        access_token = _access_token(server.token_command) if server.token_command else None
         try:
             self.client = _client_class()(
                 {server.user: server.user},  # a dict: yagmail would append @gmail.com otherwise
@@ -136,7 +144,9 @@ class Mailer:
                 **({"context": context} if server.security == "ssl" else {}),
             )
             self.client.login()
-            if server.password and not ascii_password:
+            if access_token:
+                oauth.smtp_login(self.client.smtp, server.user, access_token)
+            elif server.password and not ascii_password:
                 _login_utf8(self.client.smtp, server.user, server.password)
             elif server.find_password:
                 self._login_if_offered(server.find_password)
@@ -232,6 +242,13 @@ def _client_class():  # type: ignore[no-untyped-def]
             return SMTP_SSL if self.ssl else SMTP
 
     return Client
+
+
+def _access_token(command: str) -> str:
+    try:
+        return oauth.token(command, setting="smtp.oauth2_token_command")
+    except oauth.TokenError as exc:
+        raise DeliveryError(exc.message, temporary=False) from None
 
 
 def _login_utf8(smtp: smtplib.SMTP, user: str, password: str) -> None:
