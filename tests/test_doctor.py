@@ -151,6 +151,14 @@ def test_missing_folder(checks):
     assert korean.ok is False and "imap.folder" in korean.fix
 
 
+def test_a_korean_folder_that_exists_is_found(checks, imap):
+    from supportcli.mail.mailbox import folder_name
+
+    imap.append(b"Subject: kept\r\n\r\nhello\r\n", folder=folder_name("고객센터/보관함"))
+    found = checks(SUPPORT_IMAP_FOLDER="고객센터/보관함")["IMAP folder"]
+    assert found.ok is True, found
+
+
 def test_missing_identity_desk_and_password(checks, monkeypatch):
     found = checks(
         SUPPORT_USER_NAME="", SUPPORT_DESK_EMAIL="help@nomx.example", SUPPORT_SMTP_PASSWORD=""

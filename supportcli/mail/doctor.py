@@ -19,7 +19,7 @@ from supportcli.config import PASSWORD_ENV, Settings, load_password
 from supportcli.errors import SupportError
 from supportcli.mail import oauth, providers
 from supportcli.mail.checks import tls_context
-from supportcli.mail.mailbox import _quote
+from supportcli.mail.mailbox import _quote, folder_name
 from supportcli.mail.sender import APP_PASSWORD_HINT, _login_utf8
 
 SETUP_FIX = "run `support setup --email ADDRESS`, or `support config set KEY VALUE`"
@@ -331,7 +331,7 @@ def _imap_login(client: imaplib.IMAP4, settings: Settings, user: str) -> str:
 
 def _folder(client: imaplib.IMAP4, folder: str) -> str:
     try:
-        typ, data = client.select(_quote(folder), readonly=True)
+        typ, data = client.select(_quote(folder_name(folder)), readonly=True)
     except UnicodeEncodeError:  # imaplib sends ASCII; IMAP wants modified UTF-7 here
         raise Failed(
             f"{folder}: a folder name that is not ASCII cannot be opened yet",
