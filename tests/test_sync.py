@@ -398,10 +398,10 @@ def test_one_message_the_reader_cannot_understand_is_kept_and_retried(
     # trips on: reading the second message raises.
     real_read = inbound.read_answer
 
-    def unreadable(raw, limits=inbound.Limits()):
+    def unreadable(raw, limits=inbound.Limits(), **options):
         if "둘".encode() in raw or b"7Ze0" in raw:  # its text, plain or in base64
             raise ValueError("simulated: a message the reader cannot understand")
-        return real_read(raw, limits)
+        return real_read(raw, limits, **options)
 
     monkeypatch.setattr(inbound, "read_answer", unreadable)
 
