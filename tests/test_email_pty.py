@@ -10,7 +10,9 @@ import sys
 import pexpect
 import pytest
 from mailtest import smtp_env, text_part
+from screen import Terminal
 from smtpserver import SmtpServer
+from wcwidth import wcswidth
 
 DOWN = "\x1b[B"
 DONE = "\x1b\r"  # Esc, Enter ends a multi-line answer
@@ -99,6 +101,7 @@ def test_interrupted_composer_keeps_a_draft_and_edit_reopens_it(srv, run, how, c
     child = spawn(srv)
     fill_until_tried(child)
     child.send("반쯤 쓴 내용")
+    child.expect("반쯤 쓴 내용")  # drawn: read by the prompt before the signal comes
     if how == "ctrl-c":
         child.sendintr()
     else:
@@ -111,6 +114,8 @@ def test_interrupted_composer_keeps_a_draft_and_edit_reopens_it(srv, run, how, c
     (draft,) = json.loads(run("export").stdout)
     assert draft["status"] == "draft" and draft["subject"] == "결제 오류 문의"
     assert "두 번 빠졌어요" in draft["messages"][0]["body"]
+    # The field being typed when it stopped is kept too.
+    assert "[이미 해 본 것]\n반쯤 쓴 내용" in draft["messages"][0]["body"]
     assert srv.connections == 0
 
     child = spawn(srv, "--edit", "1")
@@ -220,3 +225,32 @@ def test_every_composer_question_survives_signals(srv, run, step, signal, code):
     if STEPS.index(step) > STEPS.index("What happened"):
         assert "중간에 끊겨도 남아야 해요" in draft["messages"][0]["body"]
     assert srv.connections == 0
+
+
+LONG = "어제 결제를 했는데 두 번 빠졌어요 카드사에 문의했더니 가맹점에 물어보라고 합니다"
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(24, 60), (24, 80), (40, 120)])
+def test_the_answer_takes_the_terminals_width_and_ctrl_c_keeps_it(srv, run, rows, cols):
+    term = Terminal("email", rows=rows, cols=cols, env=smtp_env(srv))
+    term.expect("Topic")
+    term.child.sendline("")
+    term.expect("Subject")
+    term.child.sendline("결제 오류")
+    term.expect("What happened")
+    term.child.send(LONG)
+    screen = term.settle("합니다")
+    assert any("무슨 일이 있었나요 · What happened" in row for row in screen)
+    answer = screen[[row.startswith("›") for row in screen].index(True) :]
+    answer = [row for row in answer if row.strip()]
+    # Every word whole on one row (Korean is wrapped between words, not inside them)...
+    assert all(any(word in row.split() for row in answer) for word in LONG.split()), screen
+    # ...and the rows are as wide as the terminal allows.
+    assert len(answer) <= -(-wcswidth(LONG) // (cols - 3 - 12)), screen
+    term.child.sendintr()
+    term.child.expect(pexpect.EOF)
+    term.child.close()
+    assert term.child.exitstatus == 130
+    draft = json.loads(run("show", "1", "--json").stdout)
+    assert draft["status"] == "draft" and draft["subject"] == "결제 오류"
+    assert draft["messages"][0]["body"] == f"[무슨 일이 있었나요]\n{LONG}\n"
