@@ -402,7 +402,9 @@ def test_korean_text_attachments_carry_their_charset(run, server, tmp_path):
     binary = tmp_path / "dump.txt"
     binary.write_bytes(b"\xff\xfe\x00\x01binary\x00" * 10)
     files = ["--attach", str(windows), "--attach", str(utf8), "--attach", str(binary)]
-    result = run("email", "--subject", "첨부 확인", "--body", "첨부합니다", *files, env=smtp_env(srv))
+    result = run(
+        "email", "--subject", "첨부 확인", "--body", "첨부합니다", *files, env=smtp_env(srv)
+    )
     assert result.returncode == 0, result.stderr
     (got,) = srv.wait_for(1)
     parts = {p.get_filename(): p for p in got.message.iter_attachments()}

@@ -25,7 +25,7 @@ from supportcli.mail.facts import escalation_facts, short_transcript
 from supportcli.mail.form import ComposeInterrupted, Form
 from supportcli.mail.message import Outgoing, render
 from supportcli.mail.outbox import RETRIED, SENDABLE, Composed, Result, pending, record, send
-from supportcli.records import Channel, EmailStatus, Event
+from supportcli.records import Channel, EmailStatus, Event, Inquiry
 from supportcli.rescue import rescue
 from supportcli.store import maintenance, reads, writes
 from supportcli.store.attachments import local_copy
@@ -199,11 +199,17 @@ def send_outbox(
     db = connect()
     if ids:
         for inquiry_id in ids:
-            reads.get_record(db, inquiry_id)  # a clear error for an unknown id
+            _sendable(reads.get_record(db, inquiry_id))  # one clear line, before sending
         return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
     if resend:
         raise BadInput("--resend: name the inquiries to send again (support outbox send ID)")
     return send(db, pending(db), settings, statuses=RETRIED, progress=progress)
+
+
+def _sendable(rec: Inquiry) -> None:
+    """A draft with an empty body is refused (without a terminal nothing can ask for it)."""
+    if rec.status == EmailStatus.DRAFT and rec.messages and not rec.messages[0].body.strip():
+        raise BadInput(f"body: the message is empty; write it with `support email --edit {rec.id}`")
 
 
 def outbox_exit(results: list[Result]) -> int:
