@@ -30,7 +30,7 @@ def chat_turns(chat: Inquiry) -> list[dict[str, Any]]:
     for message in chat.messages:
         if message.role == Role.AGENT:
             meta = message.meta or {}
-            cited = meta.get("citations") or []
+            cited: list[dict[str, object]] = meta.get("citations") or []  # type: ignore[assignment]
             turns.append(
                 {
                     "role": "agent",
@@ -41,7 +41,7 @@ def chat_turns(chat: Inquiry) -> list[dict[str, Any]]:
                     "found_answer": meta.get("helpful"),
                     "articles": [
                         {"title": str(c.get("title", "")), "link": str(c.get("link", ""))}
-                        for c in cited  # type: ignore[union-attr]
+                        for c in cited
                     ],
                 }
             )

@@ -5,6 +5,7 @@ the next row whole. Only the display changes: the text typed is never touched.""
 
 from __future__ import annotations
 
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.formatted_text.utils import fragment_list_to_text
 from prompt_toolkit.layout.processors import (
     Processor,
@@ -28,21 +29,22 @@ class WordWrap(Processor):
         text = fragment_list_to_text(chars)
         if width < 8 or get_cwidth(text) <= width:  # fits, or too narrow to matter
             return Transformation(ti.fragments)
-        out: list[tuple[str, str]] = []
+        out: StyleAndTextTuples = []
         to_display: list[int] = []
-        column = 0
+        column = shown = 0
         for i, (style, char, *_) in enumerate(chars):
             if char != " " and (i == 0 or text[i - 1] == " "):
                 word = _width(text, i)
                 if column and column + word > width and word <= width:
                     out.append(("", " " * (width - column)))  # pad: the word starts a row
+                    shown += width - column
                     column = 0
-            to_display.append(sum(len(t) for _, t, *_ in out))
+            to_display.append(shown)
             out.append((style, char))
+            shown += len(char)
             cells = get_cwidth(char)
             column = cells if column + cells > width else column + cells
-        end = sum(len(t) for _, t, *_ in out)
-        to_display += [end, end + 1]  # the cursor may stand after the line's end
+        to_display += [shown, shown + 1]  # the cursor may stand after the line's end
         back = {shown: source for source, shown in enumerate(to_display)}
 
         def display_to_source(shown: int) -> int:
