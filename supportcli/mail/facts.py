@@ -74,7 +74,7 @@ def short_transcript(chat: Inquiry) -> str:
         if turn["role"] == "agent":
             shown = turn["articles"]
             lines.append(
-                f"[{when}] 상담원 · Agent: " + ("" if shown else "(관련 글 없음 · no article)")
+                f"[{when}] 상담원 · Agent:" + ("" if shown else " (관련 글 없음 · no article)")
             )
             lines += [f"  - {a['title']} <{a['link']}>" for a in shown]
         else:
