@@ -103,7 +103,12 @@ def test_email_turns_the_chat_into_a_draft(run):
     assert draft["channel"] == "email" and draft["status"] == "draft"
     assert draft["topic"] == chat_rec["topic"]
     body = draft["messages"][0]["body"]
-    assert "앱이 계속 꺼져요" in body and chat_rec["messages"][1]["body"] in body
+    # A short transcript: the customer's lines; of the agent's turn, the article's title
+    # and link, not its text.
+    assert "Customer: 앱이 계속 꺼져요" in body
+    (cited,) = chat_rec["messages"][1]["meta"]["citations"]
+    assert f"  - {cited['title']} <{cited['link']}>" in body
+    assert chat_rec["messages"][1]["body"] not in body and len(body.splitlines()) < 10
     assert draft["email"]["to"] == ["help@example.com"]
     assert draft["email"]["from"] == "김민수 <minsu@example.com>"
     assert draft["email"]["message_id"].endswith("@example.com>")

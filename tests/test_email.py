@@ -390,3 +390,28 @@ def test_internationalized_local_part_uses_smtputf8():
     assert parsed["Subject"] == "환불 문의"
     assert parsed["To"].addresses[0].username == "고객센터"
     assert parsed.get_body(("plain",)).get_payload(decode=True).decode() == "본문\n둘째 줄"
+
+
+def test_korean_text_attachments_carry_their_charset(run, server, tmp_path):
+    srv = server()
+    korean = "결제 오류 기록\n두 번 결제되었습니다. 환불 부탁드립니다.\n"
+    windows = tmp_path / "메모-cp949.txt"
+    windows.write_bytes(korean.encode("cp949"))  # as Notepad on Korean Windows saves it
+    utf8 = tmp_path / "메모-utf8.txt"
+    utf8.write_bytes(korean.encode("utf-8"))
+    binary = tmp_path / "dump.txt"
+    binary.write_bytes(b"\xff\xfe\x00\x01binary\x00" * 10)
+    files = ["--attach", str(windows), "--attach", str(utf8), "--attach", str(binary)]
+    result = run(
+        "email", "--subject", "첨부 확인", "--body", "첨부합니다", *files, env=smtp_env(srv)
+    )
+    assert result.returncode == 0, result.stderr
+    (got,) = srv.wait_for(1)
+    parts = {p.get_filename(): p for p in got.message.iter_attachments()}
+    assert parts["메모-cp949.txt"].get_content_charset() == "euc-kr"
+    assert parts["메모-utf8.txt"].get_content_charset() == "utf-8"
+    for name in ("메모-cp949.txt", "메모-utf8.txt"):
+        assert parts[name].get_content_type() == "text/plain"
+        assert parts[name].get_content().replace("\r\n", "\n") == korean
+    assert parts["dump.txt"].get_content_type() == "application/octet-stream"
+    assert parts["dump.txt"].get_content() == binary.read_bytes()

@@ -249,6 +249,8 @@ class Want:
     account: str | None = None
     inquiry: bool = True
     reply: bool = False
+    # An escalated chat carries the desk's support-inquiry.json part after the files.
+    facts: bool = False
 
 
 def check_message(v: Verdict, data: bytes, want: Want) -> None:
@@ -259,7 +261,7 @@ def check_message(v: Verdict, data: bytes, want: Want) -> None:
     names = scan_header_block(v, head, "message")
     expected = expected_headers(
         cc=bool(want.cc),
-        attachments=len(want.attachments),
+        attachments=len(want.attachments) + want.facts,
         inquiry=want.inquiry,
         account=want.account is not None,
         reply=want.reply,
@@ -286,6 +288,13 @@ def check_message(v: Verdict, data: bytes, want: Want) -> None:
             v.add("injected_headers", f"MIME part has fields {odd}")
     leaves = [p for p in msg.walk() if not p.is_multipart()]
     attached = list(msg.iter_attachments()) if msg.is_multipart() else []
+    if want.facts and attached and attached[-1].get_filename() == "support-inquiry.json":
+        facts = attached.pop()
+        if facts.get_content_type() != "application/json":
+            v.add("unintended_attachments", f"the facts part is {facts.get_content_type()}")
+        leaves.remove(facts)
+    elif want.facts:
+        v.add("unintended_attachments", "no support-inquiry.json part")
     if len(attached) != len(want.attachments) or len(leaves) != 1 + len(want.attachments):
         v.add(
             "unintended_attachments",
@@ -1934,6 +1943,7 @@ def test_chat_turned_email_by_slash_email_then_outbox_send(case: ChatCase, srv, 
                     to=tuple(draft["email"]["to"])
                     if case.desk.isascii()
                     else ("고객센터@xn--vv4b11d.xn--3e0b707e",),
+                    facts=True,
                 ),
             )
     v.close(outcome)
@@ -1977,7 +1987,11 @@ def test_email_from_chat_with_hostile_transcript(case: ChatCase, srv, request):
             check_message(
                 v,
                 got[0].data,
-                Want(subject=str(chat_before["subject"]), body=rec["messages"][0]["body"]),
+                Want(
+                    subject=str(chat_before["subject"]),
+                    body=rec["messages"][0]["body"],
+                    facts=True,
+                ),
             )
     v.close(outcome)
 

@@ -60,3 +60,16 @@ def test_what_is_parsed_back_is_what_was_written(sender, to, cc, subject, body) 
     assert shown_from.display_name == name
     assert shown_from.addr_spec == _idna(addr)
     assert parsed.get_body(("plain",)).get_payload(decode=True) == body.encode("utf-8")
+
+
+def test_a_text_attachment_is_labelled_with_the_charset_its_bytes_decode_with() -> None:
+    from supportcli.mail.message import with_charset
+
+    text = "결제 오류 기록"
+    assert with_charset("text/plain", text.encode("utf-8")) == 'text/plain; charset="utf-8"'
+    assert with_charset("text/plain", text.encode("cp949")) == 'text/plain; charset="euc-kr"'
+    # 똠 and 햏 exist only in CP949 (Windows' extension of EUC-KR)
+    assert with_charset("text/csv", "똠방각하 햏".encode("cp949")) == 'text/csv; charset="cp949"'
+    assert with_charset("text/plain", b"\xff\xfe\x00x") == "application/octet-stream"
+    assert with_charset("text/plain; charset=latin-1", b"\xe9") == "text/plain; charset=latin-1"
+    assert with_charset("image/png", b"\x89PNG") == "image/png"

@@ -110,3 +110,24 @@ def test_without_tls_the_password_is_looked_up_only_when_auth_is_offered(
         srv.wait_for(1)
         assert looked_up == ([True] if offers_auth else [])
         assert [a.success for a in srv.auth_attempts] == ([True] if offers_auth else [])
+
+
+def test_the_escalations_json_part_goes_as_written(home) -> None:  # type: ignore[no-untyped-def]
+    """yagmail's builder would add an HTML copy and turn newlines into <br>: an extra
+    part must go through our renderer and its connection untouched all the same."""
+    import json
+
+    facts = {"schema": "support-inquiry/1", "chat_id": 3, "turns": [{"text": "/etc/passwd\n"}]}
+    out = _outgoing("<facts-check@example.com>")
+    out.body = "/etc/passwd\n첫 줄\n둘째 줄"
+    out.facts = facts
+    with SmtpServer(mode="ssl", password="ascii-secret") as srv:
+        with Mailer(_settings(srv, "ssl")) as mailer:
+            mailer.send(out)
+        (received,) = srv.wait_for(1)
+    message = received.message
+    assert message.get_body(("html",)) is None
+    assert message.get_body(("plain",)).get_content() == out.body
+    (part,) = message.iter_attachments()
+    assert part.get_filename() == "support-inquiry.json"
+    assert json.loads(part.get_content()) == {**facts, "attachments": []}

@@ -23,7 +23,8 @@ from supportcli.text import one_clean_line
 
 HELP = """Commands:
   /help              this list
-  /email             turn this chat into an email inquiry carrying the transcript
+  /email             turn this chat into an email inquiry: it asks what is still
+                     wrong, and carries a short transcript of this chat
   /save PATH         save the transcript as Markdown (a new file; an existing one is
                      replaced after a yes, or with /save --force PATH)
   /end               end the chat (in a pipe: /end solved 5 or /end unsolved 2)

@@ -151,12 +151,11 @@ def reply(
     text = _body(body, body_file)
     if text is None and console.interactive():
         from supportcli.ui import prompts
+        from supportcli.ui.composer import MULTILINE_HINT
 
-        text = prompts.text(
-            "추가로 보낼 내용 · Your follow-up",
-            multiline=True,
-            instruction="(Esc, Enter: 완료 · done)",
-        )
+        # The question on its own line: the typing area gets the terminal's width.
+        console.out().print(f"? 추가로 보낼 내용 · Your follow-up  {MULTILINE_HINT}")
+        text = prompts.long_text()
     say_outcome(service.reply(inquiry_id, text, [str(p) for p in attach], Settings.load()))
 
 

@@ -20,6 +20,7 @@ from supportcli.mail.claim import (
     renew,
     run_token,
 )
+from supportcli.mail.facts import escalation_facts
 from supportcli.mail.message import AttachmentChanged, Outgoing, thread_references
 from supportcli.records import Channel, Delivery, Inquiry, Message
 from supportcli.store import attachments, reads
@@ -75,6 +76,15 @@ def _message(
                 f"the stored copy of {item.filename} is missing from {copy.parent}"
             )
         files.append((item.filename, item.content_type, copy, item.sha256))
+    facts = None
+    if rec.parent_id is not None and not references:  # an escalation's first message
+        facts = escalation_facts(
+            db,
+            inquiry_id=rec.id,
+            topic=rec.topic,
+            chat_id=rec.parent_id,
+            details=(message.meta or {}).get("details"),
+        )
     subject = rec.subject
     if references and not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
@@ -91,6 +101,7 @@ def _message(
         in_reply_to=references[-1] if references else None,
         references=references,
         message_row=message.id,
+        facts=facts,
     )
 
 

@@ -1,5 +1,5 @@
-"""What an email inquiry carries besides the customer's words: its Message-ID, its From,
-and, when it continues a chat, the chat's transcript."""
+"""What an email inquiry carries besides the customer's words: its Message-ID and its
+From. (The transcript of a chat it continues is mail/facts.py's.)"""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ from supportcli.addresses import NAME_MAX, bare_address, normalize_address
 from supportcli.config import Settings
 from supportcli.errors import BadInput
 from supportcli.mail.checks import check_header_text
-from supportcli.records import Inquiry
-from supportcli.text import local_time
-
-ROLE_NAMES = {"customer": "Customer / 고객", "agent": "Agent / 상담원", "system": "System"}
 
 
 def new_message_id(sender: str) -> str:
@@ -32,16 +28,3 @@ def sender_of(settings: Settings) -> str:
     check_header_text(settings.text("user.account"), field="user.account")
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     return normalize_address(f'"{quoted}" <{address}>' if name else address, field="user.email")
-
-
-def chat_transcript(record: Inquiry) -> str:
-    """A chat as plain text for an email body."""
-    lines = [
-        f"Chat consultation #{record.id} ({record.topic}), started {local_time(record.created_at)}",
-        "",
-    ]
-    for message in record.messages:
-        lines.append(f"[{local_time(message.created_at)}] {ROLE_NAMES[message.role]}:")
-        lines.append(message.body)
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

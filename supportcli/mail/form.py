@@ -31,6 +31,20 @@ DETAILS = (  # key, Korean label, English label, hint
 )
 
 
+# An escalated chat asks first what the chat's answers left unsolved.
+STILL_WRONG = (
+    "what",
+    "아직 해결되지 않은 점",
+    "What is still wrong",
+    "채팅의 답으로 해결되지 않은 부분 · what the chat's answers did not solve",
+)
+
+
+def details_for(chat_id: int | None) -> tuple[tuple[str, str, str, str], ...]:
+    """The form's questions: an escalation's first one asks what is still wrong."""
+    return DETAILS if chat_id is None else (STILL_WRONG, *DETAILS[1:])
+
+
 @dataclass
 class Form:
     sender: str
@@ -41,22 +55,39 @@ class Form:
     details: dict[str, str] = field(default_factory=dict)
     body_override: str | None = None  # set when the body was given whole or edited in $EDITOR
     files: list[CheckedFile] = field(default_factory=list)
+    chat_id: int | None = None  # the chat this inquiry continues (an escalation)
+    transcript: str = ""  # that chat's short transcript, after the customer's words
+
+    @property
+    def questions(self) -> tuple[tuple[str, str, str, str], ...]:
+        return details_for(self.chat_id)
 
     @property
     def body(self) -> str:
         if self.body_override is not None:
             return self.body_override
-        return assemble(self.details)
+        words = assemble(self.details, self.questions)
+        return (
+            f"{words}\n{self.transcript}" if words and self.transcript else words or self.transcript
+        )
+
+    def has_words(self) -> bool:
+        """Whether the customer wrote anything of their own (a transcript is not)."""
+        if self.body_override is not None:
+            return bool(self.body_override.strip())
+        return any(text.strip() for text in self.details.values())
 
     def is_empty(self) -> bool:
-        return not (self.subject.strip() or self.body.strip() or self.files)
+        return not (self.subject.strip() or self.has_words() or self.files)
 
 
-def assemble(details: dict[str, str]) -> str:
+def assemble(
+    details: dict[str, str], questions: tuple[tuple[str, str, str, str], ...] = DETAILS
+) -> str:
     """The answers as one readable body, labelled in the customer's language."""
     korean = any("\uac00" <= ch <= "\ud7a3" for text in details.values() for ch in text)
     parts = []
-    for key, ko, en, _ in DETAILS:
+    for key, ko, en, _ in questions:
         text = details.get(key, "").strip("\n")
         if text.strip():
             parts.append(f"[{ko if korean else en}]\n{text}")

@@ -20,7 +20,7 @@ from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from supportcli import __version__
 from supportcli.text import header_problem
@@ -28,6 +28,7 @@ from supportcli.text import header_problem
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
+FACTS_FILENAME = "support-inquiry.json"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # file names may hold anything
 
 
@@ -46,6 +47,9 @@ class Outgoing:
     account: str | None = None
     inquiry_id: int | None = None
     message_row: int | None = None  # the history's message this is
+    # The escalation's facts for the desk's software (mail/facts.py): sent as a JSON part,
+    # with the manifest of the attachments added here from the bytes attached.
+    facts: dict[str, Any] | None = None
 
     @cached_property
     def recipients(self) -> list[str]:
@@ -131,12 +135,18 @@ def render(out: Outgoing) -> bytes:
         ("Content-Transfer-Encoding", "base64"),
     ]
     body = _base64(out.body.encode("utf-8"))
-    if not out.attachments:
+    if not out.attachments and out.facts is None:
         return _head([*headers, ("MIME-Version", "1.0"), *text]) + b"\r\n" + body
     boundary = f"=============== support {uuid.uuid4().hex} =="
     parts = [_head(text) + b"\r\n" + body]
+    manifest = []
     for name, content_type, path, sha256 in out.attachments:
-        parts.append(_attachment(name, content_type, _checked_bytes(name, path, sha256)))
+        data = _checked_bytes(name, path, sha256)
+        content_type = with_charset(content_type, data)
+        parts.append(_attachment(name, content_type, data))
+        manifest.append(_manifest_entry(name, content_type, data))
+    if out.facts is not None:
+        parts.append(_facts_part({**out.facts, "attachments": manifest}))
     top = [
         *headers,
         ("MIME-Version", "1.0"),
@@ -186,6 +196,52 @@ def _checked_bytes(name: str, path: Path, sha256: str | None) -> bytes:
             "`support email --edit` for a draft, or send a new inquiry)"
         )
     return data
+
+
+# Korean text files come in UTF-8 or in the Windows code page (CP949, a superset of
+# EUC-KR); a text part without its charset arrives garbled.
+_TEXT_CHARSETS = (("utf-8", "utf-8"), ("euc-kr", "euc-kr"), ("cp949", "cp949"))
+
+
+def text_charset(data: bytes) -> str | None:
+    """The charset label a text attachment's bytes decode with: UTF-8, else EUC-KR (the
+    label every mail program knows), else CP949; None when it is not text in any of them."""
+    if b"\x00" in data:  # UTF-16 or binary: not text we can label
+        return None
+    for codec, label in _TEXT_CHARSETS:
+        try:
+            data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return label
+    return None
+
+
+def with_charset(content_type: str, data: bytes) -> str:
+    """A text/* type with the charset of its bytes; bytes that are no known text go as
+    application/octet-stream rather than as text a receiver would garble."""
+    if not content_type.lower().startswith("text/") or "charset=" in content_type.lower():
+        return content_type
+    charset = text_charset(data)
+    return f'{content_type}; charset="{charset}"' if charset else "application/octet-stream"
+
+
+def _manifest_entry(name: str, content_type: str, data: bytes) -> dict[str, Any]:
+    return {
+        "filename": safe_filename(name),
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "content_type": content_type,
+    }
+
+
+def _facts_part(facts: dict[str, Any]) -> bytes:
+    """The facts for the desk's software: `support-inquiry.json` (schema in the README)."""
+    # Imported here: json only for an escalation's part.
+    import json
+
+    data = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    return _attachment(FACTS_FILENAME, 'application/json; charset="utf-8"', data)
 
 
 def _attachment(name: str, content_type: str, data: bytes) -> bytes:

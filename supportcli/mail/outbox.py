@@ -69,7 +69,8 @@ def record(db: Database, composed: Composed, *, status: str, replacing: int | No
 
 
 def _new(db: Database, composed: Composed, copies: list[StoredFile], status: str) -> int:
-    meta = {"details": composed.details} if composed.details else None
+    # An empty dict is kept too: the form's questions are still to be answered.
+    meta = {"details": composed.details} if composed.details is not None else None
     with transaction(db):
         inquiry_id = writes.create_inquiry(
             db,
@@ -105,7 +106,9 @@ def _replace(
     if current != EmailStatus.DRAFT:
         raise BadInput(f"inquiry {inquiry_id} is {current}, not a draft")
     meta = (
-        json.dumps({"details": composed.details}, ensure_ascii=False) if composed.details else None
+        json.dumps({"details": composed.details}, ensure_ascii=False)
+        if composed.details is not None
+        else None
     )
     queue.replace_draft(
         db,

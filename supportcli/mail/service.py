@@ -20,23 +20,19 @@ from supportcli.errors import (
     SupportError,
 )
 from supportcli.mail import checks
-from supportcli.mail.drafts import chat_transcript, new_message_id, sender_of
+from supportcli.mail.drafts import new_message_id, sender_of
+from supportcli.mail.facts import escalation_facts, short_transcript
 from supportcli.mail.form import ComposeInterrupted, Form
 from supportcli.mail.message import Outgoing, render
 from supportcli.mail.outbox import RETRIED, SENDABLE, Composed, Result, pending, record, send
-from supportcli.records import Channel, EmailStatus
+from supportcli.records import Channel, EmailStatus, Event, Inquiry
 from supportcli.rescue import rescue
-from supportcli.store import reads
+from supportcli.store import maintenance, reads, writes
 from supportcli.store.attachments import local_copy
 from supportcli.store.db import connect
 from supportcli.store.dialect import Database
 from supportcli.text import one_clean_line
 from supportcli.topics import check_topic
-
-ESCALATION_INTRO = (
-    "아래 채팅 상담으로 해결되지 않아 이메일로 문의드립니다.\n"
-    "The chat below did not solve my problem, so I am following up by email.\n\n"
-)
 
 
 @dataclass
@@ -82,13 +78,13 @@ def _recipients(request: EmailRequest, settings: Settings) -> list[str]:
     return checks.check_addresses(to, field="--to")
 
 
-def _from_chat(chat_id: int) -> tuple[str, str, str]:
-    """(subject, transcript, topic) of the chat the inquiry starts from."""
-    chat = reads.get_record(connect(), chat_id)
+def _from_chat(chat_id: int, *, db: Database | None = None) -> tuple[str, str, str]:
+    """(subject, short transcript, topic) of the chat the inquiry starts from."""
+    chat = reads.get_record(db or connect(), chat_id)
     if chat.channel != Channel.CHAT:
         raise BadInput(f"--from-chat: inquiry {chat_id} is not a chat")
     subject = one_clean_line(chat.subject) or f"Chat #{chat.id}"
-    return subject, chat_transcript(chat), chat.topic
+    return subject, short_transcript(chat), chat.topic
 
 
 def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
@@ -144,6 +140,14 @@ def dry_run(composed: Composed) -> bytes:
         message_id=new_message_id(composed.sender),
         attachments=[(f.name, guess(f.name), f.path, None) for f in composed.files],
     )
+    if composed.parent_id is not None:
+        out.facts = escalation_facts(
+            connect(),
+            inquiry_id=None,
+            topic=composed.topic,
+            chat_id=composed.parent_id,
+            details=composed.details,
+        )
     return render(out)
 
 
@@ -195,11 +199,17 @@ def send_outbox(
     db = connect()
     if ids:
         for inquiry_id in ids:
-            reads.get_record(db, inquiry_id)  # a clear error for an unknown id
+            _sendable(reads.get_record(db, inquiry_id))  # one clear line, before sending
         return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
     if resend:
         raise BadInput("--resend: name the inquiries to send again (support outbox send ID)")
     return send(db, pending(db), settings, statuses=RETRIED, progress=progress)
+
+
+def _sendable(rec: Inquiry) -> None:
+    """A draft with an empty body is refused (without a terminal nothing can ask for it)."""
+    if rec.status == EmailStatus.DRAFT and rec.messages and not rec.messages[0].body.strip():
+        raise BadInput(f"body: the message is empty; write it with `support email --edit {rec.id}`")
 
 
 def outbox_exit(results: list[Result]) -> int:
@@ -217,17 +227,16 @@ def interactive_email(
     """The composer fills the form; Ctrl-C keeps what was typed as a draft."""
     settings = require_identity(settings, ask=ask)
     form, replacing = _initial_form(request, settings)
-    ask_more = not (request.yes and form.subject and (form.body_override or form.details))
+    ask_more = not (request.yes and form.subject and form.has_words())
     try:
         choice = composer.run(form, ask_everything=replacing is None) if ask_more else "send"
     except ComposeInterrupted as stop:
         return _keep_interrupted(stop, replacing)
-    if choice == "cancel":
-        raise Cancelled(
-            "cancelled; the draft is unchanged"
-            if replacing is not None
-            else "cancelled; nothing was saved"
-        )
+    if choice == "cancel":  # after "Discard this inquiry?" was answered yes
+        if replacing is None:
+            raise Cancelled("cancelled; nothing was saved")
+        discard_draft(replacing)
+        raise Cancelled(f"cancelled; draft #{replacing} is discarded")
     composed = _composed(form, request.from_chat)
     if choice != "draft":
         composed.subject = checks.check_subject(composed.subject, field="subject")
@@ -244,6 +253,19 @@ def interactive_email(
         return submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
     except (OSError, StorageError) as exc:
         raise rescue(_as_text(composed), "your inquiry", exc) from exc
+
+
+def discard_draft(inquiry_id: int) -> None:
+    """Remove a draft the customer discarded. A chat it escalated is open again, to be
+    resumed (`support chat --resume`), since no email carries it any more."""
+    db = connect()
+    rec = reads.get_record(db, inquiry_id)
+    if rec.status != EmailStatus.DRAFT:
+        raise BadInput(f"inquiry {inquiry_id} is {rec.status}, not a draft")
+    writes.delete_inquiries(db, [inquiry_id])  # its own transaction, as `support delete`
+    maintenance.forget_deleted_text(db)
+    if rec.parent_id is not None:
+        writes.change_status(db, rec.parent_id, Event.CHAT_RESUME, strict=False)
 
 
 def _initial_form(request: EmailRequest, settings: Settings) -> tuple[Form, int | None]:
@@ -263,7 +285,9 @@ def _initial_form(request: EmailRequest, settings: Settings) -> tuple[Form, int 
         subject, transcript, topic = _from_chat(request.from_chat)
         form.subject = form.subject or subject
         form.topic = request.topic or topic
-        form.body_override = (f"{request.body.rstrip()}\n\n" if request.body else "") + transcript
+        form.chat_id, form.transcript = request.from_chat, transcript
+        if request.body is not None:
+            form.body_override = f"{request.body.rstrip()}\n\n{transcript}"
     return form, None
 
 
@@ -274,24 +298,31 @@ def _form_from_draft(inquiry_id: int) -> Form:
     if rec.status != EmailStatus.DRAFT or envelope is None:
         raise BadInput(f"--edit: inquiry {inquiry_id} is not an email draft")
     first = rec.messages[0]
+    # Answers to the form's questions (possibly none yet), or None: a body written whole.
     details: dict[str, str] | None = (first.meta or {}).get("details")  # type: ignore[assignment]
     files = [
         checks.CheckedFile(local_copy(db, a.sha256), a.filename, a.size) for a in rec.attachments
     ]
-    return Form(
+    form = Form(
         sender=envelope.sender,
         to=list(envelope.to),
         cc=list(envelope.cc),
         topic=rec.topic,
         subject=rec.subject,
         details=details or {},
-        body_override=None if details else first.body,
+        body_override=None if details is not None else first.body,
         files=files,
     )
+    if rec.parent_id is not None:  # an escalation: the chat's transcript follows the words
+        form.chat_id = rec.parent_id
+        if details is not None:
+            form.transcript = _from_chat(rec.parent_id, db=db)[1]
+    return form
 
 
 def _composed(form: Form, parent_id: int | None) -> Composed:
     details = dict(form.details) if form.body_override is None else None
+    parent_id = parent_id if parent_id is not None else form.chat_id
     return Composed(
         topic=form.topic,
         subject=form.subject,
@@ -336,17 +367,18 @@ def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settin
 
 
 def escalate(db: Database, chat_id: int, settings: Settings) -> int:
-    """A chat's `/email`: an email draft carrying the transcript; the chat is escalated."""
-    chat = reads.get_record(db, chat_id)
-    if chat.channel != Channel.CHAT:
-        raise BadInput(f"inquiry {chat_id} is not a chat")
+    """A chat's `/email`: an email draft carrying the chat's short transcript, with the
+    form's questions still to answer (`support email --edit` asks them); the chat is
+    escalated."""
+    subject, transcript, topic = _from_chat(chat_id, db=db)
     desk = settings.text("desk.email")
     draft = Composed(
-        body=ESCALATION_INTRO + chat_transcript(chat),
-        topic=chat.topic,
-        subject=one_clean_line(chat.subject) or f"Chat #{chat_id}",
+        body=transcript,
+        topic=topic,
+        subject=subject,
         sender=sender_of(settings),
         to=[desk] if desk else [],
         parent_id=chat_id,
+        details={},
     )
     return record(db, draft, status=EmailStatus.DRAFT)

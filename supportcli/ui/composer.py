@@ -22,7 +22,7 @@ from supportcli.mail.checks import (
     check_subject,
     check_total_size,
 )
-from supportcli.mail.form import DETAILS, ComposeInterrupted, Form
+from supportcli.mail.form import ComposeInterrupted, Form
 from supportcli.text import human_size
 from supportcli.topics import TOPICS
 from supportcli.ui import prompts
@@ -40,23 +40,38 @@ class Composer:
         """Fill the form, review it, and return the choice: send, draft or cancel."""
         self.form = form
         try:
-            if ask_everything:
+            # A chat's `/email` arrives as a draft with nothing of the customer's yet: the
+            # form's questions the chat has not answered; an empty draft: its body's.
+            if ask_everything or (form.chat_id is not None and not form.has_words()):
                 self._ask_all()
+            elif not form.has_words():
+                self._ask_words()
             return self._review()
         except KeyboardInterrupt as stop:
             raise ComposeInterrupted(self.form, stop) from None
 
     def _ask_all(self) -> None:
-        self._ask_topic()
-        self._ask_subject()
+        if self.form.chat_id is None:  # an escalation's topic is the chat's
+            self._ask_topic()
+        if self.form.chat_id is None or not self.form.subject:
+            self._ask_subject()
         if self.form.body_override is None:
-            for key, *_ in DETAILS:
+            for key, *_ in self.form.questions:
                 self._ask_detail(key)
         self._ask_files()
         if _editor() and prompts.confirm(
             "본문을 편집기에서 다듬을까요? · Polish the body in $EDITOR?", default=False
         ):
             self._edit_body()
+
+    def _ask_words(self) -> None:
+        """The details' questions, for a body with nothing of the customer's in it."""
+        if self.form.body_override is not None:  # emptied in $EDITOR: ask instead
+            self.form.body_override = None
+        if not self.form.subject.strip():
+            self._ask_subject()
+        for key, *_ in self.form.questions:
+            self._ask_detail(key)
 
     def _ask_topic(self) -> None:
         self.form.topic = prompts.select(
@@ -73,20 +88,28 @@ class Composer:
                 return exc.message
             return True
 
+        def keep(typed: str) -> None:
+            self.form.subject = typed.strip()
+
         self.form.subject = prompts.text(
-            "제목 · Subject", default=self.form.subject, validate=valid
+            "제목 · Subject", default=self.form.subject, validate=valid, keep=keep
         ).strip()
 
     def _ask_detail(self, key: str) -> None:
-        _, ko, en, hint = next(d for d in DETAILS if d[0] == key)
-        # The hint goes on its own line: prompt_toolkit draws a multi-line prompt whose
-        # first line is wider than the terminal as an empty screen.
+        _, ko, en, hint = next(d for d in self.form.questions if d[0] == key)
+        # The question and its hint are printed here, wrapped to the terminal, and the
+        # typing area below gets the whole width (see prompts.long_text).
+        question = Text("? ", style="bold green")
+        question.append(f"{ko} · {en}", style="bold")
+        question.append(f"  {MULTILINE_HINT}", style="dim")
+        console.out().print(question)
         console.out().print(Text(f"  {hint}", style="dim"))
-        self.form.details[key] = prompts.text(
-            f"{ko} · {en}",
-            default=self.form.details.get(key, ""),
-            instruction=MULTILINE_HINT,
-            multiline=True,
+
+        def keep(typed: str) -> None:  # Ctrl-C: the field being typed is kept too
+            self.form.details[key] = typed
+
+        self.form.details[key] = prompts.long_text(
+            default=self.form.details.get(key, ""), keep=keep
         )
 
     def _ask_files(self) -> None:
@@ -134,13 +157,16 @@ class Composer:
             elif choice == "send" and not self.form.subject.strip():
                 console.err().print("제목을 입력해 주세요 · A subject is needed before sending.")
                 self._ask_subject()
+            elif choice == "send" and not self.form.body.strip():
+                console.err().print("본문을 입력해 주세요 · The message is empty: tell us below.")
+                self._ask_words()
             else:
                 return choice
 
     def _edit_part(self) -> None:
         parts = [("subject", "제목 · Subject"), ("topic", "분야 · Topic")]
         if self.form.body_override is None:
-            parts += [(key, f"{ko} · {en}") for key, ko, en, _ in DETAILS]
+            parts += [(key, f"{ko} · {en}") for key, ko, en, _ in self.form.questions]
         parts += [("files", "첨부 · Attachments"), ("cc", "참조 · Cc")]
         if _editor():
             parts.append(("editor", "본문 전체를 편집기에서 · Whole body in $EDITOR"))

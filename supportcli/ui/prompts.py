@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import questionary
+from prompt_toolkit.utils import get_cwidth
 
 from supportcli.topics import TOPICS
+from supportcli.ui.wordwrap import WordWrap
 
 
 def text(
@@ -20,11 +22,41 @@ def text(
     instruction: str | None = None,
     validate: Callable[[str], bool | str] | None = None,
     multiline: bool = False,
+    keep: Callable[[str], None] | None = None,
 ) -> str:
+    """One answer. `keep` is handed what was typed when Ctrl-C or a signal ends the
+    prompt, before the interrupt goes on: the field being typed is kept with the rest."""
     question = questionary.text(
         message, default=default, instruction=instruction, validate=validate, multiline=multiline
     )
-    return str(question.unsafe_ask())
+    return _asked(question, keep)
+
+
+def long_text(*, default: str = "", keep: Callable[[str], None] | None = None) -> str:
+    """A multi-line answer whose question is already on screen (the caller prints it,
+    wrapped to the terminal): the typing area gets the terminal's whole width. Inside
+    prompt_toolkit, a long question would take that width from every line of the answer,
+    and a question wider than the terminal draws an empty screen."""
+    # instruction="" (not None): questionary would add its own long one. Each row starts
+    # with the mark and two spaces ("›" + " {message} " with no message).
+    question = questionary.text(
+        "",
+        qmark="›",
+        default=default,
+        instruction="",
+        multiline=True,
+        input_processors=[WordWrap(prefix=get_cwidth("›  "))],
+    )
+    return _asked(question, keep)
+
+
+def _asked(question: questionary.Question, keep: Callable[[str], None] | None) -> str:
+    try:
+        return str(question.unsafe_ask())
+    except KeyboardInterrupt:
+        if keep is not None:  # the buffer still holds the text after its app ended
+            keep(question.application.current_buffer.text)
+        raise
 
 
 def confirm(message: str, *, default: bool = False) -> bool:
