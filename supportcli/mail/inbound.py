@@ -111,19 +111,7 @@ class _Reader:
                 f"message over {_mb(self.limits.max_bytes)}: {self.files_skipped} file(s) "
                 "not kept (the raw message is)"
             )
-        return Incoming(
-            message_id=_own_id(head),
-            refers_to=_refers_to(head),
-            sender=_bounded(charsets.header_text(head.get("from", "")), 500),
-            sender_address=_address(head.get("from", "")),
-            subject=_bounded(charsets.header_text(head.get("subject", "")), 1000),
-            date=_bounded(charsets.header_text(head.get("date", "")), 200),
-            at=_when(head.get("date", ""), self.notes),
-            text=text,
-            full_text=full,
-            files=tuple(self.files),
-            notes=_bounded_notes(self.notes),
-        )
+        return _incoming(head, self.notes, text=text, full=full, files=tuple(self.files))
 
     # The body: which text parts are the answer's words.
 
@@ -245,6 +233,18 @@ def _flat_reading(raw: bytes, limits: Limits, why: str) -> Incoming:
     start = body or 0
     text = _clean_newlines(charsets.decode(raw[start : start + limits.max_text_bytes]))
     notes = [why]
+    return _incoming(head, notes, text=text, full=text, files=())
+
+
+def _incoming(
+    head: dict[str, str],
+    notes: list[str],
+    *,
+    text: str,
+    full: str,
+    files: tuple[InboundFile, ...],
+) -> Incoming:
+    """The answer, its header fields read and bounded the same way for every reading."""
     return Incoming(
         message_id=_own_id(head),
         refers_to=_refers_to(head),
@@ -252,11 +252,11 @@ def _flat_reading(raw: bytes, limits: Limits, why: str) -> Incoming:
         sender_address=_address(head.get("from", "")),
         subject=_bounded(charsets.header_text(head.get("subject", "")), 1000),
         date=_bounded(charsets.header_text(head.get("date", "")), 200),
-        at=_when(head.get("date", ""), notes),
+        at=_when(head.get("date", ""), notes),  # may add a note: before they are bounded
         text=text,
-        full_text=text,
-        files=(),
-        notes=tuple(notes),
+        full_text=full,
+        files=files,
+        notes=_bounded_notes(notes),
     )
 
 
