@@ -310,3 +310,34 @@ def test_setup_at_a_terminal_writes_only_after_a_yes(home, answer):
     assert written is (answer == "y")
     if written:
         assert 'host = "smtp.naver.com"' in (home / "config.toml").read_text()
+
+
+def test_login_says_setup_comes_next_when_no_mail_server_is_set(run, home):
+    result = run("login", "--name", "홍길동", "--email", "hong@naver.com", check=True)
+    assert "Next: `support setup` finds the mail settings of 네이버 메일" in result.stderr
+    run("config", "set", "smtp.host", "smtp.example.com", check=True)
+    again = run("login", "--name", "홍길동", "--email", "hong@naver.com", check=True)
+    assert "support setup" not in again.stderr
+
+
+def test_login_at_a_terminal_finds_the_mail_settings_after_a_yes(home):
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "supportcli", "login", "--name", "홍길동", "--email", "hong@naver.com"],
+        env={**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1"},
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 100),
+    )
+    child.expect("account id")
+    child.sendline("")
+    child.expect("for hong@naver.com now")
+    child.send("y")
+    child.expect("IMAP/SMTP 사용")
+    child.expect("Write these settings")
+    child.send("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    config = (home / "config.toml").read_text()
+    assert 'host = "smtp.naver.com"' in config and 'name = "홍길동"' in config

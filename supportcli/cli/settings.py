@@ -101,6 +101,29 @@ def login(
         ask = prompts.ask
     saved = do_login({"user.name": name, "user.email": email, "user.account": account}, ask=ask)
     console.err().print(console.plain(f"Logged in as {saved['user.name']} <{saved['user.email']}>"))
+    _offer_mail_setup(saved["user.email"])
+
+
+def _offer_mail_setup(address: str) -> None:
+    """Mail comes next: when no SMTP server is set yet, find it from the address (at a
+    terminal, after a yes), or say how."""
+    from supportcli.config import Settings
+
+    if Settings.load().text("smtp.host"):
+        return
+    from supportcli.mail.providers import for_domain
+
+    known = for_domain(address.rpartition("@")[2].lower())
+    where = f"the mail settings of {known.name}" if known else "your mail settings"
+    if console.interactive():
+        from supportcli.ui import prompts
+
+        if prompts.confirm(f"Find {where} for {address} now?"):
+            from supportcli.cli.setup import setup
+
+            setup(email=address, name=None, yes=False, as_json=False)
+            return
+    console.err().print(console.plain(f"Next: `support setup` finds {where} for {address}."))
 
 
 def logout() -> None:
