@@ -638,12 +638,17 @@ def main(argv: list[str] | None = None) -> int:
         "--peer", type=Path, help="llm's user folder for --db (filled when missing or stale)"
     )
     parser.add_argument(
+        "--inquiries", type=int, help="with --smoke: a smaller history still (the test suite's)"
+    )
+    parser.add_argument(
         "--only",
         help="comma-separated target keys: list,search,help,show,export,latency,outbox,shapes",
     )
     args = parser.parse_args(argv)
 
     size = SMOKE if args.smoke else FULL
+    if args.smoke and args.inquiries:
+        size = {"inquiries": args.inquiries, "messages": args.inquiries * 10}
     runs = args.runs or (3 if args.smoke else 9)
     warmup = args.warmup if args.warmup is not None else (1 if args.smoke else 2)
     out = args.out or (None if args.smoke else ROOT / "docs" / "performance.md")

@@ -18,8 +18,9 @@ def test_benchmark_smoke_run(tmp_path):
             str(ROOT / "benchmarks" / "run.py"),
             "--smoke",
             "--no-peer",
-            # One timed run per target: this proves the harness works, not the figures.
-            *("--runs", "1", "--warmup", "0"),
+            # One timed run per target on 300 inquiries: this proves the harness works, not
+            # the figures.
+            *("--runs", "1", "--warmup", "0", "--inquiries", "300"),
             "--db",
             str(tmp_path / "smoke.db"),
             "--out",
