@@ -410,6 +410,42 @@ def test_a_claim_another_machine_left_behind_is_reported_never_taken_over(run, e
     assert json.loads(run("show", str(inquiry), "--json").stdout)["status"] == "sent"
 
 
+def test_a_long_run_renews_its_claims_and_skips_one_another_run_released(run, monkeypatch):
+    from mailtest import smtp_env
+    from smtpserver import SmtpServer
+
+    from supportcli.config import Settings
+    from supportcli.mail import delivery
+    from supportcli.store import db as dbmod
+    from supportcli.store import outbox as queue
+
+    with SmtpServer(mode="ssl") as srv:
+        env = smtp_env(srv)
+        drafts = [run("email", "--subject", s, "--body", "b", "--draft", env=env) for s in "AB"]
+        first, second = (int(d.stderr.strip().splitlines()[-1].split()[1]) for d in drafts)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        # A run that goes on for hours: every send comes long after the claims were made.
+        clock = iter(range(0, 10**6, 3600))
+        monkeypatch.setattr(delivery, "_clock", lambda: next(clock))
+        history = dbmod.connect()
+
+        def after_each(result):
+            if result.inquiry_id == first:  # meanwhile the user ran `--resend` elsewhere
+                holder = queue.holders(history, [second])[second][0]
+                queue.drop_claim(history, inquiry_id=second, holder=holder)
+
+        results = delivery.send(history, [first, second], Settings.load(), progress=after_each)
+        assert [r.status for r in results] == ["sent", "skipped"]
+        assert "taken over" in (results[1].reason or "")
+        (message,) = srv.wait_for(1)
+        assert message.message["Subject"] == "A"
+        claimed_at = history.execute(
+            "SELECT claimed_at FROM email WHERE inquiry_id = ?", (first,)
+        ).fetchone()[0]
+        assert claimed_at is None  # released with its outcome
+
+
 # --- settings are typed ------------------------------------------------------------------
 
 

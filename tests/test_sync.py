@@ -312,6 +312,7 @@ def test_hostile_answers_never_stop_a_sync_and_strangers_change_nothing(run, smt
     locked = json.loads(run("show", str(closed), "--json").stdout)
     assert locked["status"] == "closed"  # the forged answer changed nothing ...
     assert locked["messages"][-1]["verified"] is False  # ... but it is kept, and shown
+    assert locked["last_role"] == "customer"  # and the customer is still the one waiting
     human = run("show", str(closed), env={"TZ": "Asia/Seoul"})
     assert "unverified" in human.stdout and "desk@evil.example" in human.stdout
 

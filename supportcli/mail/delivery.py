@@ -4,6 +4,7 @@ each message rebuilt from the history alone, and record each outcome as it happe
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -105,6 +106,9 @@ def _message(
     )
 
 
+_clock = time.monotonic  # the run's own clock, for its claims' age
+
+
 def send(
     db: Database,
     ids: Sequence[int],
@@ -127,6 +131,7 @@ def send(
     killed = left_by_killed_runs(db, ids, stale_after=stale_after, release=resend)
     results = [may_have_been_sent(i) for i in ids if i in killed]
     mine = claim(db, [i for i in ids if i not in killed], token, statuses)
+    claimed = _clock()
     results += [
         Result(i, "skipped", "already sent, or being sent by another run")
         for i in ids
@@ -149,7 +154,10 @@ def send(
     done: set[int] = set()
     try:
         for inquiry_id in mine:
-            if not renew(db, inquiry_id, token):  # released meanwhile by a `--resend`
+            # A claim younger than a quarter of `stale_after` cannot look left behind to
+            # anyone, so it is renewed only once the run has gone on longer than that.
+            fresh = _clock() - claimed < stale_after / 4
+            if not fresh and not renew(db, inquiry_id, token):  # released by a `--resend`
                 done.add(inquiry_id)
                 results.append(Result(inquiry_id, "skipped", "taken over by another run"))
                 continue
