@@ -9,12 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO, cast
 
-from supportcli import outfile
 from supportcli.errors import BadInput, StorageError
 from supportcli.records import Channel, EmailStatus, Event, Inquiry
-from supportcli.render import export as exporter
-from supportcli.store import answers as stored_answers
-from supportcli.store import attachments, maintenance, reads, writes
+from supportcli.store import reads
 from supportcli.store.db import connect
 from supportcli.store.reads import Filters
 from supportcli.text import visible
@@ -39,6 +36,10 @@ def export(
 ) -> int:
     """Stream matching records to `output` (outfile's rules: a new 0600 file, a device or
     FIFO, an existing file only when `replace`) or to standard output."""
+    # Imported here: `list` and `show` load none of the file writing and formats.
+    from supportcli import outfile
+    from supportcli.render import export as exporter
+
     if fmt not in exporter.FORMATS:
         raise BadInput(f"--format: choose one of {', '.join(exporter.FORMATS)}")
     db = connect()
@@ -71,6 +72,10 @@ def write_raw(inquiry_id: int, number: int, out: BinaryIO) -> int:
     """Write the original bytes of an inquiry's `number`th message (as `show` numbers
     them) to `out`: exactly as they arrived for a file or a pipe; at a terminal as text
     that is shown and never obeyed (issue 15's `visible`). Returns the size."""
+    # Imported here: only `show --raw` reads kept originals.
+    from supportcli.store import answers as stored_answers
+    from supportcli.store import attachments
+
     db = connect()
     reads.get_record(db, inquiry_id)  # NotFound, with its one line
     found = stored_answers.raw_of(db, inquiry_id, number)
@@ -96,6 +101,9 @@ def write_raw(inquiry_id: int, number: int, out: BinaryIO) -> int:
 
 def delete(ids: Sequence[int]) -> int:
     """Delete inquiries, their messages and attachments; all or nothing."""
+    # Imported here, as in close and reopen: `list` and `show` never write.
+    from supportcli.store import maintenance, writes
+
     db = connect()
     writes.delete_inquiries(db, list(dict.fromkeys(ids)))
     maintenance.forget_deleted_text(db)
@@ -113,6 +121,8 @@ def close(inquiry_id: int) -> str:
         )
     if record.status == EmailStatus.CLOSED:
         raise BadInput(f"inquiry {inquiry_id} is already closed")
+    from supportcli.store import writes  # Imported here: see delete()
+
     return writes.change_status(db, inquiry_id, Event.EMAIL_CLOSE)
 
 
@@ -121,4 +131,6 @@ def reopen(inquiry_id: int) -> str:
     record = reads.get_record(db, inquiry_id)
     if record.status != EmailStatus.CLOSED:
         raise BadInput(f"inquiry {inquiry_id} is {record.status}, not closed")
+    from supportcli.store import writes  # Imported here: see delete()
+
     return writes.change_status(db, inquiry_id, Event.EMAIL_REOPEN)
