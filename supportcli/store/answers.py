@@ -107,6 +107,8 @@ def _add_answer(
         meta=answer.meta(),
         rfc_message_id=answer.message_id,
         at=answer.at,
+        # A stranger's words are not the desk's: the customer is still the one waiting.
+        last_word=answer.verified,
     )
     if raw is not None:
         writes.hold_bytes(db, raw)
@@ -122,15 +124,6 @@ def _add_answer(
     )
     for stored in copies:
         writes.add_attachment(db, inquiry_id=inquiry_id, message_id=message_id, stored=stored)
-    if not answer.verified:
-        # A stranger's words are not the desk's: `list`'s "last word" stays with the newest
-        # message that is not an unverified answer (the customer is still waiting).
-        db.execute(
-            "UPDATE inquiry SET (last_role, last_message_at) = (SELECT role, created_at "
-            "FROM message WHERE inquiry_id = ? AND COALESCE(verified, 1) <> 0 "
-            "ORDER BY id DESC LIMIT 1) WHERE id = ?",
-            (inquiry_id, inquiry_id),
-        )
     if answer.verified:
         # Not from `sent`, `answered` or `closed` (records.TRANSITIONS): an answer to an
         # inquiry that never went out (a forged Message-ID), or one arriving while a

@@ -63,17 +63,23 @@ def add_message(
     meta: Mapping[str, object] | None = None,
     rfc_message_id: str | None = None,
     at: str | None = None,
+    last_word: bool = True,
 ) -> int:
     """Append one message; it is durable when this returns (unless the caller's
-    transaction is still open)."""
+    transaction is still open). `last_word=False`: the message does not become the
+    inquiry's last word (`list`'s who-is-waiting), as for an unverified answer."""
     stamp = at or now()
     with atomic(db):
         # The inquiry first: on PostgreSQL that locks its row, so two writers to one
         # inquiry take turns and never compute the same position.
-        db.execute(
-            "UPDATE inquiry SET updated_at = ?, last_role = ?, last_message_at = ? WHERE id = ?",
-            (stamp, role, stamp, inquiry_id),
-        )
+        if last_word:
+            db.execute(
+                "UPDATE inquiry SET updated_at = ?, last_role = ?, last_message_at = ? "
+                "WHERE id = ?",
+                (stamp, role, stamp, inquiry_id),
+            )
+        else:
+            db.execute("UPDATE inquiry SET updated_at = ? WHERE id = ?", (stamp, inquiry_id))
         message_id, seq = db.execute(
             "INSERT INTO message (inquiry_id, role, body, created_at, rfc_message_id, meta, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM message "
