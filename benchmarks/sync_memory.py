@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from imapserver import ImapServer  # noqa: E402
+from imapserver import ImapServer, imap_env  # noqa: E402
 from run import run_process  # noqa: E402
 
 
@@ -66,12 +66,7 @@ def measure(
             **{k: v for k, v in os.environ.items() if not k.startswith("SUPPORT_")},
             "SUPPORT_HOME": home,
             "SUPPORT_DESK_EMAIL": "help@example.com",
-            "SUPPORT_IMAP_HOST": imap.host,
-            "SUPPORT_IMAP_PORT": str(imap.port),
-            "SUPPORT_IMAP_SECURITY": "ssl",
-            "SUPPORT_IMAP_USER": imap.user,
-            "SUPPORT_IMAP_PASSWORD": imap.password,
-            "SUPPORT_IMAP_CA_FILE": imap.ca_file,
+            **imap_env(imap),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         }
         if limit_mb is not None:

@@ -756,3 +756,15 @@ def _live_group_members(pgid: int) -> list[int]:
         if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
             live.append(int(entry))
     return live
+
+
+def imap_env(server: ImapServer) -> dict[str, str]:
+    """The SUPPORT_IMAP_* settings that point `support` at this server."""
+    return {
+        "SUPPORT_IMAP_HOST": server.host,
+        "SUPPORT_IMAP_PORT": str(server.port),
+        "SUPPORT_IMAP_SECURITY": server.mode,
+        "SUPPORT_IMAP_USER": server.user,
+        "SUPPORT_IMAP_PASSWORD": server.password,
+        "SUPPORT_IMAP_CA_FILE": server.ca_file,
+    }

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from discoveryserver import DnsServer
-from imapserver import ImapServer, require_dovecot
+from imapserver import ImapServer, imap_env, require_dovecot
 from mailtest import smtp_env
 from smtpserver import SmtpServer, free_port
 
@@ -39,12 +39,7 @@ def dns():
 def env_for(smtp, imap, dns, **extra):
     return {
         **smtp_env(smtp),
-        "SUPPORT_IMAP_HOST": imap.host,
-        "SUPPORT_IMAP_PORT": str(imap.port),
-        "SUPPORT_IMAP_SECURITY": imap.mode,
-        "SUPPORT_IMAP_USER": imap.user,
-        "SUPPORT_IMAP_PASSWORD": imap.password,
-        "SUPPORT_IMAP_CA_FILE": imap.ca_file,
+        **imap_env(imap),
         "SUPPORT_DISCOVERY_DNS": dns.address,
         **extra,
     }

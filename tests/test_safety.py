@@ -325,10 +325,7 @@ def test_a_stored_attachment_copy_that_changed_is_never_sent(run, tmp_path):
     receipt.write_bytes(b"%PDF-1.4 the real receipt")
     with SmtpServer(mode="ssl") as srv:
         env = smtp_env(srv)
-        draft = run(
-            "email", "--subject", "s", "--body", "b", "--attach", str(receipt), "--draft", env=env
-        )
-        draft_id = int(draft.stderr.strip().splitlines()[-1].split()[1])
+        draft_id = draft(run, env, "s", "--attach", str(receipt))
         sha = json.loads(run("show", str(draft_id), "--json").stdout)["attachments"][0]["sha256"]
         stored_path(sha).write_bytes(b"%PDF-1.4 swapped by someone else")
         result = run("outbox", "send", str(draft_id), env=env)
@@ -339,6 +336,26 @@ def test_a_stored_attachment_copy_that_changed_is_never_sent(run, tmp_path):
 
 
 # --- the outbox tells the truth after a crash --------------------------------------------
+
+
+def draft(run, env, subject="s", *extra):
+    """A draft recorded by the real `support email --draft`; its inquiry id."""
+    made = run("email", "--subject", subject, "--body", "b", *extra, "--draft", env=env)
+    return int(made.stderr.strip().splitlines()[-1].split()[1])
+
+
+def assert_reported_until_resent(run, srv, env, inquiry):
+    """A claim left behind: `outbox send` says "may have been sent" and sends nothing,
+    however often asked, until `--resend`, which sends it once."""
+    for _ in range(2):
+        result = run("outbox", "send", str(inquiry), env=env)
+        assert result.returncode == 1, result.stderr
+        assert "may have been sent" in result.stderr and "--resend" in result.stderr
+        assert "already sent" not in result.stderr
+    assert srv.messages == []
+    result = run("outbox", "send", str(inquiry), "--resend", env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(srv.wait_for(1)) == 1
 
 
 def test_a_claim_left_by_a_killed_send_is_reported_as_may_have_been_sent(run, db):
@@ -353,23 +370,14 @@ def test_a_claim_left_by_a_killed_send_is_reported_as_may_have_been_sent(run, db
     gone.wait()  # a process id that no longer exists: as after kill -9
     with SmtpServer(mode="ssl") as srv:
         env = smtp_env(srv)
-        draft = run("email", "--subject", "s", "--body", "b", "--draft", env=env)
-        inquiry = int(draft.stderr.strip().splitlines()[-1].split()[1])
+        inquiry = draft(run, env)
         db.execute(
             "UPDATE email SET claimed_by = ?, claimed_at = '2026-01-01T00:00:00+00:00' "
             "WHERE inquiry_id = ?",
             (f"{socket.gethostname()}:{gone.pid}:dead", inquiry),
         )
         db.commit()
-        for _ in range(2):  # neither treated as sent nor sent again, however often asked
-            result = run("outbox", "send", str(inquiry), env=env)
-            assert result.returncode == 1, result.stderr
-            assert "may have been sent" in result.stderr and "--resend" in result.stderr
-            assert "already sent" not in result.stderr
-        assert srv.messages == []
-        result = run("outbox", "send", str(inquiry), "--resend", env=env)
-        assert result.returncode == 0, result.stderr
-        assert len(srv.wait_for(1)) == 1
+        assert_reported_until_resent(run, srv, env, inquiry)
     assert json.loads(run("show", str(inquiry), "--json").stdout)["status"] == "sent"
 
 
@@ -381,8 +389,7 @@ def test_a_claim_another_machine_left_behind_is_reported_never_taken_over(run, e
 
     with SmtpServer(mode="ssl") as srv:
         env = smtp_env(srv)
-        draft = run("email", "--subject", "s", "--body", "b", "--draft", env=env)
-        inquiry = int(draft.stderr.strip().splitlines()[-1].split()[1])
+        inquiry = draft(run, env)
 
         def claimed_by_another_machine(at):
             history = dbmod.connect()
@@ -400,13 +407,7 @@ def test_a_claim_another_machine_left_behind_is_reported_never_taken_over(run, e
         # Not renewed for hours: that run was killed or cut off while it held the claim.
         # Whether the server took it is unknown, so it is neither sent again nor sent.
         claimed_by_another_machine("2026-01-01T00:00:00.000000+00:00")
-        result = run("outbox", "send", str(inquiry), env=env)
-        assert result.returncode == 1, result.stderr
-        assert "may have been sent" in result.stderr and "--resend" in result.stderr
-        assert srv.messages == []
-        result = run("outbox", "send", str(inquiry), "--resend", env=env)
-        assert result.returncode == 0, result.stderr
-        assert len(srv.wait_for(1)) == 1
+        assert_reported_until_resent(run, srv, env, inquiry)
     assert json.loads(run("show", str(inquiry), "--json").stdout)["status"] == "sent"
 
 
@@ -421,8 +422,7 @@ def test_a_long_run_renews_its_claims_and_skips_one_another_run_released(run, mo
 
     with SmtpServer(mode="ssl") as srv:
         env = smtp_env(srv)
-        drafts = [run("email", "--subject", s, "--body", "b", "--draft", env=env) for s in "AB"]
-        first, second = (int(d.stderr.strip().splitlines()[-1].split()[1]) for d in drafts)
+        first, second = (draft(run, env, subject) for subject in "AB")
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         # A run that goes on for hours: every send comes long after the claims were made.

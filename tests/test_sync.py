@@ -14,7 +14,7 @@ from email.utils import format_datetime, make_msgid
 
 import pytest
 from conftest import assert_one_line_error
-from imapserver import ImapServer, require_dovecot
+from imapserver import ImapServer, imap_env, require_dovecot
 from mailtest import smtp_env, text_part
 from smtpserver import SmtpServer
 
@@ -34,17 +34,6 @@ def imap():
 
 def env_for(smtp, imap, **extra):
     return {**smtp_env(smtp), **imap_env(imap), **extra}
-
-
-def imap_env(imap):
-    return {
-        "SUPPORT_IMAP_HOST": imap.host,
-        "SUPPORT_IMAP_PORT": str(imap.port),
-        "SUPPORT_IMAP_SECURITY": imap.mode,
-        "SUPPORT_IMAP_USER": imap.user,
-        "SUPPORT_IMAP_PASSWORD": imap.password,
-        "SUPPORT_IMAP_CA_FILE": imap.ca_file,
-    }
 
 
 def answer(
