@@ -15,6 +15,7 @@ from supportcli.chat import smalltalk
 from supportcli.chat.agent import Answer, Citation, Turn
 from supportcli.chat.articles import Article
 from supportcli.chat.retrieval import Hit, Index, language_of, terms
+from supportcli.korean import understand
 
 if TYPE_CHECKING:
     from supportcli.config import Settings
@@ -45,6 +46,11 @@ TEXT = {
         "try describing the problem in other words.",
     },
 }
+
+
+def asked(text: str) -> list[str]:
+    """A customer's message as ranking terms, read the way they meant it (see korean.py)."""
+    return terms(understand(text))
 
 
 class KbAgent:
@@ -82,7 +88,7 @@ class KbAgent:
         """The article for the latest message. When it is a question on its own, its own
         best match ("결제가 두 번 됐어요" after a password question is about payment); only
         a message too short to decide ("그건 어디서 해요?") leans on what came before."""
-        alone = self.index.rank(Counter(terms(said[-1])), language=language, topic=topic)
+        alone = self.index.rank(Counter(asked(said[-1])), language=language, topic=topic)
         if alone and alone[0].score >= MIN_SCORE and alone[0].coverage >= MIN_COVERAGE:
             return alone[0]
         hits = self.index.rank(self._query(said), language=language, topic=topic)
@@ -93,7 +99,7 @@ class KbAgent:
     def _related(self, latest: str, best: Hit) -> list[Hit]:
         """Other articles about the latest question alone: earlier questions chose the
         articles already shown, and listing them again under each answer was noise."""
-        alone = self.index.rank(Counter(terms(latest)), language=best.article.language)
+        alone = self.index.rank(Counter(asked(latest)), language=best.article.language)
         others = [h for h in alone if h.article.slug != best.article.slug][:2]
         top = alone[0].score if alone else 0.0
         return [h for h in others if h.score >= top * RELATED_RATIO]
@@ -102,7 +108,7 @@ class KbAgent:
         """Earlier messages help choose between articles, but the latest message must
         itself be about the chosen one: "오늘 날씨 어때요" after a password question is not
         a password question."""
-        alone = self.index.rank(Counter(terms(latest)), language=best.article.language)
+        alone = self.index.rank(Counter(asked(latest)), language=best.article.language)
         return any(hit.article.slug == best.article.slug for hit in alone[:3]) or (
             bool(alone) and alone[0].score >= MIN_SCORE
         )
@@ -111,9 +117,9 @@ class KbAgent:
     def _query(said: list[str]) -> Counter[str]:
         query: Counter[str] = Counter()
         for body in said[:-1]:
-            for term in terms(body):
+            for term in asked(body):
                 query[term] += EARLIER_WEIGHT  # type: ignore[assignment]
-        query.update(terms(said[-1]))
+        query.update(asked(said[-1]))
         return query
 
     def search(self, text: str, *, language: str | None = None) -> list[Hit]:
@@ -141,7 +147,7 @@ def compose(article: Article, question: str, related: list[Article], language: s
 
 
 def best_section(article: Article, question: str):  # type: ignore[no-untyped-def]
-    wanted = set(terms(question))
+    wanted = set(asked(question))
     scored = [
         (len(wanted & set(terms(f"{s.heading} {s.text}"))), -n, s)
         for n, s in enumerate(article.sections)

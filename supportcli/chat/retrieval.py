@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportcli.chat.articles import Article
-from supportcli.store.search import CJK_RUN, WORD, fold
+from supportcli.store.search import _CJK, CJK_RUN, WORD
+
+ANALYZER_VERSION = 2  # bumped whenever an article's terms change: stored indexes re-index
+_PIECES = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 STOP = frozenset(
@@ -56,14 +60,39 @@ def stem(word: str) -> str:
     return word
 
 
-def terms(text: str) -> list[str]:
+# Particles a Korean word ends with (결제가, 카드를, 로그인이): dropped before the word is
+# cut into bigrams, so that 결재가 does not match 재가입 through 재가.
+PARTICLES = re.compile(r"(으로|에서|이랑|하고|한테|에게|까지|부터|[이가을를은는에의도로와과랑만])$")
+
+
+def stem_ko(word: str) -> str:
+    """A Korean word without its particle, when at least two syllables remain."""
+    match = PARTICLES.search(word)
+    if match and len(word) - len(match.group()) >= 2:
+        return word[: match.start()]
+    return word
+
+
+def terms(text: str, *, joins: bool = False) -> list[str]:
+    """The text's terms: Korean words (particles dropped) as bigrams, other words stemmed,
+    stop words and numbers left out. With `joins` (an article's text), also the bigram
+    across each space between two Korean words (결제 수단 -> 제수), so that a question
+    written without spaces (결제수단) matches the article's spaced words."""
     out = []
-    for token in WORD.findall(fold(text).lower()):
-        if CJK_RUN.fullmatch(token):
-            if token not in STOP_KO:
-                out.append(token)
-        elif token not in STOP and not token.isdigit():
-            out.append(stem(token))
+    previous = ""  # the Korean word just before, for the bigram across the space
+    for token in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        for piece in _PIECES.findall(token):
+            if not CJK_RUN.fullmatch(piece):
+                previous = ""
+                if piece not in STOP and not piece.isdigit():
+                    out.append(stem(piece))
+                continue
+            piece = stem_ko(piece)
+            grams = [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]
+            if joins and previous:
+                grams.append(previous[-1] + piece[0])
+            out.extend(g for g in grams if g not in STOP_KO)
+            previous = piece
     return out
 
 
@@ -102,9 +131,9 @@ class Index:
     @staticmethod
     def _doc_terms(article: Article) -> list[str]:
         return (
-            terms(article.title) * TITLE_WEIGHT
-            + terms(" ".join(article.keywords)) * KEYWORD_WEIGHT
-            + terms(article.body)
+            terms(article.title, joins=True) * TITLE_WEIGHT
+            + terms(", ".join(article.keywords), joins=True) * KEYWORD_WEIGHT
+            + terms(article.body, joins=True)
         )
 
     def rank(

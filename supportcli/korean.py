@@ -1,0 +1,150 @@
+"""Understanding questions as customers type them, shared by the chat's article search and
+the history search (`support list -q`).
+
+Customers write 결재 for 결제, 비번 for 비밀번호, 로긴 for 로그인, "2차 인증" for what the
+help center calls 2단계 인증, and mix English into Korean ("password reset 메일이 안 와요").
+This module holds a small, curated table of those (kept here, in one place, so that each
+entry is reviewed and tested) and two ways to use it:
+
+- `understand(text)`: the question rewritten for ranking articles: chat noise dropped
+  (ㅠㅠ ㅋㅋ ㅡㅡ), misspellings corrected, and the help center's own words added for slang,
+  synonyms and, in a Korean question, its English words;
+- `variants(word)`: the spellings one search word stands for (결재 -> 결재, 결제), which
+  the history search ORs within that word's slot.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Compatibility jamo standing alone: ㅠㅠ ㅋㅋ ㅎㅎ ㅡㅡ (and 초성 such as ㄱㅅ, which
+# smalltalk reads before this runs).
+NOISE = re.compile(r"[\u3131-\u318e]+")
+
+# Misspellings and slang -> the help center's word, corrected wherever they occur in a word
+# (결재가 -> 결제가). Each is common in real customer messages and means nothing else here.
+FIXES = {
+    "결재": "결제",
+    "로긴": "로그인",
+    "비번": "비밀번호",
+    "패스워드": "비밀번호",
+    "헤지": "해지",
+    "환블": "환불",
+    "제발급": "재발급",
+    "어떻해": "어떻게 해",
+    "어케": "어떻게",
+    "핸드폰": "휴대폰",
+    "핸폰": "휴대폰",
+    "어플": "앱",
+    "싱크": "동기화",
+    "2번": "두 번",
+    "2차 인증": "2단계 인증",
+    "2차인증": "2단계 인증",
+    "이중 인증": "2단계 인증",
+    "이중인증": "2단계 인증",
+}
+# A whole word that is slang for another (폰 alone is a phone; 폰트 is not).
+WORD_FIXES = {"폰": "휴대폰", "pw": "password", "pasword": "password",
+              "passwrod": "password", "subscribtion": "subscription",
+              "subcription": "subscription", "cant": "can't"}  # fmt: skip
+
+# What a phrase means in the help center's words, added to the question (the customer's
+# own words stay: an article may use them too). Keys are matched without spaces.
+SYNONYMS = {
+    "탈퇴": "계정 삭제",
+    "계정삭제": "탈퇴",
+    "없애": "삭제",
+    "otp": "2단계 인증 인증 앱",
+    "튕기": "앱 꺼짐 강제 종료",
+    "튕겨": "앱 꺼짐 강제 종료",
+    "튕김": "앱 꺼짐 강제 종료",
+    "멈춰": "앱 멈춤",
+    "멈췄": "앱 멈춤",
+    "안열려": "앱 안 열림",
+    "안열림": "앱 안 열림",
+    "환불받": "환불",
+    "돌려받": "환불",
+    "돌려주": "환불",
+    "두번": "중복",
+    "두건": "중복",
+    "끊": "해지",
+    "잠겼": "잠김",
+    "잠겨": "잠김",
+    "까먹": "잊어버림 분실",
+    "잊어버": "잊어버림 분실",
+    "기억이안": "잊어버림 분실",
+    "생각이안": "잊어버림 분실",
+    "경비처리": "지출증빙 영수증",
+    "연동": "동기화",
+    "내보내": "내보내기",
+    "다운받": "다운로드",
+}
+
+# English words in a Korean question, in the Korean articles' words.
+ENGLISH = {
+    "password": "비밀번호",
+    "reset": "재설정",
+    "refund": "환불",
+    "delete": "삭제",
+    "crash": "앱 꺼짐",
+    "cancel": "해지 취소",
+    "subscription": "구독",
+    "login": "로그인",
+    "log": "로그인",
+    "signin": "로그인",
+    "sync": "동기화",
+    "export": "내보내기",
+    "invoice": "인보이스 영수증",
+    "receipt": "영수증",
+    "notification": "알림",
+    "notifications": "알림",
+    "push": "푸시 알림",
+    "language": "언어",
+    "english": "영어",
+    "update": "변경",
+    "change": "변경",
+    "locked": "잠김",
+    "account": "계정",
+    "payment": "결제",
+    "card": "카드",
+    "email": "이메일",
+    "mail": "메일",
+    "2fa": "2단계 인증",
+    "two": "2단계",
+    "factor": "인증",
+    "fail": "실패",
+    "failed": "실패",
+    "hacked": "해킹",
+}
+
+_FIX = re.compile("|".join(sorted(map(re.escape, FIXES), key=len, reverse=True)))
+_LATIN = re.compile(r"[a-z0-9]+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def correct(text: str) -> str:
+    """`text` with misspellings and slang replaced by the help center's words."""
+    text = _FIX.sub(lambda m: FIXES[m.group()], unicodedata.normalize("NFKC", text).lower())
+    return " ".join(WORD_FIXES.get(word, word) for word in text.split())
+
+
+def understand(text: str) -> str:
+    """The question for ranking: noise dropped, corrected, the help center's words added."""
+    text = correct(NOISE.sub(" ", unicodedata.normalize("NFKC", text)))
+    joined = text.replace(" ", "")
+    extra = [meaning for phrase, meaning in SYNONYMS.items() if phrase in joined]
+    if _HANGUL.search(text):
+        extra += [ENGLISH[w] for w in _LATIN.findall(text) if w in ENGLISH]
+    return " ".join([text, *extra])
+
+
+def variants(word: str) -> list[str]:
+    """The spellings a search word stands for: itself, then its corrected form (결재 ->
+    결제) and the misspellings that correct to it (결제 -> 결재), without repeats."""
+    word = unicodedata.normalize("NFKC", word).lower()
+    found = [word, correct(word)]
+    for wrong, right in FIXES.items():
+        if right == word and " " not in wrong:
+            found.append(wrong)
+    return list(dict.fromkeys(found))
