@@ -35,6 +35,9 @@ TEXT = {
         "none": "죄송합니다. 말씀하신 내용에 딱 맞는 도움말을 찾지 못했어요. 상담원이 직접 "
         "확인할 수 있도록 `/email` 을 입력하시면 지금까지의 대화를 담아 이메일 문의로 "
         "넘겨 드릴게요. 다른 말로 다시 설명해 주셔도 좋아요.",
+        "human": "상담원과 직접 이야기하고 싶으시군요. 이 채팅에서 전화를 연결해 드릴 수는 "
+        "없지만, `/email` 을 입력하시면 지금까지의 대화를 담아 상담원에게 이메일 문의로 "
+        "넘겨 드려요. 상담원이 확인한 뒤 이메일로 답변드릴게요.",
     },
     "en": {
         "more": "Read more",
@@ -44,6 +47,9 @@ TEXT = {
         "none": "Sorry, I couldn't find a help article that really answers this. Type `/email` "
         "and I'll pass this conversation to the support team as an email inquiry, or "
         "try describing the problem in other words.",
+        "human": "You'd like to talk to a person. I can't put a call through from this "
+        "chat, but type `/email` and I'll pass this conversation to the support team as an "
+        "email inquiry; a person will read it and reply by email.",
     },
 }
 
@@ -70,6 +76,8 @@ class KbAgent:
         small_talk = smalltalk.reply(said[-1], language)
         if small_talk is not None:
             return Answer(iter([small_talk]))
+        if smalltalk.asks_for_person(said[-1]):
+            return Answer(iter([TEXT[language]["human"]]), helpful=False)
         best = self._best(said, language, topic)
         if (
             best is None
