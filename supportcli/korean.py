@@ -20,7 +20,7 @@ import unicodedata
 
 # Compatibility jamo standing alone: ㅠㅠ ㅋㅋ ㅎㅎ ㅡㅡ (and 초성 such as ㄱㅅ, which
 # smalltalk reads before this runs).
-NOISE = re.compile(r"[\u3131-\u318e]+")
+NOISE = re.compile(r"[\u1100-\u11ff\u3131-\u318e]+")  # NFKC turns ㅠ into U+1172
 
 # Misspellings and slang -> the help center's word, corrected wherever they occur in a word
 # (결재가 -> 결제가). Each is common in real customer messages and means nothing else here.
@@ -39,13 +39,15 @@ FIXES = {
     "어플": "앱",
     "싱크": "동기화",
     "2번": "두 번",
+    "안돼": "안됨",
+    "안되": "안됨",
     "2차 인증": "2단계 인증",
     "2차인증": "2단계 인증",
     "이중 인증": "2단계 인증",
     "이중인증": "2단계 인증",
 }
 # A whole word that is slang for another (폰 alone is a phone; 폰트 is not).
-WORD_FIXES = {"폰": "휴대폰", "pw": "password", "pasword": "password",
+WORD_FIXES = {"pw": "password", "pasword": "password",
               "passwrod": "password", "subscribtion": "subscription",
               "subcription": "subscription", "cant": "can't"}  # fmt: skip
 
@@ -119,6 +121,8 @@ ENGLISH = {
 }
 
 _FIX = re.compile("|".join(sorted(map(re.escape, FIXES), key=len, reverse=True)))
+# 폰 starting a word is a phone (폰 바꿨어요, 폰에서); 스마트폰 and 폰트 are left alone.
+_PHONE = re.compile(r"(?<![\uac00-\ud7a3])폰(?!트)")
 _LATIN = re.compile(r"[a-z0-9]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -126,16 +130,23 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 def correct(text: str) -> str:
     """`text` with misspellings and slang replaced by the help center's words."""
     text = _FIX.sub(lambda m: FIXES[m.group()], unicodedata.normalize("NFKC", text).lower())
+    text = _PHONE.sub("휴대폰", text)
     return " ".join(WORD_FIXES.get(word, word) for word in text.split())
 
 
-def understand(text: str) -> str:
-    """The question for ranking: noise dropped, corrected, the help center's words added."""
+def understand(text: str, *, keep_english: bool = True) -> str:
+    """The question for ranking: noise dropped, corrected, the help center's words added.
+    Without `keep_english`, the English words of a Korean question are replaced by their
+    Korean meaning rather than kept beside it."""
     text = correct(NOISE.sub(" ", unicodedata.normalize("NFKC", text)))
     joined = text.replace(" ", "")
     extra = [meaning for phrase, meaning in SYNONYMS.items() if phrase in joined]
     if _HANGUL.search(text):
         extra += [ENGLISH[w] for w in _LATIN.findall(text) if w in ENGLISH]
+        if not keep_english:
+            text = _LATIN.sub(lambda m: "" if m.group() in ENGLISH else m.group(), text)
+    if not keep_english:  # nor the words whose meaning was added
+        text = " ".join(w for w in text.split() if not any(p in w for p in SYNONYMS))
     return " ".join([text, *extra])
 
 

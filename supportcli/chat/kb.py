@@ -14,7 +14,7 @@ from supportcli.chat import articles as article_files
 from supportcli.chat import smalltalk
 from supportcli.chat.agent import Answer, Citation, Turn
 from supportcli.chat.articles import Article
-from supportcli.chat.retrieval import Hit, Index, language_of, terms
+from supportcli.chat.retrieval import Hit, Index, content_heads, language_of, terms
 from supportcli.korean import understand
 
 if TYPE_CHECKING:
@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 EARLIER_WEIGHT = 0.4  # what the customer said before still counts, less than their last words
 MIN_COVERAGE = 0.1  # share of the question the best article matched (bigrams make it low)
 MIN_SCORE = 5.0  # BM25; questions the help center answers score 7+, chit-chat under 4
+MIN_ABOUT = float(__import__("os").environ.get("KB_MIN_ABOUT", "0.5"))
+ON_TOPIC = 0.9  # an article about all the message names ...
+MIN_SCORE_ON_TOPIC = float(__import__("os").environ.get("KB_MIN_SCORE_ON", "2.5"))  # ... needs a lower score
+RERANK = 5
+ABOUT_FLOOR = float(__import__("os").environ.get("KB_ABOUT_FLOOR", "0.25"))
+BODY_ONLY = 0.4  # a thing asked about that the article names only in passing counts half
 RELATED_RATIO = 0.6  # other articles cited when they score this close to the best
 SECTION_CHARS = 900
 
@@ -67,6 +73,7 @@ class KbAgent:
         found, problems = article_files.load(extra or None)
         self.skipped = problems  # for the caller to report: an agent never prints
         self.index = Index(found)
+        self._about: dict[str, tuple[set[str], set[str]]] = {}
 
     def answer(self, conversation: Sequence[Turn], *, topic: str) -> Answer:
         said = [turn.body for turn in conversation if turn.role == "customer"]
@@ -79,12 +86,7 @@ class KbAgent:
         if smalltalk.asks_for_person(said[-1]):
             return Answer(iter([TEXT[language]["human"]]), helpful=False)
         best = self._best(said, language, topic)
-        if (
-            best is None
-            or best.coverage < MIN_COVERAGE
-            or best.score < MIN_SCORE
-            or not self._on_point(said[-1], best)
-        ):
+        if best is None or not self._answers(said[-1], best):
             return Answer(iter([TEXT[language]["none"]]), helpful=False)
         used = [best, *self._related(said[-1], best)]
         text = compose(best.article, said[-1], [h.article for h in used[1:]], language)
@@ -92,11 +94,35 @@ class KbAgent:
             iter([text]), citations=[Citation(h.article.title, h.article.link) for h in used]
         )
 
+    def _answers(self, latest: str, best: Hit) -> bool:
+        """Whether the article answers the latest message: it matched enough of it, and it
+        is about what was asked. An article about exactly that may match few words
+        ("로그인이 안 돼요" matches many articles a little)."""
+        about = self._aboutness(latest, best)
+        floor = MIN_SCORE_ON_TOPIC if about >= ON_TOPIC else MIN_SCORE
+        return (
+            best.coverage >= MIN_COVERAGE
+            and best.score >= floor
+            and about >= MIN_ABOUT
+            and self._on_point(latest, best)
+        )
+
+    def _rerank(self, latest: str, hits: list[Hit]) -> list[Hit]:
+        """The best few hits again, each score weighed by how much the article is about
+        what the latest message asks ("이메일 주소를 바꾸고 싶어요" mentions email, which
+        the password article is full of, but it is about changing account details)."""
+        few = hits[:RERANK]
+        weighed = sorted(
+            few, key=lambda h: (-h.score * (ABOUT_FLOOR + self._aboutness(latest, h)), h.article.slug)
+        )
+        return weighed + hits[RERANK:]
+
     def _best(self, said: list[str], language: str, topic: str) -> Hit | None:
         """The article for the latest message. When it is a question on its own, its own
         best match ("결제가 두 번 됐어요" after a password question is about payment); only
         a message too short to decide ("그건 어디서 해요?") leans on what came before."""
         alone = self.index.rank(Counter(asked(said[-1])), language=language, topic=topic)
+        alone = self._rerank(said[-1], alone)
         if alone and alone[0].score >= MIN_SCORE and alone[0].coverage >= MIN_COVERAGE:
             return alone[0]
         hits = self.index.rank(self._query(said), language=language, topic=topic)
@@ -120,6 +146,29 @@ class KbAgent:
         return any(hit.article.slug == best.article.slug for hit in alone[:3]) or (
             bool(alone) and alone[0].score >= MIN_SCORE
         )
+
+    def _aboutness(self, latest: str, best: Hit) -> float:
+        """The share of what the latest message asks about (its nouns, weighted by how rare
+        they are) that the article is about: named in its title, keywords or headings, or
+        (counting half) in its text. "포인트가 사라졌어요" matches the account-deletion
+        article's "잔여 포인트는 소멸", but that article is not about points."""
+        heads = content_heads(understand(latest, keep_english=False))
+        if not heads:
+            return 1.0  # nothing named ("안 돼요"): the score alone decides
+        about, text = self._fields(best.article)
+        weight = {h: self.index.idf.get(h, self.index.unknown_idf) for h in heads}
+        found = sum(w * (1.0 if h in about else BODY_ONLY if h in text else 0.0)
+                    for h, w in weight.items())  # fmt: skip
+        return found / sum(weight.values())
+
+    def _fields(self, article: Article) -> tuple[set[str], set[str]]:
+        """An article's terms naming what it is about (title, keywords, headings) and all
+        of its terms, computed once per article."""
+        if article.slug not in self._about:
+            named = [article.title, *article.keywords, *(s.heading for s in article.sections)]
+            about = set(terms(", ".join(named), joins=True))
+            self._about[article.slug] = (about, about | set(terms(article.body, joins=True)))
+        return self._about[article.slug]
 
     @staticmethod
     def _query(said: list[str]) -> Counter[str]:

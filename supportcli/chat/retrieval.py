@@ -38,7 +38,7 @@ STOP_KO = frozenset(
 이에 에요 예요 인가 건가 가요 까요 할까 하면 되나 되요 돼요 나왔
 이렇 그런 저는 제가 내가 혹시 좀 요 은 는 이 가 을 를 에 도 게
 고 합니 니다 습니 주세 해주 알려 려주 주세요 있어 없어 어서 아서
-하는 되는 했습 는지 은지
+하는 되는 했습 는지 은지 어디 디서 디에 어떡 떡해 떡하 같아 아요
 """.split()  # noqa: SIM905
 )
 
@@ -68,7 +68,7 @@ PARTICLES = re.compile(r"(으로|에서|이랑|하고|한테|에게|까지|부�
 def stem_ko(word: str) -> str:
     """A Korean word without its particle, when at least two syllables remain."""
     match = PARTICLES.search(word)
-    if match and len(word) - len(match.group()) >= 2:
+    if match and len(word) - len(match.group()) >= (1 if len(match.group()) > 1 else 2):
         return word[: match.start()]
     return word
 
@@ -84,7 +84,7 @@ def terms(text: str, *, joins: bool = False) -> list[str]:
         for piece in _PIECES.findall(token):
             if not CJK_RUN.fullmatch(piece):
                 previous = ""
-                if piece not in STOP and not piece.isdigit():
+                if piece not in STOP and not piece.isdigit() and len(piece) > 1:
                     out.append(stem(piece))
                 continue
             piece = stem_ko(piece)
@@ -94,6 +94,45 @@ def terms(text: str, *, joins: bool = False) -> list[str]:
             out.extend(g for g in grams if g not in STOP_KO)
             previous = piece
     return out
+
+
+# A Korean word ending like this is a predicate (안되요, 받고, 나갔어요), not a thing asked
+# about; a verb made from a noun (로그인하면, 환불받고) still names its noun.
+_PREDICATE = re.compile(r"(요|다|고|서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함|걸)$")
+_VERB_MAKERS = re.compile(r"하|되|돼|받|했|됐|해|됨|당|시키|드리|드립|안|못")
+# Words every question may hold that name nothing: where, when, how much, now, again...
+NOT_CONTENT = frozenset(
+    """
+어디 언제 얼마 누가 무엇 뭐가 어떻 어떡 혹시 제가 저는 지금 너무 많이 계속 자꾸 다시
+바로 아직 그냥 진짜 정말 같아 다음 이번 지난 오늘 어제 내일 방법 가능 문의 부탁 확인
+필요 한거 된거 그거 이거 저거 뭔가 끄기 켜기 하기 보기 쓰기 새로 잘못 갑자 처음
+enabl disabl turn set setup use using make work start startup find see know tell way
+anymor keep try trying again new
+""".split()  # noqa: SIM905
+)
+
+
+def content_heads(text: str) -> list[str]:
+    """The things a question asks about, one term each: the first bigram of every Korean
+    noun (of a verb made from a noun, the noun), every English content word. Used to judge
+    whether an article is about what was asked, not for ranking."""
+    out = []
+    for token in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        for piece in _PIECES.findall(token):
+            if not CJK_RUN.fullmatch(piece):
+                if piece not in STOP and not piece.isdigit() and len(piece) > 1:
+                    if stem(piece) not in NOT_CONTENT:
+                        out.append(stem(piece))
+                continue
+            word = stem_ko(piece)
+            maker = _VERB_MAKERS.search(word, 2)
+            if maker:
+                word = word[: maker.start()]
+            elif _PREDICATE.search(word):
+                continue
+            if len(word) >= 2 and word[:2] not in NOT_CONTENT and word[:2] not in STOP_KO:
+                out.append(word[:2])
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
