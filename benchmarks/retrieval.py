@@ -95,8 +95,9 @@ def evaluate(agent=None, path: Path = QUESTIONS) -> dict[str, object]:  # type: 
         "abstain_recall": sum(g == "abstain" for _, g in by["none"]) / max(len(by["none"]), 1),
         "abstain_precision": sum(q.category in ("none", "human") for q, _ in declined)
         / max(len(declined), 1),
-        "declined_of_unanswerable": sum(g in ("abstain", "escalate") for q, g in
-                                        zip(asked, got, strict=True) if q in should)
+        "declined_of_unanswerable": sum(
+            g in ("abstain", "escalate") for q, g in zip(asked, got, strict=True) if q in should
+        )
         / max(len(should), 1),  # fmt: skip
         "escalated": sum(g == "escalate" for _, g in by["human"]) / max(len(by["human"]), 1),
         "smalltalk": sum(g == "smalltalk" for _, g in by["greeting"]) / max(len(by["greeting"]), 1),
@@ -121,7 +122,9 @@ def report(result: dict[str, object]) -> str:
     misses = result["misses"]
     assert isinstance(misses, list)
     lines.append(f"\nconfusion list ({len(misses)}):")
-    lines += [f"  [{m['category']}] {m['question']!r}: want {m['expected'] if m['category'] == 'answerable' else WANTED[m['category']]}, got {m['got']}" for m in misses]  # noqa: E501
+    for m in misses:
+        want = m["expected"] if m["category"] == "answerable" else WANTED[m["category"]]
+        lines.append(f"  [{m['category']}] {m['question']!r}: want {want}, got {m['got']}")
     return "\n".join(lines)
 
 

@@ -57,7 +57,6 @@ SYNONYMS = {
     "탈퇴": "계정 삭제",
     "계정삭제": "탈퇴",
     "없애": "삭제",
-    "otp": "2단계 인증 인증 앱",
     "튕기": "앱 꺼짐 강제 종료",
     "튕겨": "앱 꺼짐 강제 종료",
     "튕김": "앱 꺼짐 강제 종료",
@@ -81,7 +80,12 @@ SYNONYMS = {
     "연동": "동기화",
     "내보내": "내보내기",
     "다운받": "다운로드",
+    "돈": "결제 금액",
+    "누가": "도용",
+    "결제안되게": "정기결제 중지 해지",
 }
+# The same for whole English words (otp is not the otp in "forgotpassword").
+WORD_SYNONYMS = {"otp": "2단계 인증 인증 앱"}
 
 # English words in a Korean question, in the Korean articles' words.
 ENGLISH = {
@@ -138,9 +142,11 @@ def understand(text: str, *, keep_english: bool = True) -> str:
     """The question for ranking: noise dropped, corrected, the help center's words added.
     Without `keep_english`, the English words of a Korean question are replaced by their
     Korean meaning rather than kept beside it."""
-    text = correct(NOISE.sub(" ", unicodedata.normalize("NFKC", text)))
-    joined = text.replace(" ", "")
+    plain = NOISE.sub(" ", unicodedata.normalize("NFKC", text)).lower()
+    text = correct(plain)
+    joined = plain.replace(" ", "") + " " + text.replace(" ", "")
     extra = [meaning for phrase, meaning in SYNONYMS.items() if phrase in joined]
+    extra += [WORD_SYNONYMS[w] for w in _LATIN.findall(text) if w in WORD_SYNONYMS]
     if _HANGUL.search(text):
         extra += [ENGLISH[w] for w in _LATIN.findall(text) if w in ENGLISH]
         if not keep_english:

@@ -23,12 +23,12 @@ if TYPE_CHECKING:
 EARLIER_WEIGHT = 0.4  # what the customer said before still counts, less than their last words
 MIN_COVERAGE = 0.1  # share of the question the best article matched (bigrams make it low)
 MIN_SCORE = 5.0  # BM25; questions the help center answers score 7+, chit-chat under 4
-MIN_ABOUT = float(__import__("os").environ.get("KB_MIN_ABOUT", "0.5"))
+MIN_ABOUT = 0.5  # share of what was asked that the article must be about
 ON_TOPIC = 0.9  # an article about all the message names ...
-MIN_SCORE_ON_TOPIC = float(__import__("os").environ.get("KB_MIN_SCORE_ON", "2.5"))  # ... needs a lower score
+MIN_SCORE_ON_TOPIC = 2.0  # ... needs only this BM25 score
 RERANK = 5
-ABOUT_FLOOR = float(__import__("os").environ.get("KB_ABOUT_FLOOR", "0.25"))
-BODY_ONLY = 0.4  # a thing asked about that the article names only in passing counts half
+ABOUT_FLOOR = 0.25  # reranking: score x (this + aboutness)
+BODY_ONLY = 0.4  # what the article names only in its text counts for less
 RELATED_RATIO = 0.6  # other articles cited when they score this close to the best
 SECTION_CHARS = 900
 
@@ -113,7 +113,8 @@ class KbAgent:
         the password article is full of, but it is about changing account details)."""
         few = hits[:RERANK]
         weighed = sorted(
-            few, key=lambda h: (-h.score * (ABOUT_FLOOR + self._aboutness(latest, h)), h.article.slug)
+            few,
+            key=lambda h: (-h.score * (ABOUT_FLOOR + self._aboutness(latest, h)), h.article.slug),
         )
         return weighed + hits[RERANK:]
 

@@ -62,13 +62,16 @@ def stem(word: str) -> str:
 
 # Particles a Korean word ends with (결제가, 카드를, 로그인이): dropped before the word is
 # cut into bigrams, so that 결재가 does not match 재가입 through 재가.
-PARTICLES = re.compile(r"(으로|에서|이랑|하고|한테|에게|까지|부터|[이가을를은는에의도로와과랑만])$")
+PARTICLES = re.compile(
+    r"(이라고|라고|으로|에서|이랑|하고|한테|에게|까지|부터|[이가을를은는에의도로와과랑만])$"
+)
 
 
 def stem_ko(word: str) -> str:
-    """A Korean word without its particle, when at least two syllables remain."""
+    """A Korean word without its particle, when a syllable remains (two, for a
+    one-syllable particle on a longer word: 기기가, but 놀이 keeps its 이 only as 놀)."""
     match = PARTICLES.search(word)
-    if match and len(word) - len(match.group()) >= (1 if len(match.group()) > 1 else 2):
+    if match and len(word) - len(match.group()) >= (1 if len(word) <= 3 else 2):
         return word[: match.start()]
     return word
 
@@ -88,7 +91,9 @@ def terms(text: str, *, joins: bool = False) -> list[str]:
                     out.append(stem(piece))
                 continue
             piece = stem_ko(piece)
-            grams = [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]
+            grams = (
+                [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]
+            )
             if joins and previous:
                 grams.append(previous[-1] + piece[0])
             out.extend(g for g in grams if g not in STOP_KO)
@@ -105,7 +110,8 @@ NOT_CONTENT = frozenset(
     """
 어디 언제 얼마 누가 무엇 뭐가 어떻 어떡 혹시 제가 저는 지금 너무 많이 계속 자꾸 다시
 바로 아직 그냥 진짜 정말 같아 다음 이번 지난 오늘 어제 내일 방법 가능 문의 부탁 확인
-필요 한거 된거 그거 이거 저거 뭔가 끄기 켜기 하기 보기 쓰기 새로 잘못 갑자 처음
+필요 전에 끄는 끄고 켜는 켜고 한거 된거 그거 이거 저거 뭔가 끄기 켜기 하기 보기 쓰기
+새로 잘못 갑자 처음
 enabl disabl turn set setup use using make work start startup find see know tell way
 anymor keep try trying again new
 """.split()  # noqa: SIM905
@@ -120,18 +126,20 @@ def content_heads(text: str) -> list[str]:
     for token in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
         for piece in _PIECES.findall(token):
             if not CJK_RUN.fullmatch(piece):
+                word = stem(piece)
                 if piece not in STOP and not piece.isdigit() and len(piece) > 1:
-                    if stem(piece) not in NOT_CONTENT:
-                        out.append(stem(piece))
+                    out += [word] if word not in NOT_CONTENT else []
                 continue
             word = stem_ko(piece)
             maker = _VERB_MAKERS.search(word, 2)
             if maker:
-                word = word[: maker.start()]
+                word = stem_ko(word[: maker.start()])
             elif _PREDICATE.search(word):
                 continue
-            if len(word) >= 2 and word[:2] not in NOT_CONTENT and word[:2] not in STOP_KO:
-                out.append(word[:2])
+            # Both nouns of a compound (개인정보 처리방침: 개인 정보 처리 방침).
+            for head in (word[:2], word[2:4]):
+                if len(head) == 2 and head not in NOT_CONTENT and head not in STOP_KO:
+                    out.append(head)
     return list(dict.fromkeys(out))
 
 

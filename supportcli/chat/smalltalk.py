@@ -9,7 +9,16 @@ import re
 WORDS = {
     "hello": {"안녕하세요", "안녕", "hello", "hi", "hey", "여보세요", "저기요", "반가워요", "ㅎㅇ"},
     "thanks": {"thanks", "thank", "thx", "ty", "땡큐", "cheers", "appreciate", "ㄱㅅ", "ㄳ"},
-    "bye": {"bye", "goodbye", "later", "수고하세요", "수고하셨습니다", "들어가세요", "ㅂㅂ", "ㅂㅇ"},
+    "bye": {
+        "bye",
+        "goodbye",
+        "later",
+        "수고하세요",
+        "수고하셨습니다",
+        "들어가세요",
+        "ㅂㅂ",
+        "ㅂㅇ",
+    },
 }
 # Korean words are matched by their stem, whatever the ending (감사해요, 고마워요, 안녕히 계세요).
 STEMS = {"thanks": ("감사", "고마", "고맙"), "bye": ("안녕히", "수고")}
