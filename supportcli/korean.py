@@ -158,10 +158,12 @@ def understand(text: str, *, keep_english: bool = True) -> str:
 
 def variants(word: str) -> list[str]:
     """The spellings a search word stands for: itself, then its corrected form (결재 ->
-    결제) and the misspellings that correct to it (결제 -> 결재), without repeats."""
+    결제) and the misspellings that correct to it (결제 -> 결재), without repeats. English
+    slang that is not one word (cant -> can't) is left out: a search word is one word."""
     word = unicodedata.normalize("NFKC", word).lower()
-    found = [word, correct(word)]
-    for wrong, right in FIXES.items():
-        if right == word and " " not in wrong:
-            found.append(wrong)
-    return list(dict.fromkeys(found))
+    fixed = _PHONE.sub("휴대폰", _FIX.sub(lambda m: FIXES[m.group()], word))
+    found = [word, fixed, WORD_FIXES.get(word, word) if word.isalnum() else word]
+    found += [wrong for wrong, right in FIXES.items() if right == word and " " not in wrong]
+    found += [wrong for wrong, right in WORD_FIXES.items() if right == word]
+    added = [w for w in found[1:] if re.fullmatch(r"[^\W_]+(?: [^\W_]+)*", w)]
+    return list(dict.fromkeys([word, *added]))

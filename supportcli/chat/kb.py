@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from supportcli.chat import articles as article_files
@@ -63,6 +64,13 @@ TEXT = {
 def asked(text: str) -> list[str]:
     """A customer's message as ranking terms, read the way they meant it (see korean.py)."""
     return terms(understand(text))
+
+
+@lru_cache(maxsize=64)
+def wanted(text: str) -> tuple[str, ...]:
+    """What a customer's message asks about (retrieval.content_heads), in the help
+    center's words; computed once per message, though each candidate article asks."""
+    return tuple(content_heads(understand(text, keep_english=False)))
 
 
 class KbAgent:
@@ -151,9 +159,9 @@ class KbAgent:
     def _aboutness(self, latest: str, best: Hit) -> float:
         """The share of what the latest message asks about (its nouns, weighted by how rare
         they are) that the article is about: named in its title, keywords or headings, or
-        (counting half) in its text. "포인트가 사라졌어요" matches the account-deletion
+        (counting less) in its text. "포인트가 사라졌어요" matches the account-deletion
         article's "잔여 포인트는 소멸", but that article is not about points."""
-        heads = content_heads(understand(latest, keep_english=False))
+        heads = wanted(latest)
         if not heads:
             return 1.0  # nothing named ("안 돼요"): the score alone decides
         about, text = self._fields(best.article)
@@ -165,11 +173,12 @@ class KbAgent:
     def _fields(self, article: Article) -> tuple[set[str], set[str]]:
         """An article's terms naming what it is about (title, keywords, headings) and all
         of its terms, computed once per article."""
-        if article.slug not in self._about:
+        key = article.link  # unique across sources, unlike a file name
+        if key not in self._about:
             named = [article.title, *article.keywords, *(s.heading for s in article.sections)]
             about = set(terms(", ".join(named), joins=True))
-            self._about[article.slug] = (about, about | set(terms(article.body, joins=True)))
-        return self._about[article.slug]
+            self._about[key] = (about, about | set(terms(article.body, joins=True)))
+        return self._about[key]
 
     @staticmethod
     def _query(said: list[str]) -> Counter[str]:

@@ -24,7 +24,7 @@ from supportcli.records import (
 )
 from supportcli.store.dialect import Database, is_postgres
 from supportcli.store.migrations import SEQ_BITS
-from supportcli.store.search import fts5, fts5_all, query_words
+from supportcli.store.search import Term, fts5_any, fts5_word, query_words
 from supportcli.topics import check_topic
 
 T = TypeVar("T")
@@ -76,7 +76,7 @@ class Filters:
             clauses.append("created_at < :until")
         return " AND ".join(clauses), params
 
-    def words(self) -> list[tuple[list[str], bool]]:
+    def words(self) -> list[list[Term]]:
         words = query_words(self.search or "")
         if not words:
             raise BadInput("--search: give at least one letter or digit to look for")
@@ -188,10 +188,10 @@ _PENDING = "SELECT inquiry_id FROM search_pending ORDER BY inquiry_id DESC"
 
 
 def _intersected(
-    db: Database, words: list[tuple[list[str], bool]], where: str, params: dict[str, object]
+    db: Database, words: list[list[Term]], where: str, params: dict[str, object]
 ) -> Iterator[int]:
-    match = " AND ".join(f"({fts5_all(tokens, prefix)})" for tokens, prefix in words)
-    phrases = [fts5(tokens, prefix) for tokens, prefix in words if len(tokens) > 1]
+    match = " AND ".join(f"({fts5_word(word)})" for word in words)
+    phrases = [fts5_any(word) for word in words if _has_long(word)]
     join = " JOIN inquiry ON inquiry.id = search_inquiry.rowid" if where else ""
     sql = (
         f"SELECT search_inquiry.rowid FROM search_inquiry{join} WHERE search_inquiry MATCH "
@@ -205,7 +205,7 @@ def _intersected(
 def _in_messages(
     db: Database,
     inquiry_id: int,
-    words: list[tuple[list[str], bool]],
+    words: list[list[Term]],
     where: str,
     params: dict[str, object],
 ) -> bool:
@@ -214,7 +214,13 @@ def _in_messages(
         keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}"
         if db.execute(keep, {**params, "inquiry_id": inquiry_id}).fetchone() is None:
             return False
-    return all(_has_phrase(db, inquiry_id, fts5(tokens, prefix)) for tokens, prefix in words)
+    return all(_has_phrase(db, inquiry_id, fts5_any(word)) for word in words)
+
+
+def _has_long(word: list[Term]) -> bool:
+    """Whether a spelling of the word has several tokens, to be confirmed as a phrase (a
+    word whose spellings are all one token was matched whole by the inquiry index)."""
+    return any(len(tokens) > 1 for tokens, _ in word)
 
 
 def _has_phrase(db: Database, inquiry_id: int, phrase: str) -> bool:
@@ -242,12 +248,14 @@ def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
     from supportcli.store.postgres import tsquery, tsquery_all
 
     words = filters.words()
-    terms = " & ".join(f"({tsquery_all(tokens, prefix)})" for tokens, prefix in words)
+    terms = " & ".join(
+        "(" + " | ".join(f"({tsquery_all(t, p)})" for t, p in word) + ")" for word in words
+    )
     where, params = filters.where()
     clauses = [where] if where else []
-    for n, (tokens, prefix) in enumerate(words):
-        if len(tokens) > 1:
-            params[f"phrase{n}"] = tsquery(tokens, prefix)
+    for n, word in enumerate(words):
+        if _has_long(word):
+            params[f"phrase{n}"] = " | ".join(f"({tsquery(t, p)})" for t, p in word)
             clauses.append(
                 "EXISTS (SELECT 1 FROM search_fts WHERE search_fts.inquiry_id = inquiry.id "
                 f"AND tokens @@ CAST(:phrase{n} AS tsquery))"
