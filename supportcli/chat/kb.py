@@ -29,7 +29,7 @@ ON_TOPIC = 0.9  # an article about all the message names ...
 MIN_SCORE_ON_TOPIC = 2.0  # ... needs only this BM25 score
 RERANK = 5
 ABOUT_FLOOR = 0.25  # reranking: score x (this + aboutness)
-BODY_ONLY = 0.4  # what the article names only in its text counts for less
+BODY_ONLY = 0.25  # what the article names only in its text counts for less
 RELATED_RATIO = 0.6  # other articles cited when they score this close to the best
 SECTION_CHARS = 900
 
@@ -132,7 +132,7 @@ class KbAgent:
         a message too short to decide ("그건 어디서 해요?") leans on what came before."""
         alone = self.index.rank(Counter(asked(said[-1])), language=language, topic=topic)
         alone = self._rerank(said[-1], alone)
-        if alone and alone[0].score >= MIN_SCORE and alone[0].coverage >= MIN_COVERAGE:
+        if alone and self._answers(said[-1], alone[0]):
             return alone[0]
         hits = self.index.rank(self._query(said), language=language, topic=topic)
         if not hits:
@@ -165,7 +165,7 @@ class KbAgent:
         if not heads:
             return 1.0  # nothing named ("안 돼요"): the score alone decides
         about, text = self._fields(best.article)
-        weight = {h: self.index.idf.get(h, self.index.unknown_idf) for h in heads}
+        weight = {h: self.index.weight(h) for h in heads}
         found = sum(w * (1.0 if h in about else BODY_ONLY if h in text else 0.0)
                     for h, w in weight.items())  # fmt: skip
         return found / sum(weight.values())

@@ -103,7 +103,9 @@ def terms(text: str, *, joins: bool = False) -> list[str]:
 
 # A Korean word ending like this is a predicate (안되요, 받고, 나갔어요), not a thing asked
 # about; a verb made from a noun (로그인하면, 환불받고) still names its noun.
-_PREDICATE = re.compile(r"(요|다|고|서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함|걸)$")
+_PREDICATE = re.compile(
+    r"(요|다|고|[어아해여와워나져려쳐혀]서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함|걸|된|던|혀|봐)$"
+)
 _VERB_MAKERS = re.compile(r"하|되|돼|받|했|됐|해|됨|당|시키|드리|드립|안|못")
 # Words every question may hold that name nothing: where, when, how much, now, again...
 NOT_CONTENT = frozenset(
@@ -113,7 +115,8 @@ NOT_CONTENT = frozenset(
 필요 전에 끄는 끄고 켜는 켜고 한거 된거 그거 이거 저거 뭔가 끄기 켜기 하기 보기 쓰기
 새로 잘못 갑자 처음
 enabl disabl turn set setup use using make work start startup find see know tell way
-anymor keep try trying again new
+anymor keep try trying again new 때문 say said found wasn isn don doesn didn through last
+week day year bought one get mak tak long now instead sinc never ago thing
 """.split()  # noqa: SIM905
 )
 
@@ -182,6 +185,10 @@ class Index:
             + terms(", ".join(article.keywords), joins=True) * KEYWORD_WEIGHT
             + terms(article.body, joins=True)
         )
+
+    def weight(self, term: str) -> float:
+        """How telling a term is: its idf (a term no article holds, the highest)."""
+        return self.idf.get(term, self.unknown_idf)
 
     def rank(
         self,
