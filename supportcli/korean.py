@@ -85,12 +85,35 @@ SYNONYMS = {
     "바꿨": "변경",
     "바뀌": "변경",
     "바뀐": "변경",
+    "개명": "이름 변경",
+    "연장": "갱신",
+    "청구": "결제",
+    "요금": "결제",
+    "지워": "삭제",
+    "지우": "삭제",
+    "페이팔": "paypal 간편결제",
+    "아이패드": "태블릿",
+    "아이폰": "휴대폰",
+    "파일로": "내보내기 다운로드",
+    "시간이이상": "시간대",
     "돈": "결제 금액",
     "누가": "도용",
     "결제안되게": "정기결제 중지 해지",
 }
 # The same for whole English words (otp is not the otp in "forgotpassword").
-WORD_SYNONYMS = {"otp": "2단계 인증 인증 앱"}
+WORD_SYNONYMS = {
+    "otp": "2단계 인증 인증 앱",
+    "refunded": "refund",
+    "ipad": "tablet",
+    "korean": "language",
+    "japanese": "language",
+    "spanish": "language",
+    "french": "language",
+    "german": "language",
+    "chinese": "language",
+    "promotional": "email notifications",
+    "marketing": "email notifications",
+}
 
 # English words in a Korean question, in the Korean articles' words.
 ENGLISH = {

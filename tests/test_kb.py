@@ -154,17 +154,20 @@ def _evaluation():
     return module
 
 
-def test_the_published_evaluation_meets_its_targets(agent):
-    """The 284 customer-style questions of benchmarks/retrieval/, through the same agent:
-    right article first for >= 95% of the answerable ones, an honest no for >= 90% of the
-    unanswerable ones, every request for a person the escalation offer."""
+@pytest.mark.parametrize("questions", ["questions.tsv", "holdout.tsv"])
+def test_the_published_evaluation_meets_its_targets(agent, questions):
+    """The customer-style questions of benchmarks/retrieval/ (284, and 92 written later),
+    through the same agent: right article first for >= 95% of the answerable ones, an
+    honest no for >= 90% of the unanswerable ones, every request for a person the
+    escalation offer, every greeting a short reply."""
     evaluation = _evaluation()
-    result = evaluation.evaluate(agent)
-    assert result["questions"] >= 200
+    result = evaluation.evaluate(agent, evaluation.QUESTIONS.parent / questions)
+    assert result["questions"] >= 90
     misses = result["misses"]
     assert result["top1"] >= evaluation.TOP1_TARGET, misses
     assert result["abstain_recall"] >= evaluation.ABSTAIN_TARGET, misses
     assert result["abstain_precision"] >= 0.9, misses
+    assert result["questions"] >= 200 or questions == "holdout.tsv"
     assert result["escalated"] == 1.0 and result["smalltalk"] == 1.0, misses
 
 

@@ -107,7 +107,8 @@ class KbAgent:
         is about what was asked. An article about exactly that may match few words
         ("로그인이 안 돼요" matches many articles a little)."""
         about = self._aboutness(latest, best)
-        floor = MIN_SCORE_ON_TOPIC if about >= ON_TOPIC else MIN_SCORE
+        named = bool(wanted(latest))  # "내일 비와요?" names nothing the floor could trust
+        floor = MIN_SCORE_ON_TOPIC if named and about >= ON_TOPIC else MIN_SCORE
         return (
             best.coverage >= MIN_COVERAGE
             and best.score >= floor

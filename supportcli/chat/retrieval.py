@@ -104,7 +104,7 @@ def terms(text: str, *, joins: bool = False) -> list[str]:
 # A Korean word ending like this is a predicate (안되요, 받고, 나갔어요), not a thing asked
 # about; a verb made from a noun (로그인하면, 환불받고) still names its noun.
 _PREDICATE = re.compile(
-    r"(요|다|고|[어아해여와워나져려쳐혀]서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함|걸|된|던|혀|봐)$"
+    r"(요|다|고|[어아해여와워나져려쳐혀]서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함|걸|된|던|혀|봐|야|할|될|꿀|쓸|볼|갈|줄)$"
 )
 _VERB_MAKERS = re.compile(r"하|되|돼|받|했|됐|해|됨|당|시키|드리|드립|안|못")
 # Words every question may hold that name nothing: where, when, how much, now, again...
@@ -116,7 +116,8 @@ NOT_CONTENT = frozenset(
 새로 잘못 갑자 처음
 enabl disabl turn set setup use using make work start startup find see know tell way
 anymor keep try trying again new 때문 say said found wasn isn don doesn didn through last
-week day year bought one get mak tak long now instead sinc never ago thing
+week day year bought one get mak tak long now instead sinc never ago thing possibl every
+month 그만 전부 하나 이상 내일
 """.split()  # noqa: SIM905
 )
 
@@ -137,7 +138,7 @@ def content_heads(text: str) -> list[str]:
             maker = _VERB_MAKERS.search(word, 2)
             if maker:
                 word = stem_ko(word[: maker.start()])
-            elif _PREDICATE.search(word):
+            if _PREDICATE.search(word):
                 continue
             # Both nouns of a compound (개인정보 처리방침: 개인 정보 처리 방침).
             for head in (word[:2], word[2:4]):

@@ -7,8 +7,34 @@ import re
 
 # Whole words, lower-cased, punctuation stripped.
 WORDS = {
-    "hello": {"안녕하세요", "안녕", "hello", "hi", "hey", "여보세요", "저기요", "반가워요", "ㅎㅇ"},
-    "thanks": {"thanks", "thank", "thx", "ty", "땡큐", "cheers", "appreciate", "ㄱㅅ", "ㄳ"},
+    "hello": {
+        "안녕하세요",
+        "안녕",
+        "hello",
+        "hi",
+        "hey",
+        "여보세요",
+        "저기요",
+        "반가워요",
+        "ㅎㅇ",
+        "morning",
+        "좋은",
+        "아침이에요",
+        "아침입니다",
+    },
+    "thanks": {
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "땡큐",
+        "cheers",
+        "appreciate",
+        "ㄱㅅ",
+        "ㄳ",
+        "ㄳㄳ",
+        "ㄱㅅㄱㅅ",
+    },
     "bye": {
         "bye",
         "goodbye",
@@ -58,12 +84,12 @@ _PERSON = re.compile(
     r"상담원|상담사|상담\s*직원|챗봇\s*말고|봇\s*말고|(실제|진짜|다른)\s*사람|"
     r"사람(이랑|하고|과|와|한테|에게|으로)?\s*(연결|얘기|이야기|대화|통화|바꿔|상담)|"
     r"직원(분|이랑|하고|과|와|한테)?\s*(연결|얘기|이야기|대화|통화|바꿔)|통화|"
-    r"전화\s*(상담|연결|문의|주세요|해\s*주|가능|드려|할\s*수)|"
+    r"전화(로|로요|로는)?\s*(상담|연결|문의|주세요|해\s*주|가능|드려|할\s*수|하고)|"
     r"(고객\s*센터|상담\s*센터|콜\s*센터|대표)\s*(전화|번호|연결)|"
     r"\b(human|real person|live (agent|person|chat)|representative|operator|"
     r"(talk|speak|chat) (to|with) (a |an |someone|somebody|a real )?(person|agent|human|"
     r"someone|somebody|staff)|(your|support|customer service) (phone )?number|"
-    r"call (you|support|someone|me))\b",
+    r"call (you|support|someone|me)|connect me|customer (service|support|care))\b",
     re.I,
 )
 
