@@ -156,7 +156,6 @@ _FIX = re.compile("|".join(sorted(map(re.escape, FIXES), key=len, reverse=True))
 # 폰 starting a word is a phone (폰 바꿨어요, 폰에서); 스마트폰 and 폰트 are left alone.
 _PHONE = re.compile(r"(?<![\uac00-\ud7a3])폰(?!트)")
 _LATIN = re.compile(r"[a-z0-9]+")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def correct(text: str) -> str:
@@ -175,7 +174,7 @@ def understand(text: str, *, keep_english: bool = True) -> str:
     joined = plain.replace(" ", "") + " " + text.replace(" ", "")
     extra = [meaning for phrase, meaning in SYNONYMS.items() if phrase in joined]
     extra += [WORD_SYNONYMS[w] for w in _LATIN.findall(text) if w in WORD_SYNONYMS]
-    if _HANGUL.search(text):
+    if any("\uac00" <= ch <= "\ud7a3" for ch in text):  # a Korean question
         extra += [ENGLISH[w] for w in _LATIN.findall(text) if w in ENGLISH]
         if not keep_english:
             text = _LATIN.sub(lambda m: "" if m.group() in ENGLISH else m.group(), text)

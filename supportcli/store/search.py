@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from supportcli.korean import variants
-
 # Hangul syllables and compatibility jamo, CJK ideographs, hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -58,6 +56,9 @@ def query_words(text: str) -> list[list[Term]]:
     korean.variants), each as the tokens the index holds for it and whether its last
     token is matched as a prefix (words are; a Korean bigram is matched whole). A word
     is found when any of its spellings is."""
+    # Imported here: only a search needs the table, and `support list` stays fast.
+    from supportcli.korean import variants
+
     words = []
     for word in unicodedata.normalize("NFKC", text).split():
         spellings = []
