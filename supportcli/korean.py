@@ -46,7 +46,7 @@ FIXES = {
     "이중 인증": "2단계 인증",
     "이중인증": "2단계 인증",
 }
-# A whole word that is slang for another (폰 alone is a phone; 폰트 is not).
+# English misspellings, corrected only as whole words.
 WORD_FIXES = {"pw": "password", "pasword": "password",
               "passwrod": "password", "subscribtion": "subscription",
               "subcription": "subscription", "cant": "can't"}  # fmt: skip
@@ -69,7 +69,11 @@ SYNONYMS = {
     "돌려주": "환불",
     "두번": "중복",
     "두건": "중복",
-    "끊": "해지",
+    "끊고": "해지",  # stopping a payment; 끊겨요 (a connection dropping) is not one
+    "끊어": "해지",
+    "끊을": "해지",
+    "끊으": "해지",
+    "끊는": "해지",
     "잠겼": "잠김",
     "잠겨": "잠김",
     "까먹": "잊어버림 분실",

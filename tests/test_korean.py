@@ -41,6 +41,8 @@ def test_what_is_not_slang_is_left_alone():
     assert "휴대폰" not in understand("스마트폰 폰트가 이상해요")
     assert understand("I forgot my password") == "i forgot my password"  # no Korean added
     assert "ㅠ" not in understand("비밀번호가 기억이 안나요ㅠㅠ")
+    assert "해지" in understand("자동결제 끊고 싶어요")
+    assert "해지" not in understand("동기화가 자꾸 끊겨요")
 
 
 def test_english_words_of_a_korean_question_can_be_replaced_rather_than_kept():
