@@ -1,6 +1,10 @@
-"""Ranking help-center articles against a conversation: BM25 over the same folded text as
-the history's search (Korean as overlapping bigrams, so 결제 matches 결제했는데), with light
-English stemming and stop words."""
+"""Ranking help-center articles against a conversation: BM25 over Korean bigrams, as in
+the history's search (결제 matches 결제했는데), with light English stemming and stop words.
+
+Korean words lose their particle before they are cut (결재가 -> 결재, so it never matches
+재가입 through 재가), and an article's text also holds the bigram across each space between
+two Korean words, so a question written without spaces matches it. `content_heads` names
+what a question asks about, for judging whether an article is about it."""
 
 from __future__ import annotations
 
@@ -12,10 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportcli.chat.articles import Article
-from supportcli.store.search import _CJK, CJK_RUN, WORD
+from supportcli.store.search import CJK_OR_NOT, CJK_RUN, WORD
 
 ANALYZER_VERSION = 2  # bumped whenever an article's terms change: stored indexes re-index
-_PIECES = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 STOP = frozenset(
@@ -84,7 +87,7 @@ def terms(text: str, *, joins: bool = False) -> list[str]:
     out = []
     previous = ""  # the Korean word just before, for the bigram across the space
     for token in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
-        for piece in _PIECES.findall(token):
+        for piece in CJK_OR_NOT.findall(token):
             if not CJK_RUN.fullmatch(piece):
                 previous = ""
                 if piece not in STOP and not piece.isdigit() and len(piece) > 1:
@@ -104,7 +107,8 @@ def terms(text: str, *, joins: bool = False) -> list[str]:
 # A Korean word ending like this is a predicate (안되요, 받고, 나갔어요), not a thing asked
 # about; a verb made from a noun (로그인하면, 환불받고) still names its noun.
 _PREDICATE = re.compile(
-    r"(요|다|고|[어아해여와워나져려쳐혀]서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함|걸|된|던|혀|봐|야|할|될|꿀|쓸|볼|갈|줄)$"
+    r"(요|다|고|[어아해여와워나져려쳐혀]서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함"
+    r"|걸|된|던|혀|봐|야|할|될|꿀|쓸|볼|갈|줄)$"
 )
 _VERB_MAKERS = re.compile(r"하|되|돼|받|했|됐|해|됨|당|시키|드리|드립|안|못")
 # Words every question may hold that name nothing: where, when, how much, now, again...
@@ -117,7 +121,7 @@ NOT_CONTENT = frozenset(
 enabl disabl turn set setup use using make work start startup find see know tell way
 anymor keep try trying again new 때문 say said found wasn isn don doesn didn through last
 week day year bought one get mak tak long now instead sinc never ago thing possibl every
-month 그만 전부 하나 이상 내일
+month 그만 전부 하나 이상
 """.split()  # noqa: SIM905
 )
 
@@ -128,7 +132,7 @@ def content_heads(text: str) -> list[str]:
     whether an article is about what was asked, not for ranking."""
     out = []
     for token in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
-        for piece in _PIECES.findall(token):
+        for piece in CJK_OR_NOT.findall(token):
             if not CJK_RUN.fullmatch(piece):
                 word = stem(piece)
                 if piece not in STOP and not piece.isdigit() and len(piece) > 1:

@@ -25,6 +25,7 @@ import unicodedata
 # Hangul syllables and compatibility jamo, CJK ideographs, hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{_CJK}]+")
+CJK_OR_NOT = re.compile(f"[{_CJK}]+|[^{_CJK}]+")  # a token cut into CJK runs and the rest
 WORD = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits
 
 
