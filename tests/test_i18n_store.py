@@ -18,17 +18,13 @@ from conftest import ROOT
 from supportcli import i18n
 from supportcli.errors import NotOurDatabase, Queued, SupportError
 
+TOP_LEVEL = ("account", "keychain", "outfile", "paths", "rescue", "topics", "addresses")
+TOP_LEVEL += ("system", "signals", "history", "records")
 PO = ROOT / "supportcli" / "locale" / "ko" / "LC_MESSAGES" / "support.po"
 MINE = [
     *sorted((ROOT / "supportcli" / "mail").glob("*.py")),
     *sorted((ROOT / "supportcli" / "store").glob("*.py")),
-    *(
-        ROOT / "supportcli" / f"{name}.py"
-        for name in (
-            "account keychain outfile paths rescue topics addresses system signals history "
-            "records"
-        ).split()
-    ),
+    *(ROOT / "supportcli" / f"{name}.py" for name in TOP_LEVEL),
 ]
 HANGUL = re.compile(r"[가-힣]")
 ME = {
@@ -62,7 +58,8 @@ def test_not_our_database(lang: str, home: Path, monkeypatch: pytest.MonkeyPatch
         connect()
     if lang == "ko":
         assert _message(caught) == (
-            f"{notes}: support 문의 기록이 아닙니다 (SQLite 데이터베이스가 아님). 건드리지 않았습니다"
+            f"{notes}: support 문의 기록이 아닙니다 (SQLite 데이터베이스가 아님). "
+            "건드리지 않았습니다"
         )
     else:
         assert _message(caught) == (
@@ -87,9 +84,7 @@ def test_damaged_history(lang: str, home: Path) -> None:
     assert describe(caught.value) == expected[lang]
 
 
-def test_dead_smtp_server_queues_the_inquiry(
-    lang: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dead_smtp_server_queues_the_inquiry(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from supportcli.config import Settings
     from supportcli.mail import service
 
@@ -165,7 +160,8 @@ def test_topics_stay_put_for_scripts(lang: str) -> None:
     from supportcli.topics import TOPICS, described
 
     assert TOPICS["other"] == "Anything else (그 밖의 문의)"  # topics --json
-    assert described()["other"] == {"ko": "그 밖의 문의", "en": "Anything else (그 밖의 문의)"}[lang]
+    expected = {"ko": "그 밖의 문의", "en": "Anything else (그 밖의 문의)"}
+    assert described()["other"] == expected[lang]
 
 
 def test_particle() -> None:
