@@ -106,7 +106,7 @@ def test_dead_smtp_server_queues_the_inquiry(lang: str, monkeypatch: pytest.Monk
     with pytest.raises(Queued) as caught:
         service.submit(composed, draft=False, settings=settings)
     expected = {
-        "ko": "문의 #1을(를) 저장했지만 아직 보내지 못했습니다: 서버가 연결을 거부했습니다. "
+        "ko": "1번 문의를 저장했지만 아직 보내지 못했습니다: 서버가 연결을 거부했습니다. "
         "보낼 편지함에서 기다립니다 (`support outbox send`)",
         "en": "inquiry #1 is saved but not sent yet: the server refused the connection; "
         "it waits in the outbox (`support outbox send`)",
