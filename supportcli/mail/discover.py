@@ -146,7 +146,7 @@ def _srv(lookups: _Lookups, domain: str) -> Found:
     imap = lookups.srv(f"_imaps._tcp.{domain}", "ssl") or lookups.srv(
         f"_imap._tcp.{domain}", "starttls"
     )
-    return Found("srv", f"DNS SRV records of {domain}", smtp, imap)
+    return Found("srv", _("DNS SRV records of {domain}").format(domain=domain), smtp, imap)
 
 
 # --- the autoconfig file ------------------------------------------------------------------

@@ -366,8 +366,12 @@ def _keep_interrupted(stop: ComposeInterrupted, replacing: int | None) -> Outcom
 
 def _as_text(composed: Composed) -> str:
     """An inquiry as plain text, for when it cannot be stored."""
-    files = "".join(f"Attachment: {f.path}\n" for f in composed.files)
-    return f"To: {', '.join(composed.to)}\nSubject: {composed.subject}\n{files}\n{composed.body}"
+    lines = [
+        _("To: {addresses}").format(addresses=", ".join(composed.to)),
+        _("Subject: {subject}").format(subject=composed.subject),
+        *(_("Attachment: {path}").format(path=f.path) for f in composed.files),
+    ]
+    return "\n".join(lines) + f"\n\n{composed.body}"
 
 
 def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> Outcome:
