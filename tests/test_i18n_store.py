@@ -67,6 +67,26 @@ def test_not_our_database(lang: str, home: Path, monkeypatch: pytest.MonkeyPatch
         )
 
 
+def test_history_folder_others_may_write_in(
+    lang: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportcli.store.db import connect
+
+    folder = home.parent / "open"
+    folder.mkdir()
+    folder.chmod(0o777)
+    monkeypatch.setenv("SUPPORT_DB", str(folder / "history.db"))
+    with pytest.raises(SupportError) as caught:
+        connect()
+    expected = {
+        "ko": f"문의 기록 폴더 {folder}: 그룹이나 다른 사용자가 쓸 수 있어 사용하지 않습니다 "
+        f"(내용을 확인한 뒤 `chmod go-w {folder}` 명령을 실행하세요)",
+        "en": f"the history folder {folder} is writable by group or others; refusing to use "
+        f"it (run `chmod go-w {folder}` after checking what is in it)",
+    }
+    assert _message(caught) == expected[lang]
+
+
 def test_damaged_history(lang: str, home: Path) -> None:
     """SQLite's own error on a file that is not a database, in our words."""
     import sqlite3
