@@ -13,6 +13,7 @@ from itertools import islice
 from typing import TypeVar
 
 from supportcli.errors import BadInput, NotFound
+from supportcli.i18n import _
 from supportcli.records import (
     ALL_STATUSES,
     INQUIRY_COLUMNS,
@@ -49,15 +50,21 @@ class Filters:
 
     def check(self) -> Filters:
         if self.channel and self.channel not in CHANNELS:
-            raise BadInput(f"--channel: choose chat or email, not {self.channel!r}")
+            raise BadInput(
+                _("--channel: choose chat or email, not {value!r}").format(value=self.channel)
+            )
         if self.status and self.status not in ALL_STATUSES:
             raise BadInput(
-                f"--status: unknown status {self.status!r}; choose one of {', '.join(ALL_STATUSES)}"
+                _("--status: unknown status {value!r}; choose one of {choices}").format(
+                    value=self.status, choices=", ".join(ALL_STATUSES)
+                )
             )
         if self.topic:
             self.topic = check_topic(self.topic)
         if self.limit is not None and not 0 <= self.limit <= MAX_ID:
-            raise BadInput(f"--limit: must be a whole number from 0 (no limit) to {MAX_ID}")
+            raise BadInput(
+                _("--limit: must be a whole number from 0 (no limit) to {max}").format(max=MAX_ID)
+            )
         return self
 
     def where(self) -> tuple[str, dict[str, object]]:
@@ -79,7 +86,7 @@ class Filters:
     def words(self) -> list[list[Term]]:
         words = query_words(self.search or "")
         if not words:
-            raise BadInput("--search: give at least one letter or digit to look for")
+            raise BadInput(_("--search: give at least one letter or digit to look for"))
         return words
 
 
@@ -90,8 +97,10 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise BadInput(
-            f"{flag}: {text!r} is not an ISO 8601 date or time "
-            "(for example 2026-11-26 or 2026-11-26T09:30)"
+            _(
+                "{flag}: {text!r} is not an ISO 8601 date or time "
+                "(for example 2026-11-26 or 2026-11-26T09:30)"
+            ).format(flag=flag, text=text)
         ) from None
     date_only = len(text.strip()) <= 10
     try:
@@ -101,7 +110,11 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
             moment = moment.astimezone()
         return moment.astimezone(UTC).isoformat(timespec="microseconds")
     except (OverflowError, OSError):  # a moment at the calendar's very edge: 0001 or 9999
-        raise BadInput(f"{flag}: {text!r} is out of range: give a date from 0002 to 9998") from None
+        raise BadInput(
+            _("{flag}: {text!r} is out of range: give a date from 0002 to 9998").format(
+                flag=flag, text=text
+            )
+        ) from None
 
 
 def list_rows(db: Database, filters: Filters) -> list[Inquiry]:
@@ -285,14 +298,14 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def status_of(db: Database, inquiry_id: int) -> str:
     row = db.execute("SELECT status FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
+        raise NotFound(_("no inquiry {id}; see `support list`").format(id=inquiry_id))
     return str(row[0])
 
 
 def get_record(db: Database, inquiry_id: int) -> Inquiry:
     row = db.execute(f"SELECT {_COLUMNS} FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
+        raise NotFound(_("no inquiry {id}; see `support list`").format(id=inquiry_id))
     return next(_complete(db, [row]))
 
 
