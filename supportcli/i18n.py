@@ -88,6 +88,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:
+    """`N_` for a word with a context, translated at use with `pgettext(context, word)`."""
+    return message
+
+
 def tr(message: str, /, **values: object) -> str:
     """`message` translated, its {named} placeholders filled, and any Korean particle
     written as 을(를), 이(가), 은(는), 과(와) or (으)로 made to agree with the word before

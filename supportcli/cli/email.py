@@ -241,7 +241,8 @@ def outbox(
         return
     from supportcli.render.human import outbox_table
 
-    console.out().print(outbox_table(rows))
+    out = console.out()
+    out.print(outbox_table(rows, out.width))
 
 
 @outbox_app.command(

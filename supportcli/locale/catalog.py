@@ -4,7 +4,7 @@ program, which reads the compiled .mo with the standard library's gettext).
     python supportcli/locale/catalog.py           extract, update every <lang>.po, compile
     python supportcli/locale/catalog.py --check   change nothing; list what is out of date
 
-Extract reads every marked string in supportcli/ (_, N_, ngettext, pgettext, tr, ntr);
+Extract reads every marked string in supportcli/ (_, N_, NP_, ngettext, pgettext, tr, ntr);
 update merges them into supportcli/locale/<lang>/LC_MESSAGES/support.po (new ones come
 in untranslated, gone ones leave; no fuzzy guesses), written sorted by msgid, without
 source locations and with fixed header dates, so that two branches' catalogs merge line
@@ -28,7 +28,7 @@ LOCALE_DIR = Path(__file__).resolve().parent
 PACKAGE = LOCALE_DIR.parent
 DOMAIN = "support"
 LANGUAGES = ("ko",)
-KEYWORDS = {**DEFAULT_KEYWORDS, "tr": None, "ntr": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "tr": None, "ntr": (1, 2), "NP_": ((1, "c"), 2)}
 # Fixed, so that regenerating an unchanged catalog changes no byte of it.
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
-from supportcli.i18n import N_, _, ngettext, pgettext, tr
+from supportcli.i18n import N_, NP_, _, ngettext, pgettext, tr
 from supportcli.records import Attachment, Inquiry, Message, Role, UnreadMail
 from supportcli.render.columns import fit, pad, screen_rows, wrap
 from supportcli.text import human_size, shown_time, visible, visible_line
@@ -37,29 +37,34 @@ STATUS_STYLE = {
 }
 
 
-# Status, role and channel words as people read them (JSON keeps the English values).
-STATUS_WORDS = {
-    "open": pgettext("status", "open"),
-    "resolved": pgettext("status", "resolved"),
-    "unresolved": pgettext("status", "unresolved"),
-    "escalated": pgettext("status", "escalated"),
-    "draft": pgettext("status", "draft"),
-    "queued": pgettext("status", "queued"),
-    "sent": pgettext("status", "sent"),
-    "failed": pgettext("status", "failed"),
-    "answered": pgettext("status", "answered"),
-    "closed": pgettext("status", "closed"),
-}
-ROLE_WORDS = {
-    "customer": pgettext("role", "customer"),
-    "agent": pgettext("role", "agent"),
-    "system": pgettext("role", "system"),
-}
-CHANNEL_WORDS = {"chat": pgettext("channel", "chat"), "email": pgettext("channel", "email")}
+# Status, role and channel words as people read them (JSON keeps the English values),
+# translated where they are shown.
+STATUS_WORDS = (
+    NP_("status", "open"),
+    NP_("status", "resolved"),
+    NP_("status", "unresolved"),
+    NP_("status", "escalated"),
+    NP_("status", "draft"),
+    NP_("status", "queued"),
+    NP_("status", "sent"),
+    NP_("status", "failed"),
+    NP_("status", "answered"),
+    NP_("status", "closed"),
+)
+ROLE_WORDS = (NP_("role", "customer"), NP_("role", "agent"), NP_("role", "system"))
+CHANNEL_WORDS = (NP_("channel", "chat"), NP_("channel", "email"))
 
 
 def status_word(status: str) -> str:
-    return STATUS_WORDS.get(status, status)
+    return pgettext("status", status) if status in STATUS_WORDS else status
+
+
+def role_word(role: str) -> str:
+    return pgettext("role", role) if role in ROLE_WORDS else role
+
+
+def channel_word(channel: str) -> str:
+    return pgettext("channel", channel) if channel in CHANNEL_WORDS else channel
 
 
 def status_text(status: str) -> Text:
@@ -114,7 +119,7 @@ def _cells(row: Inquiry) -> dict[str, Text]:
     return {
         "ID": Text(str(row.id)),
         "Created": Text(shown_time(row.created_at)),
-        "Channel": Text(CHANNEL_WORDS.get(row.channel, row.channel)),
+        "Channel": Text(channel_word(row.channel)),
         "Topic": Text(row.topic),
         "Status": status_text(row.status),
         "Last word": last_word(row),
@@ -127,7 +132,8 @@ def _line(
     line = Text(style=style, no_wrap=True, overflow="crop")
     for name in columns:
         cell = cells[name]
-        line.append(pad(cell.plain, widths[name], right=name == "ID"), style=cell.style)
+        right = name in ("ID", "Attempts")
+        line.append(pad(cell.plain, widths[name], right=right), style=cell.style)
         line.append(" " * GAP)
     line.append_text(last)
     line.rstrip()
@@ -155,7 +161,7 @@ def transcript(record: Inquiry) -> None:
     out = console.out()
     title = Text.assemble(
         (f"#{record.id} ", "bold"),
-        (f"{CHANNEL_WORDS.get(record.channel, record.channel)} · ", "dim"),
+        (f"{channel_word(record.channel)} · ", "dim"),
         (f"{record.topic} · ", "dim"),
         status_text(record.status),
     )
@@ -203,7 +209,7 @@ def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
     `show --raw N` takes)."""
     line = Text.assemble(
         (f"[{number}] ", "dim"),
-        (ROLE_WORDS.get(message.role, message.role), ROLE_STYLE.get(message.role, "")),
+        (role_word(message.role), ROLE_STYLE.get(message.role, "")),
         (f"  {shown_time(message.created_at)}", "dim"),
     )
     meta = message.meta or {}
@@ -287,32 +293,43 @@ def _write_lines(out: Console, lines: list[str]) -> None:
         lines.clear()
 
 
-def outbox_table(rows: list[Inquiry]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for header in (
-        N_("ID"),
-        N_("Status"),
-        N_("Attempts"),
-        N_("To"),
-        N_("Subject"),
-        N_("Last error"),
-    ):
-        table.add_column(
-            _(header),
-            no_wrap=header != "Last error",
-            justify="right" if header in ("ID", "Attempts") else "left",
-        )
+OUTBOX = ("ID", "Status", "Attempts", "To")
+OUTBOX_HEADERS = {"Attempts": N_("Attempts"), "To": N_("To")}
+TO_CELLS = 24  # an address longer than this is cut with …; the subject takes the rest
+
+
+def outbox_table(rows: list[Inquiry], width: int) -> Group:
+    """`support outbox`: one line per inquiry in `width` cells (the subject gives way,
+    never the id or the status), its last error on the line below. rich's table squeezed
+    every column at 60 columns and cut a Korean status to "발송 …"."""
+    label = {**HEADERS, **OUTBOX_HEADERS}
+    header = {name: Text(_(label[name])) for name in OUTBOX}
+    cells = []
     for row in rows:
         envelope = row.email
-        table.add_row(
-            str(row.id),
-            status_text(row.status),
-            str(envelope.attempts if envelope else 0),
-            Text(one_line(", ".join(envelope.to if envelope else []))),
-            Text(one_line(row.subject)),
-            Text(one_line((envelope.last_error if envelope else None) or ""), style="red"),
+        to = one_line(", ".join(envelope.to if envelope else []))
+        cells.append(
+            {
+                "ID": Text(str(row.id)),
+                "Status": status_text(row.status),
+                "Attempts": Text(str(envelope.attempts if envelope else 0)),
+                "To": Text(fit(to, TO_CELLS)),
+            }
         )
-    return table
+    widths = {
+        name: max([cell_len(header[name].plain), *(cell_len(c[name].plain) for c in cells)])
+        for name in OUTBOX
+    }
+    room = max(width - sum(widths[n] + GAP for n in OUTBOX), 8)
+    columns = list(OUTBOX)
+    lines = [_line(header, columns, widths, Text(_(HEADERS["Subject"])), style="bold")]
+    for line, row in zip(cells, rows, strict=True):
+        lines.append(_line(line, columns, widths, Text(fit(one_line(row.subject), room))))
+        error = row.email.last_error if row.email else None
+        if error:
+            said = tr("Last error: {error}", error=one_line(error))
+            lines.append(Text(fit("  " + said, width), style="red"))
+    return Group(*lines)
 
 
 def kb_hits(hits: list[dict[str, object]]) -> list[Text]:
