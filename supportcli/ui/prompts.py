@@ -67,7 +67,10 @@ def confirm(message: str, *, default: bool = False) -> bool:
 def select(message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None) -> str:
     """Pick one of (value, label) pairs; returns the value."""
     options = [questionary.Choice(title=label, value=value) for value, label in choices]
-    chosen = questionary.select(message, choices=options, default=default).unsafe_ask()
+    # questionary's own "(Use arrow keys)", in our language.
+    chosen = questionary.select(
+        message, choices=options, default=default, instruction=_("(Use arrow keys)")
+    ).unsafe_ask()
     return str(chosen)
 
 
