@@ -340,7 +340,7 @@ def kb_hits(hits: list[dict[str, object]]) -> list[Text]:
         lines.append(
             Text.assemble(
                 (one_line(str(hit["title"])), "bold"),
-                (one_line(f"  {hit['topic']} · {hit['slug']}"), "dim"),
+                ("  " + one_line(f"{hit['topic']} · {hit['slug']}"), "dim"),
             )
         )
         lines.append(Text(one_line(f"  {hit['link']}"), style="blue"))
