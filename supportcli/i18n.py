@@ -25,10 +25,12 @@ SETTING = "ui.language"
 CHOICES = ("auto", *LANGUAGES)
 
 
+@cache
 def language() -> str:
-    """The interface's language: the ui.language setting (SUPPORT_LANG over config.toml,
-    as for every setting), then the POSIX order LC_ALL, LC_MESSAGES, LANG, LANGUAGE;
-    English where nothing says Korean. "auto" (or nothing) hands over to the next."""
+    """The interface's language, looked up once per process: the ui.language setting
+    (SUPPORT_LANG over config.toml, as for every setting), then the POSIX order LC_ALL,
+    LC_MESSAGES, LANG, LANGUAGE; English where nothing says Korean. "auto" (or nothing)
+    hands over to the next."""
     for chosen in (os.environ.get("SUPPORT_LANG", ""), _configured()):
         chosen = chosen.strip().lower()
         if chosen in LANGUAGES:
@@ -68,6 +70,12 @@ def translation() -> _gettext.NullTranslations:
     if lang == "en":
         return _gettext.NullTranslations()
     return _gettext.translation(DOMAIN, LOCALE_DIR, [lang], fallback=True)
+
+
+def reset() -> None:
+    """Look the language up again at the next message (tests switch it in one process)."""
+    language.cache_clear()
+    translation.cache_clear()
 
 
 def _(message: str) -> str:

@@ -149,7 +149,11 @@ def test_language_setting_then_env_then_the_posix_order(monkeypatch, home, env, 
         from supportcli.config import Settings
 
         Settings.load().set("ui.language", config)
-    assert i18n.language() == expected
+    i18n.reset()
+    try:
+        assert i18n.language() == expected
+    finally:
+        i18n.reset()
 
 
 def test_ui_language_is_a_checked_setting_shown_by_config_show(home):
@@ -169,10 +173,10 @@ def test_ui_language_is_a_checked_setting_shown_by_config_show(home):
 def korean(monkeypatch):
     """This process speaks Korean until the test ends."""
     monkeypatch.setenv("SUPPORT_LANG", "ko")
-    i18n.translation.cache_clear()
+    i18n.reset()
     yield
     monkeypatch.delenv("SUPPORT_LANG")
-    i18n.translation.cache_clear()
+    i18n.reset()
 
 
 # --- particles, times ------------------------------------------------------------------------
@@ -288,7 +292,7 @@ def test_click_messages_read_back_into_our_msgids():
     from supportcli.cli.clicktext import PATTERNS
 
     def msgid_for(message: str) -> str:
-        return next(msgid for pattern, msgid in PATTERNS if pattern.fullmatch(message))
+        return next(msgid for pattern, msgid in PATTERNS if re.fullmatch(pattern, message, re.S))
 
     assert msgid_for(click_errors.NoSuchOption("--bogus").format_message()) == (
         "No such option: {name}"

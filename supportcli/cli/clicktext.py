@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from functools import cache
 from typing import IO, Any
 
 import typer.core
@@ -54,8 +55,9 @@ OPTION_HELP = frozenset(
 
 # Click's messages as the copy inside Typer writes them, each read back into a msgid
 # with named parts. A part named `problem` is itself a message, read back the same way.
+# Compiled on the first error (never for English, nor for a run without a usage error).
 PATTERNS = [
-    (re.compile(p, re.S), msgid)
+    (p, msgid)
     for p, msgid in (
         (
             r"Invalid value for (?P<name>.+?): (?P<problem>.+)",
@@ -98,9 +100,14 @@ PATTERNS = [
 ]
 
 
+@cache
+def _compiled() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(pattern, re.S), msgid) for pattern, msgid in PATTERNS]
+
+
 def translated(message: str) -> str:
     """One of Click's messages in our language; an unknown one as it is."""
-    for pattern, msgid in PATTERNS:
+    for pattern, msgid in _compiled():
         match = pattern.fullmatch(message)
         if match:
             parts = match.groupdict()
