@@ -14,6 +14,8 @@ from pathlib import Path
 from supportcli import keychain, paths
 from supportcli.addresses import normalize_address
 from supportcli.errors import BadInput, SupportError
+from supportcli.i18n import CHOICES as LANGUAGE_CHOICES
+from supportcli.i18n import tr
 from supportcli.text import header_problem
 
 SECURITY_CHOICES = ("ssl", "starttls", "none")
@@ -99,6 +101,13 @@ KEYS: dict[str, Key] = {
         Key("chat.agent", "SUPPORT_CHAT_AGENT", "which agent answers chats (default kb)"),
         Key("chat.kb_dir", "SUPPORT_KB_DIR", "a folder of extra help-center articles"),
         Key(
+            "ui.language",
+            "SUPPORT_LANG",
+            "the interface's language: ko, en or auto (the locale's; default)",
+            "choice",
+            LANGUAGE_CHOICES,
+        ),
+        Key(
             "email.max_attachment_mb",
             "SUPPORT_MAX_ATTACHMENT_MB",
             "largest total attachment size after encoding, in MB (25)",
@@ -116,6 +125,7 @@ DEFAULTS: dict[str, object] = {
     "chat.agent": "kb",
     "email.max_attachment_mb": 25.0,
     "imap.max_message_mb": 50.0,
+    "ui.language": "auto",
 }
 PORTS = {
     "smtp": {"ssl": 465, "starttls": 587, "none": 25},
@@ -127,12 +137,19 @@ def parse_value(key: Key, raw: str, origin: str) -> object:
     """Check and convert one raw value; `origin` names where it came from for the error."""
     raw = raw.strip()
 
-    problem = header_problem(raw)
-    if problem and problem.startswith(("line", "the text")):
+    problem = header_problem(raw, encoded_words=False)
+    if problem:
         raise BadInput(f"{origin}: {key.name}: {problem}")
     if key.kind == "int":
         if not raw.isdigit() or not 0 < int(raw) < 65536:
-            raise BadInput(f"{origin}: {key.name} must be a port number, not {raw!r}")
+            raise BadInput(
+                tr(
+                    "{origin}: {key} must be a port number, not {value}",
+                    origin=origin,
+                    key=key.name,
+                    value=repr(raw),
+                )
+            )
         return int(raw)
     if key.kind == "float":
         low, high = key.limits
@@ -142,11 +159,25 @@ def parse_value(key: Key, raw: str, origin: str) -> object:
             number = -1.0
         if not low <= number <= high:  # false for nan and inf too
             raise BadInput(
-                f"{origin}: {key.name} must be a number from {low:g} to {high:g}, not {raw!r}"
+                tr(
+                    "{origin}: {key} must be a number from {low} to {high}, not {value}",
+                    origin=origin,
+                    key=key.name,
+                    low=format(low, "g"),
+                    high=format(high, "g"),
+                    value=repr(raw),
+                )
             )
         return number
     if key.kind == "choice" and raw not in key.choices:
-        raise BadInput(f"{origin}: {key.name} must be one of {', '.join(key.choices)}")
+        raise BadInput(
+            tr(
+                "{origin}: {key} must be one of {choices}",
+                origin=origin,
+                key=key.name,
+                choices=", ".join(key.choices),
+            )
+        )
     if key.kind == "email" and raw:
         return normalize_address(raw, field=origin)
     return raw
@@ -200,7 +231,7 @@ class Settings:
     def set(self, name: str, raw: str) -> object:
         key = KEYS.get(name)
         if key is None:
-            raise BadInput(f"unknown setting {name!r}; see `support config show`")
+            raise BadInput(tr("unknown setting {name}; see `support config show`", name=repr(name)))
         value = parse_value(key, raw, name)
         if value == "":
             self.file_values.pop(name, None)
@@ -220,11 +251,21 @@ class Settings:
     def require(self, name: str, flag: str | None = None) -> str:
         value = self.text(name)
         if not value:
-            how = f"pass {flag} or " if flag else ""
-            raise BadInput(
-                f"{name} is not set: {how}run `support config set {name} VALUE` "
-                f"or set {KEYS[name].env}"
-            )
+            if flag:
+                message = tr(
+                    "{name} is not set: pass {flag} or run `support config set {name} VALUE` "
+                    "or set {env}",
+                    name=name,
+                    flag=flag,
+                    env=KEYS[name].env,
+                )
+            else:
+                message = tr(
+                    "{name} is not set: run `support config set {name} VALUE` or set {env}",
+                    name=name,
+                    env=KEYS[name].env,
+                )
+            raise BadInput(message)
         return value
 
 
@@ -234,14 +275,21 @@ def _checked(key: Key, value: object, path: Path) -> object:
     origin = f"{path}"
     if isinstance(value, dict | list) or isinstance(value, bool) and key.kind != "str":
         raise BadInput(
-            f"{origin}: {key.name} has the wrong type; fix it with "
-            f"`support config set {key.name} VALUE`"
+            tr(
+                "{origin}: {key} has the wrong type; fix it with `support config set {key} VALUE`",
+                origin=origin,
+                key=key.name,
+            )
         )
     try:
         return parse_value(key, str(value), origin)
     except BadInput as exc:
         raise BadInput(
-            f"{exc.message} (fix it with `support config set {key.name} VALUE`)"
+            tr(
+                "{problem} (fix it with `support config set {key} VALUE`)",
+                problem=exc.message,
+                key=key.name,
+            )
         ) from None
 
 
@@ -253,7 +301,7 @@ def _read_toml(path: Path) -> dict[str, object]:
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SupportError(f"cannot read {path}: {exc}") from exc
+        raise SupportError(tr("cannot read {path}: {reason}", path=path, reason=exc)) from exc
     flat: dict[str, object] = {}
     for section, table in data.items():
         if not isinstance(table, dict):
@@ -310,7 +358,10 @@ def _keyring():  # type: ignore[no-untyped-def]
     try:
         backend, why = keychain.choose(keyring.get_keyring())
     except (keyring.errors.KeyringError, RuntimeError, ImportError) as exc:
-        backend, why = None, f"no system keyring is available here ({type(exc).__name__})"
+        backend, why = (
+            None,
+            tr("no system keyring is available here ({kind})", kind=type(exc).__name__),
+        )
     return backend, why, keyring.errors
 
 
@@ -318,13 +369,19 @@ def store_password(kind: str, account: str, password: str) -> str:
     """Store `password` in the system keyring; the keyring's name for the message."""
     backend, why, errors = _keyring()
     if backend is None:
-        raise NoKeyring(f"{why}; set {PASSWORD_ENV[kind]} in the environment instead")
+        raise NoKeyring(
+            tr("{why}; set {env} in the environment instead", why=why, env=PASSWORD_ENV[kind])
+        )
     try:
         backend.set_password(f"{KEYRING_SERVICE}-{kind}", account, password)
     except (errors.KeyringError, RuntimeError) as exc:
         raise NoKeyring(
-            f"no system keyring is available here ({type(exc).__name__}); "
-            f"set {PASSWORD_ENV[kind]} in the environment instead"
+            tr(
+                "no system keyring is available here ({kind}); "
+                "set {env} in the environment instead",
+                kind=type(exc).__name__,
+                env=PASSWORD_ENV[kind],
+            )
         ) from exc
     return keychain.label(backend)
 

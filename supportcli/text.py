@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from supportcli.i18n import _, tr
+
 # C0 and C1 controls (FS/GS/RS, VT, FF and NEL are line boundaries to str.splitlines and
 # to the email package's header folding), DEL, Unicode line and paragraph separators, and
 # lone surrogates (what Python makes of bytes that are not UTF-8 in argv or environ).
@@ -14,16 +16,17 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def header_problem(value: str) -> str | None:
-    """Why `value` cannot go into a mail header, or None."""
+def header_problem(value: str, *, encoded_words: bool = True) -> str | None:
+    """Why `value` cannot go into a mail header, or None. A setting is never a header
+    itself, so `encoded_words=False` lets '=?' through."""
     if _SURROGATE.search(value):
-        return "the text is not valid UTF-8"
+        return _("the text is not valid UTF-8")
     if _UNSAFE.search(value):
-        return "line breaks and control characters are not allowed here"
-    if "=?" in value:
+        return _("line breaks and control characters are not allowed here")
+    if encoded_words and "=?" in value:
         # Python's email package decodes `=?charset?Q?...?=` words when a header is set,
         # so an encoded CR LF would become a second header.
-        return "'=?' (an RFC 2047 encoded word) is not allowed here"
+        return _("'=?' (an RFC 2047 encoded word) is not allowed here")
     return None
 
 
@@ -109,6 +112,49 @@ def local_time(stamp: str | None, *, relative: bool = False, zone: bool = False)
         offset = local.strftime("%z")  # +0900
         return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+def shown_time(stamp: str | None, *, relative: bool = False) -> str:
+    """A stored UTC time for human output, in the interface's language: local, to the
+    minute ("2026-11-26 21:24", in Korean "2026년 11월 26일 21:24"), or how long ago
+    ("3m ago", "3분 전", "어제"). Machine formats (export, the mail's transcript) keep
+    `local_time`, which never changes with the language."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+        local = moment.astimezone()
+    except (ValueError, OverflowError):
+        return visible_line(stamp[:32])
+    if relative:
+        ago = _ago((datetime.now(UTC) - moment).total_seconds())
+        if ago is not None:
+            return ago
+    return tr(
+        "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}",
+        year=local.year,
+        month=local.month,
+        day=local.day,
+        hour=local.hour,
+        minute=local.minute,
+    )
+
+
+def _ago(seconds: float) -> str | None:
+    """How long ago, in the units `list` shows; None past eight weeks (then the date)."""
+    if seconds < 60:
+        return _("just now")
+    if seconds < 3600:
+        return tr("{n}m ago", n=int(seconds // 60))
+    if seconds < 86400:
+        return tr("{n}h ago", n=int(seconds // 3600))
+    if seconds < 86400 * 2:
+        return _("1d ago")  # 어제 in Korean
+    if seconds < 86400 * 7:
+        return tr("{n}d ago", n=int(seconds // 86400))
+    if seconds < 86400 * 60:
+        return tr("{n}w ago", n=int(seconds // (86400 * 7)))
+    return None
 
 
 def human_size(size: int) -> str:

@@ -13,6 +13,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The interface speaks the locale's language: every test starts from English (the source
+# language), whatever the machine's locale, before any supportcli module chooses one.
+# A Korean test sets LANG=ko_KR.UTF-8 (or SUPPORT_LANG) for the program it runs.
+for _name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "SUPPORT_LANG"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

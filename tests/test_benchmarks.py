@@ -38,6 +38,7 @@ def test_benchmark_smoke_run(tmp_path):
         "--search 환불",
         "--help",
         "support show",
+        "in Korean vs English",
         "export",
         "commit latency",
         "outbox send",

@@ -149,10 +149,10 @@ def test_chat_email_asks_what_is_still_wrong_and_carries_the_facts(srv, run, tmp
     shot = tmp_path / "화면.png"
     shot.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     child = spawn(srv, "--topic", "usage", command="chat")
-    child.expect("나 ›")
+    child.expect("you ›")
     child.sendline("앱이 계속 꺼져요")
     child.expect("usage-app-crash")
-    child.expect("나 ›")
+    child.expect("you ›")
     child.sendline("/email")
     # The chat answered the topic and the subject: the form goes on from what is wrong.
     child.expect("What is still wrong")
@@ -304,7 +304,7 @@ def test_the_answer_takes_the_terminals_width_and_ctrl_c_keeps_it(srv, run, rows
     term.expect("What happened")
     term.child.send(LONG)
     screen = term.settle("합니다")
-    assert any("무슨 일이 있었나요 · What happened" in row for row in screen)
+    assert any("What happened" in row for row in screen)
     answer = screen[[row.startswith("›") for row in screen].index(True) :]
     answer = [row for row in answer if row.strip()]
     # Every word whole on one row (Korean is wrapped between words, not inside them)...

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from supportcli.errors import BadInput
+from supportcli.i18n import tr
 
 if TYPE_CHECKING:
     from supportcli.config import Settings
@@ -66,4 +67,10 @@ def load_agent(name: str, settings: Settings) -> Agent:
 
         return KbAgent(settings)
     known = sorted({p.name for p in entry_points(group=ENTRY_POINT_GROUP)} | {"kb"})
-    raise BadInput(f"--agent: no agent called {name!r}; installed: {', '.join(known)}")
+    raise BadInput(
+        tr(
+            "--agent: no agent called {name}; installed: {known}",
+            name=repr(name),
+            known=", ".join(known),
+        )
+    )

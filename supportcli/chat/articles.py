@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from supportcli import system
+from supportcli.i18n import tr
 
 BUNDLED = Path(__file__).parent / "kb" / "articles"
 REQUIRED = ("title", "topic", "language", "link")
@@ -62,16 +63,18 @@ def read_article(path: Path, folder: Path) -> str:
     in `folder` (a symlink only if it stays inside it). A FIFO would hang every chat, a
     link to /dev/zero would fill memory, a link out of the folder would read elsewhere."""
     if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
-        raise ArticleError(f"{path}: a symbolic link out of the folder; skipped")
+        raise ArticleError(tr("{path}: a symbolic link out of the folder; skipped", path=path))
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | system.O_BINARY)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise ArticleError(f"{path}: not a regular file; skipped")
+            raise ArticleError(tr("{path}: not a regular file; skipped", path=path))
         data = handle.read(MAX_ARTICLE_BYTES + 1)
     if len(data) > MAX_ARTICLE_BYTES:
-        raise ArticleError(f"{path}: larger than {MAX_ARTICLE_BYTES // 1024} KB; skipped")
+        raise ArticleError(
+            tr("{path}: larger than {kb} KB; skipped", path=path, kb=MAX_ARTICLE_BYTES // 1024)
+        )
     return data.decode("utf-8")
 
 
@@ -79,7 +82,7 @@ def parse(path: Path, folder: Path | None = None) -> Article:
     text = read_article(path, folder or path.parent).replace("\r\n", "\n")
     match = re.match(r"---\n(.*?)\n---\n(.*)", text, re.S)
     if not match:
-        raise ArticleError(f"{path}: no front matter (--- ... ---) at the top")
+        raise ArticleError(tr("{path}: no front matter (--- ... ---) at the top", path=path))
     meta: dict[str, str] = {}
     for line in match.group(1).splitlines():
         key, sep, value = line.partition(":")
@@ -87,7 +90,9 @@ def parse(path: Path, folder: Path | None = None) -> Article:
             meta[key.strip().lower()] = value.strip()
     missing = [key for key in REQUIRED if not meta.get(key)]
     if missing:
-        raise ArticleError(f"{path}: front matter lacks {', '.join(missing)}")
+        raise ArticleError(
+            tr("{path}: front matter lacks {fields}", path=path, fields=", ".join(missing))
+        )
     summary, sections = _split(match.group(2).strip())
     return Article(
         slug=path.stem,
@@ -117,7 +122,7 @@ def load(extra_dir: str | None = None) -> tuple[list[Article], list[str]]:
     folders = [BUNDLED] + ([Path(extra_dir).expanduser()] if extra_dir else [])
     for folder in folders:
         if not folder.is_dir():
-            problems.append(f"chat.kb_dir: {folder} is not a folder")
+            problems.append(tr("chat.kb_dir: {path} is not a folder", path=folder))
             continue
         for path in sorted(folder.glob("*.md")):
             try:

@@ -14,6 +14,7 @@ from supportcli.chat.retrieval import Hit, language_of
 from supportcli.chat.session import ChatIO, ChatSession, MakeEmail
 from supportcli.config import Settings
 from supportcli.errors import BadInput, NotFound
+from supportcli.i18n import tr
 from supportcli.records import NEW, Event, Message, next_status
 from supportcli.store import reads, writes
 from supportcli.store.db import connect
@@ -65,8 +66,11 @@ def after_bad_line(session: ChatSession, bad: BadInput) -> BadInput:
         writes.delete_inquiries(session.db, [session.inquiry_id])
         return bad
     return BadInput(
-        f"{bad.message}; chat {session.inquiry_id} keeps the messages before it "
-        f"(`support chat --resume {session.inquiry_id}`)"
+        tr(
+            "{problem}; chat {id} keeps the messages before it (`support chat --resume {id}`)",
+            problem=bad.message,
+            id=session.inquiry_id,
+        )
     )
 
 
@@ -85,4 +89,4 @@ def kb_article(agent: KbAgent, slug: str) -> Article:
     for article in agent.index.articles:
         if article.slug == slug:
             return article
-    raise NotFound(f"no help article {slug!r}; see `support kb search`")
+    raise NotFound(tr("no help article {slug}; see `support kb search`", slug=repr(slug)))

@@ -13,6 +13,7 @@ from typing import Protocol
 from supportcli import outfile
 from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput, StorageError
+from supportcli.i18n import N_, _, tr
 from supportcli.records import Channel, ChatStatus, Event
 from supportcli.render.export import markdown_transcript
 from supportcli.rescue import rescue
@@ -21,14 +22,14 @@ from supportcli.store.db import checkpoint, transaction
 from supportcli.store.dialect import Database
 from supportcli.text import one_clean_line
 
-HELP = """Commands:
+HELP = N_("""Commands:
   /help              this list
   /email             turn this chat into an email inquiry: it asks what is still
                      wrong, and carries a short transcript of this chat
   /save PATH         save the transcript as Markdown (a new file; an existing one is
                      replaced after a yes, or with /save --force PATH)
   /end               end the chat (in a pipe: /end solved 5 or /end unsolved 2)
-Start a message with // to send text that begins with /."""
+Start a message with // to send text that begins with /.""")
 
 SUBJECT_CHARS = 80
 
@@ -75,7 +76,9 @@ class ChatSession:
     def load(cls, db: Database, inquiry_id: int, **kwargs: object) -> ChatSession:
         record = reads.get_record(db, inquiry_id)
         if record.channel != Channel.CHAT:
-            raise BadInput(f"--resume: inquiry {inquiry_id} is an email inquiry, not a chat")
+            raise BadInput(
+                tr("--resume: inquiry {id} is an email inquiry, not a chat", id=inquiry_id)
+            )
         turns = [Turn(m.role, m.body) for m in record.messages]
         return cls(
             db=db,
@@ -118,7 +121,7 @@ class ChatSession:
                 if first:
                     writes.update_inquiry(self.db, self.inquiry_id, subject=_subject(text))
         except (OSError, StorageError) as exc:
-            raise rescue(text, "your message", exc) from exc
+            raise rescue(text, _("your message"), exc) from exc
         self.conversation.append(Turn("customer", text))
         self._answer()
 
@@ -150,17 +153,17 @@ class ChatSession:
             "/end": self._end,
         }.get(name.lower())
         if handler is None:
-            self.io.notice(f"Unknown command {name}. Type /help for the list.")
+            self.io.notice(tr("Unknown command {name}. Type /help for the list.", name=name))
             return None
         return handler(rest.strip())
 
-    def _help(self, _: str) -> None:
-        self.io.notice(HELP)
+    def _help(self, rest: str) -> None:
+        self.io.notice(_(HELP))
 
     def _save(self, where: str) -> None:
         force, where = _force_flag(where)
         if not where:
-            self.io.notice("Usage: /save PATH  (for example /save 상담기록.md)")
+            self.io.notice(_("Usage: /save PATH  (for example /save 상담기록.md)"))
             return
         path = Path(where).expanduser()
         try:
@@ -170,9 +173,9 @@ class ChatSession:
             text = markdown_transcript(reads.get_record(self.db, self.inquiry_id))
             outfile.write_text(path, text, replace=replace)
         except (BadInput, StorageError) as exc:
-            self.io.notice(f"Not saved: {exc.message}")
+            self.io.notice(tr("Not saved: {reason}", reason=exc.message))
             return
-        self.io.notice(f"Transcript saved to {path}")
+        self.io.notice(tr("Transcript saved to {path}", path=path))
 
     def _may_replace(self, path: Path) -> bool | None:
         """False when nothing is to be replaced, True after a yes, None when not allowed."""
@@ -180,16 +183,19 @@ class ChatSession:
             return False
         if not self.io.interactive:
             self.io.notice(
-                f"Not saved: {path} exists (without a terminal /save never replaces a file; "
-                "/save --force PATH does)"
+                tr(
+                    "Not saved: {path} exists (without a terminal /save never replaces a file; "
+                    "/save --force PATH does)",
+                    path=path,
+                )
             )
             return None
-        if self.io.confirm(f"{path} exists. Replace it?"):
+        if self.io.confirm(tr("{path} exists. Replace it?", path=path)):
             return True
-        self.io.notice("Not saved.")
+        self.io.notice(_("Not saved."))
         return None
 
-    def _email(self, _: str) -> Outcome:
+    def _email(self, rest: str) -> Outcome:
         email_id = self.make_email(self.db, self.inquiry_id)
         return Outcome("email", email_id)
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from supportcli import console
-from supportcli.cli import checked_ids
+from supportcli.cli import checked_ids, examples
+from supportcli.i18n import _, particles, tr
 from supportcli.text import visible
 
 if TYPE_CHECKING:  # for annotations only: command bodies import what they run
@@ -17,22 +18,19 @@ if TYPE_CHECKING:  # for annotations only: command bodies import what they run
     from supportcli.store.dialect import Database
 
 kb_app = typer.Typer(
-    help="Search the help-center articles the chat agent answers from.",
+    help=_("Search the help-center articles the chat agent answers from."),
     no_args_is_help=True,
-    epilog="Example: support kb search 환불",
+    epilog=examples("support kb search 환불"),
 )
 
 
 def chat(
-    topic: str | None = typer.Option(None, "--topic", help="account, payment, usage or other."),
-    agent: str | None = typer.Option(None, "--agent", help="Which agent answers (default kb)."),
+    topic: str | None = typer.Option(None, "--topic", help=_("account, payment, usage or other.")),
+    agent: str | None = typer.Option(None, "--agent", help=_("Which agent answers (default kb).")),
     resume: int | None = typer.Option(
-        None, "--resume", metavar="ID", callback=checked_ids, help="Continue an earlier chat."
+        None, "--resume", metavar="ID", callback=checked_ids, help=_("Continue an earlier chat.")
     ),
 ) -> None:
-    """Chat with the customer center; every message is kept in your history.
-
-    In a pipe, each input line is one message and each answer is printed."""
     code = run_chat(topic=topic, agent=agent, resume=resume, interactive=console.interactive())
     if code:
         raise typer.Exit(code)
@@ -58,7 +56,7 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
             ask=_ask() if interactive else None,
         )
         for problem in service.skipped_articles(session.agent):
-            _say(f"support: skipped a help article: {problem}")
+            _say(tr("support: skipped a help article: {problem}", problem=problem))
         if isinstance(io, TerminalIO):
             io.welcome(earlier)
         try:
@@ -71,16 +69,20 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
     if outcome.how == "email" and outcome.email_id is not None:
         if interactive:
             _farewell(session.inquiry_id, interactive, interrupted=False)
-            _say(f"이메일 문의로 이어갑니다 · On to an email inquiry (draft #{outcome.email_id})")
+            _say(tr("On to an email inquiry (draft #{id})", id=outcome.email_id))
             from supportcli.cli.email import compose_at_terminal
             from supportcli.mail.service import EmailRequest
 
             return compose_at_terminal(EmailRequest(edit=outcome.email_id))
         _say(
-            f"Chat #{session.inquiry_id} is now email draft #{outcome.email_id}; "
-            f"review and send it with `support email --edit {outcome.email_id}`"
+            tr(
+                "Chat #{chat} is now email draft #{email}; "
+                "review and send it with `support email --edit {email}`",
+                chat=session.inquiry_id,
+                email=outcome.email_id,
+            )
         )
-        _say(f"email {outcome.email_id}")
+        _say(f"email {outcome.email_id}")  # the last line scripts read: never translated
     _farewell(session.inquiry_id, interactive, interrupted=False)
     return 0
 
@@ -106,13 +108,18 @@ def _ask() -> Ask:
 
 def _farewell(chat_id: int, interactive: bool, *, interrupted: bool) -> None:
     if interactive or interrupted:
-        _say(f"Chat #{chat_id} is saved; continue it with `support chat --resume {chat_id}`")
-    _say(f"chat {chat_id}")
+        _say(
+            tr(
+                "Chat #{id} is saved; continue it with `support chat --resume {id}`",
+                id=chat_id,
+            )
+        )
+    _say(f"chat {chat_id}")  # the last line scripts read: never translated
 
 
 def _say(line: str) -> None:
     # Server replies and stored names reach this line: shown, never obeyed.
-    print(visible(line), file=sys.stderr, flush=True)
+    print(visible(particles(line)), file=sys.stderr, flush=True)
 
 
 def _kb_agent() -> KbAgent:
@@ -120,20 +127,22 @@ def _kb_agent() -> KbAgent:
 
     agent = service.kb_agent()
     for problem in service.skipped_articles(agent):
-        _say(f"support: skipped a help article: {problem}")
+        _say(tr("support: skipped a help article: {problem}", problem=problem))
     return agent
 
 
 @kb_app.command(
     "search",
-    epilog="Examples: support kb search 비밀번호 재설정 · support kb search 'charged twice' --json",
+    help=_("Look it up before you ask: the best help articles for TEXT."),
+    epilog=examples(
+        "support kb search 비밀번호 재설정", "support kb search 'charged twice' --json"
+    ),
 )
 def kb_search(
-    text: list[str] = typer.Argument(..., help="What you are looking for."),
-    limit: int = typer.Option(5, "-n", "--limit", help="How many articles."),
-    as_json: bool = typer.Option(False, "--json", help="As JSON."),
+    text: list[str] = typer.Argument(..., help=_("What you are looking for.")),
+    limit: int = typer.Option(5, "-n", "--limit", help=_("How many articles.")),
+    as_json: bool = typer.Option(False, "--json", help=_("As JSON.")),
 ) -> None:
-    """Look it up before you ask: the best help articles for TEXT."""
     from supportcli.chat import service
 
     hits = [hit.as_json() for hit in service.kb_search(_kb_agent(), " ".join(text))[:limit]]
@@ -143,7 +152,7 @@ def kb_search(
         typer.echo(json_text(hits, indent=2))
         return
     if not hits:
-        console.err().print("No article matches. Try other words, or ask in `support chat`.")
+        console.err().print(_("No article matches. Try other words, or ask in `support chat`."))
         raise typer.Exit(1)
     from supportcli.render.human import kb_hits
 
@@ -151,9 +160,12 @@ def kb_search(
         console.out().print(line)
 
 
-@kb_app.command("show", epilog="Example: support kb show payment-refund-ko")
-def kb_show(slug: str = typer.Argument(..., help="The article's name (from kb search).")) -> None:
-    """Print one help article."""
+@kb_app.command(
+    "show", help=_("Print one help article."), epilog=examples("support kb show payment-refund-ko")
+)
+def kb_show(
+    slug: str = typer.Argument(..., help=_("The article's name (from kb search).")),
+) -> None:
     from supportcli.chat import service
     from supportcli.render.human import article
 
@@ -164,7 +176,12 @@ def kb_show(slug: str = typer.Argument(..., help="The article's name (from kb se
 def register(app: typer.Typer) -> None:
     app.command(
         "chat",
-        epilog="Examples: support chat --topic payment · "
-        "printf '환불하고 싶어요\\n' | support chat",
+        help=_(
+            "Chat with the customer center; every message is kept in your history.\n\n"
+            "In a pipe, each input line is one message and each answer is printed."
+        ),
+        epilog=examples(
+            "support chat --topic payment", "printf '환불하고 싶어요\\n' | support chat"
+        ),
     )(chat)
     app.add_typer(kb_app, name="kb")

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import typer
 
 from supportcli import console
-from supportcli.cli import checked_ids
+from supportcli.cli import checked_ids, examples
 from supportcli.errors import BadInput
+from supportcli.i18n import _, particles, tr
 from supportcli.text import visible
 
 if TYPE_CHECKING:  # for annotations only: command bodies import what they run
@@ -19,39 +20,42 @@ if TYPE_CHECKING:  # for annotations only: command bodies import what they run
     from supportcli.mail.service import EmailRequest, Outcome
 
 outbox_app = typer.Typer(
-    help="Email inquiries waiting to be sent: drafts, queued, failed.",
+    help=_("Email inquiries waiting to be sent: drafts, queued, failed."),
     invoke_without_command=True,
-    epilog="Examples: support outbox · support outbox send",
+    epilog=examples("support outbox", "support outbox send"),
 )
+ATTACH = _("Attach a file; repeat for more.")
 
 
 def email(
-    to: list[str] = typer.Option([], "--to", help="Recipient (default desk.email)."),
-    cc: list[str] = typer.Option([], "--cc", help="Copy to ADDR; repeat for more."),
-    topic: str | None = typer.Option(None, "--topic", help="account, payment, usage, other."),
-    subject: str | None = typer.Option(None, "--subject", help="The subject line."),
-    body: str | None = typer.Option(None, "--body", help="The message text."),
+    to: list[str] = typer.Option([], "--to", help=_("Recipient (default desk.email).")),
+    cc: list[str] = typer.Option([], "--cc", help=_("Copy to ADDR; repeat for more.")),
+    topic: str | None = typer.Option(None, "--topic", help=_("account, payment, usage or other.")),
+    subject: str | None = typer.Option(None, "--subject", help=_("The subject line.")),
+    body: str | None = typer.Option(None, "--body", help=_("The message text.")),
     body_file: str | None = typer.Option(
-        None, "--body-file", metavar="PATH", help="Read the message from PATH, or - for stdin."
+        None,
+        "--body-file",
+        metavar="PATH",
+        help=_("Read the message from PATH, or - for stdin."),
     ),
-    attach: list[Path] = typer.Option([], "--attach", help="Attach a file; repeat for more."),
+    attach: list[Path] = typer.Option([], "--attach", help=ATTACH),
     from_chat: int | None = typer.Option(
         None,
         "--from-chat",
         metavar="ID",
         callback=checked_ids,
-        help="Start from a chat's transcript.",
+        help=_("Start from a chat's transcript."),
     ),
-    draft: bool = typer.Option(False, "--draft", help="Save as a draft; send nothing."),
+    draft: bool = typer.Option(False, "--draft", help=_("Save as a draft; send nothing.")),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print the exact message; record and send nothing."
+        False, "--dry-run", help=_("Print the exact message; record and send nothing.")
     ),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Send without the review step."),
+    yes: bool = typer.Option(False, "--yes", "-y", help=_("Send without the review step.")),
     edit: int | None = typer.Option(
-        None, "--edit", metavar="ID", callback=checked_ids, help="Reopen a draft."
+        None, "--edit", metavar="ID", callback=checked_ids, help=_("Reopen a draft.")
     ),
 ) -> None:
-    """Write an email inquiry to the customer center, review it, and send it."""
     from supportcli.config import Settings
     from supportcli.mail import service
 
@@ -76,7 +80,7 @@ def email(
         return
     if edit is not None:
         raise BadInput(
-            "--edit needs a terminal; without one, send the draft with `support outbox send ID`"
+            _("--edit needs a terminal; without one, send the draft with `support outbox send ID`")
         )
     composed = service.compose_flags(request, settings)
     if dry_run:
@@ -109,42 +113,48 @@ def say_outcome(outcome: Outcome) -> int:
     n = outcome.inquiry_id
     code = 0 if outcome.interrupt is None else exit_code(outcome.interrupt)
     if outcome.kind == "sent":
-        _say(f"Sent inquiry #{n}.")
+        _say(tr("Sent inquiry #{id}.", id=n))
         for addr, reason in outcome.refused.items():
-            _say(f"warning: the server refused {addr}: {reason}")
+            _say(tr("warning: the server refused {address}: {reason}", address=addr, reason=reason))
     elif outcome.kind == "draft":
         _say(
-            f"Saved draft #{n}; send it with `support outbox send {n}` or "
-            f"edit it with `support email --edit {n}`"
+            tr(
+                "Saved draft #{id}; send it with `support outbox send {id}` or "
+                "edit it with `support email --edit {id}`",
+                id=n,
+            )
         )
     elif n is None:
-        _say("\nStopped before anything was written; nothing to keep.")
+        _say("\n" + _("Stopped before anything was written; nothing to keep."))
         return code
     else:
         _say(
-            f"\nStopped. What you wrote is saved as draft #{n}; continue with "
-            f"`support email --edit {n}`"
+            "\n"
+            + tr(
+                "Stopped. What you wrote is saved as draft #{id}; continue with "
+                "`support email --edit {id}`",
+                id=n,
+            )
         )
-    _say(f"email {n}")
+    _say(f"email {n}")  # the last line scripts read: never translated
     return code
 
 
 def _say(line: str) -> None:
     # Server replies and stored names reach this line: shown, never obeyed.
-    print(visible(line), file=sys.stderr, flush=True)
+    print(visible(particles(line)), file=sys.stderr, flush=True)
 
 
 def reply(
     inquiry_id: int = typer.Argument(
-        ..., metavar="ID", callback=checked_ids, help="The email inquiry."
+        ..., metavar="ID", callback=checked_ids, help=_("The email inquiry.")
     ),
-    body: str | None = typer.Option(None, "--body", help="The follow-up text."),
+    body: str | None = typer.Option(None, "--body", help=_("The follow-up text.")),
     body_file: str | None = typer.Option(
-        None, "--body-file", metavar="PATH", help="Read it from PATH, or - for stdin."
+        None, "--body-file", metavar="PATH", help=_("Read it from PATH, or - for stdin.")
     ),
-    attach: list[Path] = typer.Option([], "--attach", help="Attach a file; repeat for more."),
+    attach: list[Path] = typer.Option([], "--attach", help=ATTACH),
 ) -> None:
-    """Send a follow-up in the same thread (In-Reply-To and References set)."""
     from supportcli.config import Settings
     from supportcli.mail import service
 
@@ -154,21 +164,22 @@ def reply(
         from supportcli.ui.composer import MULTILINE_HINT
 
         # The question on its own line: the typing area gets the terminal's width.
-        console.out().print(f"? 추가로 보낼 내용 · Your follow-up  {MULTILINE_HINT}")
+        console.out().print(f"? {_('Your follow-up')}  {MULTILINE_HINT}")
         text = prompts.long_text()
     say_outcome(service.reply(inquiry_id, text, [str(p) for p in attach], Settings.load()))
 
 
 def sync(
-    as_json: bool = typer.Option(False, "--json", help="As JSON, for scripts."),
+    as_json: bool = typer.Option(False, "--json", help=_("As JSON, for scripts.")),
     retry: bool = typer.Option(
         False,
         "--retry",
-        help="Try again to file the messages an earlier sync kept unread, from their kept "
-        "originals (the mailbox is not read).",
+        help=_(
+            "Try again to file the messages an earlier sync kept unread, from their kept "
+            "originals (the mailbox is not read)."
+        ),
     ),
 ) -> None:
-    """Read your mailbox over IMAP and file every answer into its inquiry."""
     from supportcli.config import Settings
     from supportcli.mail import answers
     from supportcli.store.db import connect
@@ -183,7 +194,7 @@ def sync(
     from supportcli.render.human import filed_answers, kept_unread
 
     if not report.filed:
-        console.err().print("No new answers.")
+        console.err().print(_("No new answers."))
     for line in filed_answers(report.filed, report.subjects, report.unverified):
         console.out().print(line)
     if report.unread:
@@ -193,25 +204,27 @@ def sync(
 
 def _body(body: str | None, body_file: str | None) -> str | None:
     if body is not None and body_file is not None:
-        raise BadInput("--body and --body-file: give only one")
+        raise BadInput(_("--body and --body-file: give only one"))
     if body_file is None:
         return body
     try:
         data = sys.stdin.buffer.read() if body_file == "-" else Path(body_file).read_bytes()
     except OSError as exc:
-        raise BadInput(f"--body-file: cannot read {body_file}: {exc.strerror}") from None
+        raise BadInput(
+            tr("--body-file: cannot read {path}: {reason}", path=body_file, reason=exc.strerror)
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadInput(f"--body-file: {body_file} is not UTF-8 text") from None
+        raise BadInput(tr("--body-file: {path} is not UTF-8 text", path=body_file)) from None
     return text.removeprefix("\ufeff")
 
 
 @outbox_app.callback()
 def outbox(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="As JSON.")
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=_("As JSON."))
 ) -> None:
-    """List drafts, queued and failed inquiries."""
+    """List drafts, queued and failed inquiries (the help is outbox_app's)."""
     if ctx.invoked_subcommand is not None:
         return
     from supportcli.mail.outbox import list_outbox
@@ -224,30 +237,34 @@ def outbox(
         typer.echo(list_json(rows))
         return
     if not rows:
-        console.err().print("The outbox is empty.")
+        console.err().print(_("The outbox is empty."))
         return
     from supportcli.render.human import outbox_table
 
-    console.out().print(outbox_table(rows))
+    out = console.out()
+    out.print(outbox_table(rows, out.width))
 
 
 @outbox_app.command(
     "send",
-    epilog="Examples: support outbox send · support outbox send 12 · "
-    "support outbox send 12 --resend",
+    help=_("Send what waits in the outbox over one connection, each with its Message-ID."),
+    epilog=examples(
+        "support outbox send", "support outbox send 12", "support outbox send 12 --resend"
+    ),
 )
 def outbox_send(
     ids: list[int] = typer.Argument(
-        None, metavar="[ID]...", callback=checked_ids, help="Only these (drafts too)."
+        None, metavar="[ID]...", callback=checked_ids, help=_("Only these (drafts too).")
     ),
     resend: bool = typer.Option(
         False,
         "--resend",
-        help="Send these again although a killed `outbox send` may have sent them already "
-        "(check your Sent folder first).",
+        help=_(
+            "Send these again although a killed `outbox send` may have sent them already "
+            "(check your Sent folder first)."
+        ),
     ),
 ) -> None:
-    """Send what waits in the outbox over one connection, each with its Message-ID."""
     from supportcli.config import Settings
     from supportcli.mail import service
 
@@ -261,37 +278,61 @@ def outbox_send(
     for result in results if len(results) <= 5 else worth_a_line:
         _print_result(result)
     if len(results) > 5:
-        _say(f"Sent {len(results) - len(worth_a_line)} of {len(results)} inquiries.")
+        _say(
+            tr(
+                "Sent {sent} of {total} inquiries.",
+                sent=len(results) - len(worth_a_line),
+                total=len(results),
+            )
+        )
     if not results:
-        console.err().print("Nothing to send.")
+        console.err().print(_("Nothing to send."))
     code = service.outbox_exit(results)
     if code:
         raise typer.Exit(code)
 
 
 def _print_result(result: Result) -> None:
-    line = f"#{result.inquiry_id} {result.status}"
+    from supportcli.render.human import status_word
+
+    line = f"#{result.inquiry_id} {status_word(result.status)}"
     if result.reason:
         line += f": {result.reason}"
     if result.hint:
         line += f" ({result.hint})"
     _say(line)
     for addr, reason in result.refused.items():
-        _say(f"warning: #{result.inquiry_id}: the server refused {addr}: {reason}")
+        _say(
+            tr(
+                "warning: #{id}: the server refused {address}: {reason}",
+                id=result.inquiry_id,
+                address=addr,
+                reason=reason,
+            )
+        )
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "email",
-        epilog="Examples: support email · support email --subject '환불 요청' "
-        "--body-file 내용.txt --attach 영수증.pdf · support email --from-chat 12",
+        help=_("Write an email inquiry to the customer center, review it, and send it."),
+        epilog=examples(
+            "support email",
+            "support email --subject '환불 요청' --body-file 내용.txt --attach 영수증.pdf",
+            "support email --from-chat 12",
+        ),
     )(email)
     app.add_typer(outbox_app, name="outbox")
     app.command(
         "reply",
-        epilog="Examples: support reply 12 --body '추가로 캡처를 첨부합니다' "
-        "--attach 화면.png · support reply 12 --body-file -",
+        help=_("Send a follow-up in the same thread (In-Reply-To and References set)."),
+        epilog=examples(
+            "support reply 12 --body '추가로 캡처를 첨부합니다' --attach 화면.png",
+            "support reply 12 --body-file -",
+        ),
     )(reply)
     app.command(
-        "sync", epilog="Examples: support sync · support sync --json · support sync --retry"
+        "sync",
+        help=_("Read your mailbox over IMAP and file every answer into its inquiry."),
+        epilog=examples("support sync", "support sync --json", "support sync --retry"),
     )(sync)

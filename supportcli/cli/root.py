@@ -8,20 +8,26 @@ import sys
 import typer
 
 from supportcli import __version__, console
-from supportcli.cli import chat, doctor, email, history, settings, setup
+from supportcli.cli import chat, clicktext, doctor, email, examples, history, settings, setup
 from supportcli.errors import ExitCode, SupportError
+from supportcli.i18n import _, particles
 from supportcli.text import visible
+
+# Typer's and Click's own words in our language, before any of them is printed.
+clicktext.install()
 
 app = typer.Typer(
     name="support",
-    help="Talk to the customer center from your terminal: chat with an agent, send an "
-    "email inquiry, and keep every conversation in a private local history.",
+    help=_(
+        "Talk to the customer center from your terminal: chat with an agent, send an "
+        "email inquiry, and keep every conversation in a private local history."
+    ),
     no_args_is_help=True,
     # Plain help: typer's rich help formatter alone costs ~40 ms on every --help.
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Example: support list --search 환불",
+    epilog=examples("support list --search 환불"),
 )
 
 
@@ -34,9 +40,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        False, "--version", callback=_version, is_eager=True, help=_("Print the version and exit.")
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+    debug: bool = typer.Option(False, "--debug", help=_("Show tracebacks on errors.")),
 ) -> None:
     if debug:
         import os
@@ -78,7 +84,7 @@ def run(argv: list[str] | None = None) -> int:
             raise
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        _report("cancelled")
+        _report(_("cancelled"))
         return int(ExitCode.CANCELLED)
     except BrokenPipeError:
         _reader_gone()
@@ -86,7 +92,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if console.debug() or "--debug" in (argv or sys.argv):
             raise
-        _report(_unexpected(exc), "run again with --debug to see the traceback")
+        _report(_unexpected(exc), _("run again with --debug to see the traceback"))
         return int(ExitCode.FAILED)
     finally:
         # The command's history connections close here, in one place. A command that
@@ -127,7 +133,7 @@ def _unexpected(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         named = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{named}"
-    return f"unexpected error: {type(exc).__name__}: {exc}"
+    return _("unexpected error: {kind}: {error}").format(kind=type(exc).__name__, error=exc)
 
 
 def _report(message: str, hint: str | None = None) -> None:
@@ -135,4 +141,5 @@ def _report(message: str, hint: str | None = None) -> None:
     if hint:
         line += f" ({hint})"
     # An error may quote a server's reply, a file name or stored text: shown, never obeyed.
-    print(visible(line.replace("\n", " ")), file=sys.stderr)
+    # Its Korean particles agree with the words filled in (see i18n.particles).
+    print(visible(particles(line).replace("\n", " ")), file=sys.stderr)

@@ -5,28 +5,39 @@ from __future__ import annotations
 import typer
 
 from supportcli import console
+from supportcli.cli import examples
+from supportcli.i18n import _, tr
+
+AS_JSON = _("As JSON.")
 
 config_app = typer.Typer(
-    help="Show and change settings.",
+    help=_("Show and change settings."),
     no_args_is_help=True,
-    epilog="Example: support config set user.email me@example.com",
+    epilog=examples("support config set user.email me@example.com"),
 )
 
 
-@config_app.command("path", epilog="Example: support config path")
+@config_app.command(
+    "path",
+    help=_("Print the config file, history database and data folder in use."),
+    epilog=examples("support config path"),
+)
 def config_path() -> None:
-    """Print the config file, history database and data folder in use."""
     from supportcli import paths
     from supportcli.store.db import where
 
+    # The labels stay English: scripts read these lines (CONTRACT: `config path`).
     typer.echo(f"config: {paths.config_file()}")
     typer.echo(f"database: {where()}")
     typer.echo(f"data: {paths.data_dir()}")
 
 
-@config_app.command("show", epilog="Example: support config show --json")
-def config_show(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> None:
-    """Print every setting, where it comes from, and whether a password is stored."""
+@config_app.command(
+    "show",
+    help=_("Print every setting, where it comes from, and whether a password is stored."),
+    epilog=examples("support config show --json"),
+)
+def config_show(as_json: bool = typer.Option(False, "--json", help=AS_JSON)) -> None:
     from supportcli.account import password_state
     from supportcli.config import KEYS, Settings
 
@@ -44,30 +55,37 @@ def config_show(as_json: bool = typer.Option(False, "--json", help="As JSON.")) 
     console.out().print(settings_table(rows, secrets))
 
 
-@config_app.command("set", epilog="Example: support config set desk.email help@example.com")
+@config_app.command(
+    "set",
+    help=_("Write one setting to config.toml."),
+    epilog=examples(
+        "support config set desk.email help@example.com", "support config set ui.language ko"
+    ),
+)
 def config_set(
-    key: str = typer.Argument(..., help="A key from `support config show`."),
-    value: str = typer.Argument(..., help='The value; "" removes the key.'),
+    key: str = typer.Argument(..., help=_("A key from `support config show`.")),
+    value: str = typer.Argument(..., help=_('The value; "" removes the key.')),
 ) -> None:
-    """Write one setting to config.toml."""
     from supportcli.config import Settings
 
     stored = Settings.load().set(key, value)
-    console.err().print(console.plain(f"{key} = {stored}" if stored != "" else f"{key} removed"))
+    said = f"{key} = {stored}" if stored != "" else tr("{key} removed", key=key)
+    console.err().print(console.plain(said))
 
 
 @config_app.command(
     "password",
-    epilog="Example: support config password  "
-    "(or: printf '%s\\n' \"$PW\" | support config password)",
+    help=_("Store the mail password in the system keyring (never in a file)."),
+    epilog=examples("support config password", "printf '%s\\n' \"$PW\" | support config password"),
 )
 def config_password(
-    imap: bool = typer.Option(False, "--imap", help="The IMAP password instead of the SMTP one."),
+    imap: bool = typer.Option(
+        False, "--imap", help=_("The IMAP password instead of the SMTP one.")
+    ),
     db: bool = typer.Option(
-        False, "--db", help="The password of the shared PostgreSQL history in SUPPORT_DB."
+        False, "--db", help=_("The password of the shared PostgreSQL history in SUPPORT_DB.")
     ),
 ) -> None:
-    """Store the mail password in the system keyring (never in a file)."""
     import sys
 
     from supportcli import account as accounts
@@ -77,21 +95,28 @@ def config_password(
     if console.interactive():
         from supportcli.ui import prompts
 
-        secret = prompts.password(f"{kind.upper()} password for {account}")
+        secret = prompts.password(
+            tr("{kind} password for {account}", kind=kind.upper(), account=account)
+        )
     else:
         secret = sys.stdin.readline().rstrip("\r\n")
     where = accounts.set_password(kind, account, secret)
     console.err().print(
-        console.plain(f"Password for {account} stored in the system keyring ({where}).")
+        console.plain(
+            tr(
+                "Password for {account} stored in the system keyring ({where}).",
+                account=account,
+                where=where,
+            )
+        )
     )
 
 
 def login(
-    name: str | None = typer.Option(None, "--name", help="Your name."),
-    email: str | None = typer.Option(None, "--email", help="Your email address."),
-    account: str | None = typer.Option(None, "--account", help="Your account id."),
+    name: str | None = typer.Option(None, "--name", help=_("Your name.")),
+    email: str | None = typer.Option(None, "--email", help=_("Your email address.")),
+    account: str | None = typer.Option(None, "--account", help=_("Your account id.")),
 ) -> None:
-    """Say who you are: name, email and account id, used for every inquiry."""
     from supportcli.account import login as do_login
 
     ask = None
@@ -100,7 +125,11 @@ def login(
 
         ask = prompts.ask
     saved = do_login({"user.name": name, "user.email": email, "user.account": account}, ask=ask)
-    console.err().print(console.plain(f"Logged in as {saved['user.name']} <{saved['user.email']}>"))
+    console.err().print(
+        console.plain(
+            tr("Logged in as {name} <{email}>", name=saved["user.name"], email=saved["user.email"])
+        )
+    )
     _offer_mail_setup(saved["user.email"])
 
 
@@ -114,28 +143,33 @@ def _offer_mail_setup(address: str) -> None:
     from supportcli.mail.providers import for_domain
 
     known = for_domain(address.rpartition("@")[2].lower())
-    where = f"the mail settings of {known.name}" if known else "your mail settings"
+    if known:
+        where = tr("the mail settings of {provider}", provider=known.name)
+    else:
+        where = _("your mail settings")
     if console.interactive():
         from supportcli.ui import prompts
 
-        if prompts.confirm(f"Find {where} for {address} now?"):
+        if prompts.confirm(tr("Find {what} for {address} now?", what=where, address=address)):
             from supportcli.cli.setup import setup
 
             setup(email=address, name=None, yes=False, as_json=False)
             return
-    console.err().print(console.plain(f"Next: `support setup` finds {where} for {address}."))
+    console.err().print(
+        console.plain(
+            tr("Next: `support setup` finds {what} for {address}.", what=where, address=address)
+        )
+    )
 
 
 def logout() -> None:
-    """Forget your name, email and account id."""
     from supportcli.account import logout as do_logout
 
     do_logout()
-    console.err().print("Logged out.")
+    console.err().print(_("Logged out."))
 
 
-def topics(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> None:
-    """List the topics an inquiry can be about."""
+def topics(as_json: bool = typer.Option(False, "--json", help=AS_JSON)) -> None:
     from supportcli.topics import TOPICS
 
     if as_json:
@@ -151,8 +185,18 @@ def topics(as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> No
 
 def register(app: typer.Typer) -> None:
     app.add_typer(config_app, name="config")
-    app.command("login", epilog="Example: support login --name 홍길동 --email hong@example.com")(
-        login
-    )
-    app.command("logout", epilog="Example: support logout")(logout)
-    app.command("topics", epilog="Example: support topics --json")(topics)
+    app.command(
+        "login",
+        help=_("Say who you are: name, email and account id, used for every inquiry."),
+        epilog=examples("support login --name 홍길동 --email hong@example.com"),
+    )(login)
+    app.command(
+        "logout",
+        help=_("Forget your name, email and account id."),
+        epilog=examples("support logout"),
+    )(logout)
+    app.command(
+        "topics",
+        help=_("List the topics an inquiry can be about."),
+        epilog=examples("support topics --json"),
+    )(topics)

@@ -14,9 +14,10 @@ from rich.table import Table
 from rich.text import Text
 
 from supportcli import console
+from supportcli.i18n import N_, NP_, _, ngettext, pgettext, tr
 from supportcli.records import Attachment, Inquiry, Message, Role, UnreadMail
 from supportcli.render.columns import fit, pad, screen_rows, wrap
-from supportcli.text import human_size, local_time, visible, visible_line
+from supportcli.text import human_size, shown_time, visible, visible_line
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -36,8 +37,38 @@ STATUS_STYLE = {
 }
 
 
+# Status, role and channel words as people read them (JSON keeps the English values),
+# translated where they are shown.
+STATUS_WORDS = (
+    NP_("status", "open"),
+    NP_("status", "resolved"),
+    NP_("status", "unresolved"),
+    NP_("status", "escalated"),
+    NP_("status", "draft"),
+    NP_("status", "queued"),
+    NP_("status", "sent"),
+    NP_("status", "failed"),
+    NP_("status", "answered"),
+    NP_("status", "closed"),
+)
+ROLE_WORDS = (NP_("role", "customer"), NP_("role", "agent"), NP_("role", "system"))
+CHANNEL_WORDS = (NP_("channel", "chat"), NP_("channel", "email"))
+
+
+def status_word(status: str) -> str:
+    return pgettext("status", status) if status in STATUS_WORDS else status
+
+
+def role_word(role: str) -> str:
+    return pgettext("role", role) if role in ROLE_WORDS else role
+
+
+def channel_word(channel: str) -> str:
+    return pgettext("channel", channel) if channel in CHANNEL_WORDS else channel
+
+
 def status_text(status: str) -> Text:
-    return Text(status, style=STATUS_STYLE.get(status, ""))
+    return Text(status_word(status), style=STATUS_STYLE.get(status, ""))
 
 
 # The columns of `support list`. Always shown: the id, the status and who spoke last
@@ -49,6 +80,15 @@ def status_text(status: str) -> Text:
 ALWAYS = ("ID", "Status", "Last word")
 OPTIONAL = ("Topic", "Created", "Channel")
 ORDER = ("ID", "Created", "Channel", "Topic", "Status", "Last word")
+HEADERS = {
+    "ID": N_("ID"),
+    "Created": N_("Created"),
+    "Channel": N_("Channel"),
+    "Topic": N_("Topic"),
+    "Status": N_("Status"),
+    "Last word": N_("Last word"),
+    "Subject": N_("Subject"),
+}
 SUBJECT_CELLS = 30
 GAP = 2
 
@@ -56,8 +96,9 @@ GAP = 2
 def inquiry_table(rows: list[Inquiry], width: int) -> Group:
     """One line per inquiry, never wider than `width` (measured in cells)."""
     cells = [_cells(row) for row in rows]
+    header = {name: Text(_(HEADERS[name])) for name in ORDER}
     widths = {
-        name: max([cell_len(name), *(cell_len(line[name].plain) for line in cells)])
+        name: max([cell_len(header[name].plain), *(cell_len(line[name].plain) for line in cells)])
         for name in ORDER
     }
     shown = list(ALWAYS)
@@ -68,8 +109,7 @@ def inquiry_table(rows: list[Inquiry], width: int) -> Group:
         shown.append(name)
     columns = [name for name in ORDER if name in shown]
     room = max(width - sum(widths[n] + GAP for n in columns), 8)
-    header = {name: Text(name) for name in ORDER}
-    lines = [_line(header, columns, widths, Text("Subject"), style="bold")]
+    lines = [_line(header, columns, widths, Text(_(HEADERS["Subject"])), style="bold")]
     for line, row in zip(cells, rows, strict=True):
         lines.append(_line(line, columns, widths, Text(fit(one_line(row.subject), room))))
     return Group(*lines)
@@ -78,8 +118,8 @@ def inquiry_table(rows: list[Inquiry], width: int) -> Group:
 def _cells(row: Inquiry) -> dict[str, Text]:
     return {
         "ID": Text(str(row.id)),
-        "Created": Text(local_time(row.created_at)),
-        "Channel": Text(row.channel),
+        "Created": Text(shown_time(row.created_at)),
+        "Channel": Text(channel_word(row.channel)),
         "Topic": Text(row.topic),
         "Status": status_text(row.status),
         "Last word": last_word(row),
@@ -92,7 +132,8 @@ def _line(
     line = Text(style=style, no_wrap=True, overflow="crop")
     for name in columns:
         cell = cells[name]
-        line.append(pad(cell.plain, widths[name], right=name == "ID"), style=cell.style)
+        right = name in ("ID", "Attempts")
+        line.append(pad(cell.plain, widths[name], right=right), style=cell.style)
         line.append(" " * GAP)
     line.append_text(last)
     line.rstrip()
@@ -104,9 +145,10 @@ def last_word(row: Inquiry) -> Text:
     role, stamp = row.last_role, row.last_message_at
     if not role:
         return Text("")
-    who = {"agent": "agent", "customer": "you"}.get(role, role)
+    who = {"agent": pgettext("last word", "agent"), "customer": pgettext("last word", "you")}
     return Text(
-        f"{who}, {local_time(stamp, relative=True)}", style="green" if role == "agent" else ""
+        tr("{who}, {when}", who=who.get(role, role), when=shown_time(stamp, relative=True)),
+        style="green" if role == "agent" else "",
     )
 
 
@@ -119,7 +161,7 @@ def transcript(record: Inquiry) -> None:
     out = console.out()
     title = Text.assemble(
         (f"#{record.id} ", "bold"),
-        (f"{record.channel} · ", "dim"),
+        (f"{channel_word(record.channel)} · ", "dim"),
         (f"{record.topic} · ", "dim"),
         status_text(record.status),
     )
@@ -129,12 +171,14 @@ def transcript(record: Inquiry) -> None:
     envelope = record.email
     if envelope is not None:
         to = ", ".join(envelope.to)
-        out.print(Text(visible(f"From {envelope.sender}  To {to}"), style="dim"))
+        said = tr("From {sender}  To {to}", sender=envelope.sender, to=to)
+        out.print(Text(visible(said), style="dim"))
         if envelope.cc:
-            out.print(Text(visible(f"Cc {', '.join(envelope.cc)}"), style="dim"))
+            out.print(Text(visible(tr("Cc {cc}", cc=", ".join(envelope.cc))), style="dim"))
         if envelope.last_error:
-            out.print(Text(visible(f"Last error: {envelope.last_error}"), style="red"))
-    out.print(Text(f"Created {local_time(record.created_at)}", style="dim"))
+            said = tr("Last error: {error}", error=envelope.last_error)
+            out.print(Text(visible(said), style="red"))
+    out.print(Text(tr("Created {when}", when=shown_time(record.created_at)), style="dim"))
     files: dict[int | None, list[Attachment]] = {}
     for item in record.attachments:
         files.setdefault(item.message_id, []).append(item)
@@ -165,23 +209,24 @@ def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
     `show --raw N` takes)."""
     line = Text.assemble(
         (f"[{number}] ", "dim"),
-        (message.role, ROLE_STYLE.get(message.role, "")),
-        (f"  {local_time(message.created_at)}", "dim"),
+        (role_word(message.role), ROLE_STYLE.get(message.role, "")),
+        (f"  {shown_time(message.created_at)}", "dim"),
     )
     meta = message.meta or {}
     sender = str(meta.get("from") or message.sender or "")
     if sender:  # an answer by mail (one filed before issue 13 has its From in meta only)
-        line.append(f"  from {visible_line(one_line(sender))}", style="dim")
+        line.append("  " + tr("from {sender}", sender=visible_line(one_line(sender))), style="dim")
     if message.verified is False:
         line.append(
-            "\n⚠ unverified: not from the desk's address (desk.email, desk.answer_from)",
+            "\n⚠ " + _("unverified: not from the desk's address (desk.email, desk.answer_from)"),
             style="bold yellow",
         )
     notes = meta.get("notes")
     for note in notes if isinstance(notes, list) else ():
         line.append(f"\n… {visible_line(str(note))}", style="yellow")
     if message.raw_sha256:
-        line.append(f"\noriginal: support show {inquiry_id} --raw {number}", style="dim")
+        command = f"support show {inquiry_id} --raw {number}"
+        line.append("\n" + tr("original: {command}", command=command), style="dim")
     return line
 
 
@@ -248,25 +293,43 @@ def _write_lines(out: Console, lines: list[str]) -> None:
         lines.clear()
 
 
-def outbox_table(rows: list[Inquiry]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for header in ("ID", "Status", "Attempts", "To", "Subject", "Last error"):
-        table.add_column(
-            header,
-            no_wrap=header != "Last error",
-            justify="right" if header in ("ID", "Attempts") else "left",
-        )
+OUTBOX = ("ID", "Status", "Attempts", "To")
+OUTBOX_HEADERS = {"Attempts": N_("Attempts"), "To": N_("To")}
+TO_CELLS = 24  # an address longer than this is cut with …; the subject takes the rest
+
+
+def outbox_table(rows: list[Inquiry], width: int) -> Group:
+    """`support outbox`: one line per inquiry in `width` cells (the subject gives way,
+    never the id or the status), its last error on the line below. rich's table squeezed
+    every column at 60 columns and cut a Korean status to "발송 …"."""
+    label = {**HEADERS, **OUTBOX_HEADERS}
+    header = {name: Text(_(label[name])) for name in OUTBOX}
+    cells = []
     for row in rows:
         envelope = row.email
-        table.add_row(
-            str(row.id),
-            status_text(row.status),
-            str(envelope.attempts if envelope else 0),
-            Text(one_line(", ".join(envelope.to if envelope else []))),
-            Text(one_line(row.subject)),
-            Text(one_line((envelope.last_error if envelope else None) or ""), style="red"),
+        to = one_line(", ".join(envelope.to if envelope else []))
+        cells.append(
+            {
+                "ID": Text(str(row.id)),
+                "Status": status_text(row.status),
+                "Attempts": Text(str(envelope.attempts if envelope else 0)),
+                "To": Text(fit(to, TO_CELLS)),
+            }
         )
-    return table
+    widths = {
+        name: max([cell_len(header[name].plain), *(cell_len(c[name].plain) for c in cells)])
+        for name in OUTBOX
+    }
+    room = max(width - sum(widths[n] + GAP for n in OUTBOX), 8)
+    columns = list(OUTBOX)
+    lines = [_line(header, columns, widths, Text(_(HEADERS["Subject"])), style="bold")]
+    for line, row in zip(cells, rows, strict=True):
+        lines.append(_line(line, columns, widths, Text(fit(one_line(row.subject), room))))
+        error = row.email.last_error if row.email else None
+        if error:
+            said = tr("Last error: {error}", error=one_line(error))
+            lines.append(Text(fit("  " + said, width), style="red"))
+    return Group(*lines)
 
 
 def kb_hits(hits: list[dict[str, object]]) -> list[Text]:
@@ -277,7 +340,7 @@ def kb_hits(hits: list[dict[str, object]]) -> list[Text]:
         lines.append(
             Text.assemble(
                 (one_line(str(hit["title"])), "bold"),
-                (one_line(f"  {hit['topic']} · {hit['slug']}"), "dim"),
+                ("  " + one_line(f"{hit['topic']} · {hit['slug']}"), "dim"),
             )
         )
         lines.append(Text(one_line(f"  {hit['link']}"), style="blue"))
@@ -295,11 +358,12 @@ def article(title: str, body: str, link: str) -> Markdown:
 def topics_table(topics: dict[str, str], width: int) -> Group:
     """Each topic and what it covers, the description wrapped between words (a Korean
     word is never cut) in the room beside the names."""
-    names = max([len("topic"), *map(len, topics)]) + GAP
+    title = _("topic")
+    names = max([cell_len(title), *map(len, topics)]) + GAP
     room = max(width - names, 20)
-    lines = [Text(pad("topic", names) + "what it covers", style="bold")]
+    lines = [Text(pad(title, names) + _("what it covers"), style="bold")]
     for name, text in topics.items():
-        for n, part in enumerate(wrap(text, room) or [""]):
+        for n, part in enumerate(wrap(_(text), room) or [""]):
             lines.append(Text(pad(name if n == 0 else "", names) + part, no_wrap=True))
     return Group(*lines)
 
@@ -307,14 +371,21 @@ def topics_table(topics: dict[str, str], width: int) -> Group:
 def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, str]) -> Table:
     """(key, value, where it comes from, environment variable), then password states."""
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("key", "value", "from", "environment"):
+    for column in (_("key"), _("value"), _("from"), _("environment")):
         table.add_column(column)
     for name, value, source, env in rows:
-        table.add_row(name, Text("" if value is None else visible(str(value))), source, env)
+        shown = "" if value is None else visible(str(value))
+        table.add_row(name, Text(shown), _(SOURCE_WORDS.get(source, source)), env)
     for name, state in secrets.items():
         env = "SUPPORT_SMTP_PASSWORD" if name.startswith("smtp") else "SUPPORT_IMAP_PASSWORD"
-        table.add_row(name, Text(state, style="dim"), "keyring/env", env)
+        table.add_row(name, Text(_(state), style="dim"), _("keyring/env"), env)
     return table
+
+
+# Where a setting's value comes from (config.Settings.source), and whether a password is
+# stored (account.password_state), as `config show` says it; its JSON keeps the English.
+SOURCE_WORDS = {"env": N_("env"), "file": N_("file"), "default": N_("default")}
+PASSWORD_WORDS = (N_("set"), N_("not set"))
 
 
 def filed_answers(
@@ -324,26 +395,24 @@ def filed_answers(
     not from the desk's address)."""
     lines = []
     for inquiry_id, count in sorted(filed.items()):
-        line = Text(
-            f"#{inquiry_id} {one_line(subjects[inquiry_id])}: "
-            f"{count} answer{'s' if count > 1 else ''} filed"
-        )
+        filed_n = ngettext("{n} answer filed", "{n} answers filed", count).format(n=count)
+        line = Text(f"#{inquiry_id} {one_line(subjects[inquiry_id])}: {filed_n}")
         strangers = (unverified or {}).get(inquiry_id, 0)
         if strangers:
-            line.append(f" ({strangers} unverified: not from the desk)", style="yellow")
+            said = tr("({n} unverified: not from the desk)", n=strangers)
+            line.append(" " + said, style="yellow")
         lines.append(line)
     return lines
 
 
 def kept_unread(unread: list[UnreadMail]) -> list[Text]:
     """`support sync`: the messages it could not file, each kept whole, and why."""
-    lines = [
-        Text(
-            f"{len(unread)} message{'s' if len(unread) > 1 else ''} kept unread "
-            "(each kept whole; `support sync --retry` tries again):",
-            style="yellow",
-        )
-    ]
+    said = ngettext(
+        "{n} message kept unread (each kept whole; `support sync --retry` tries again):",
+        "{n} messages kept unread (each kept whole; `support sync --retry` tries again):",
+        len(unread),
+    )
+    lines = [Text(said.format(n=len(unread)), style="yellow")]
     for item in unread:
         lines.append(Text(f"  UID {item.uid}: {visible_line(one_line(item.reason))}"))
     return lines

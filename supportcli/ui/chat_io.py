@@ -13,9 +13,10 @@ from rich.text import Text
 from supportcli import console
 from supportcli.chat.agent import Answer
 from supportcli.errors import BadInput
+from supportcli.i18n import _, pgettext, tr
 from supportcli.records import Message, Role
 from supportcli.render.human import print_message_body
-from supportcli.text import local_time, visible
+from supportcli.text import shown_time, visible
 
 SPINNER_AFTER_S = 0.25
 
@@ -35,8 +36,10 @@ class PipeIO:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             raise BadInput(
-                f"standard input line {self.line_number} is not valid UTF-8; "
-                "nothing from it was recorded"
+                tr(
+                    "standard input line {n} is not valid UTF-8; nothing from it was recorded",
+                    n=self.line_number,
+                )
             ) from None
 
     def show_answer(self, text: str, answer: Answer) -> None:
@@ -72,7 +75,7 @@ class TerminalIO:
 
     def show_answer(self, text: str, answer: Answer) -> None:
         out = console.out()
-        out.print(Text("상담원 · agent", style="bold green"))
+        out.print(Text(pgettext("role", "agent"), style="bold green"))
         out.print(Markdown(visible(text), hyperlinks=False))
         out.print()
 
@@ -93,7 +96,7 @@ class TerminalIO:
         worker.start()
         worker.join(SPINNER_AFTER_S)
         if worker.is_alive():
-            with console.out().status("상담원이 답변을 준비하고 있어요 · the agent is typing…"):
+            with console.out().status(_("The agent is typing…")):
                 while worker.is_alive():
                     worker.join(0.1)
         if "error" in result:
@@ -104,16 +107,16 @@ class TerminalIO:
         # Imported here: questionary (~100 ms) only at a terminal, never in a pipe.
         from supportcli.ui import prompts
 
-        solved = prompts.confirm("문제가 해결되었나요? · Was your problem solved?", default=True)
+        solved = prompts.confirm(_("Was your problem solved?"), default=True)
         rating = prompts.select(
-            "상담은 어떠셨나요? · How would you rate this chat?",
+            _("How would you rate this chat?"),
             [
                 ("5", "5 ★★★★★"),
                 ("4", "4 ★★★★"),
                 ("3", "3 ★★★"),
                 ("2", "2 ★★"),
                 ("1", "1 ★"),
-                ("", "skip"),
+                ("", _("skip")),
             ],
         )
         return solved, int(rating) if rating else None
@@ -128,19 +131,16 @@ class TerminalIO:
         """The conversation so far when resuming; otherwise how to start."""
         self.show_transcript(earlier)
         if not earlier:
-            self.notice(
-                "상담원에게 궁금한 점을 적어 주세요. /help 로 명령어를 볼 수 있어요. "
-                "· Write your question; /help lists the commands."
-            )
+            self.notice(_("Write your question; /help lists the commands."))
 
     def show_transcript(self, messages: Sequence[Message]) -> None:
         out = console.out()
         for message in messages:
             agent = message.role == Role.AGENT
-            who = "상담원 · agent" if agent else "나 · you"
+            who = pgettext("role", "agent") if agent else pgettext("last word", "you")
             out.print(
                 Text(
-                    f"{who}  {local_time(message.created_at)}",
+                    f"{who}  {shown_time(message.created_at)}",
                     style="bold green" if agent else "bold cyan",
                 )
             )

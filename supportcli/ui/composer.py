@@ -16,6 +16,7 @@ from rich.text import Text
 
 from supportcli import console
 from supportcli.errors import BadInput
+from supportcli.i18n import _, language
 from supportcli.mail.checks import (
     check_addresses,
     check_attachment,
@@ -27,7 +28,7 @@ from supportcli.text import human_size
 from supportcli.topics import TOPICS
 from supportcli.ui import prompts
 
-MULTILINE_HINT = "(Esc, Enter: 완료 · done)"
+MULTILINE_HINT = _("(Esc, Enter: done)")
 
 
 class Composer:
@@ -56,12 +57,10 @@ class Composer:
         if self.form.chat_id is None or not self.form.subject:
             self._ask_subject()
         if self.form.body_override is None:
-            for key, *_ in self.form.questions:
+            for key, *_rest in self.form.questions:
                 self._ask_detail(key)
         self._ask_files()
-        if _editor() and prompts.confirm(
-            "본문을 편집기에서 다듬을까요? · Polish the body in $EDITOR?", default=False
-        ):
+        if _editor() and prompts.confirm(_("Polish the body in $EDITOR?"), default=False):
             self._edit_body()
 
     def _ask_words(self) -> None:
@@ -70,13 +69,13 @@ class Composer:
             self.form.body_override = None
         if not self.form.subject.strip():
             self._ask_subject()
-        for key, *_ in self.form.questions:
+        for key, *_rest in self.form.questions:
             self._ask_detail(key)
 
     def _ask_topic(self) -> None:
         self.form.topic = prompts.select(
-            "문의 분야 · Topic",
-            [(name, f"{name}: {text}") for name, text in TOPICS.items()],
+            _("Topic"),
+            [(name, f"{name}: {_(text)}") for name, text in TOPICS.items()],
             default=self.form.topic,
         )
 
@@ -92,18 +91,18 @@ class Composer:
             self.form.subject = typed.strip()
 
         self.form.subject = prompts.text(
-            "제목 · Subject", default=self.form.subject, validate=valid, keep=keep
+            _("Subject"), default=self.form.subject, validate=valid, keep=keep
         ).strip()
 
     def _ask_detail(self, key: str) -> None:
-        _, ko, en, hint = next(d for d in self.form.questions if d[0] == key)
+        _key, ko, en, hint = next(d for d in self.form.questions if d[0] == key)
         # The question and its hint are printed here, wrapped to the terminal, and the
         # typing area below gets the whole width (see prompts.long_text).
         question = Text("? ", style="bold green")
-        question.append(f"{ko} · {en}", style="bold")
+        question.append(_asked(ko, en), style="bold")
         question.append(f"  {MULTILINE_HINT}", style="dim")
         console.out().print(question)
-        console.out().print(Text(f"  {hint}", style="dim"))
+        console.out().print(Text(f"  {_hint(hint)}", style="dim"))
 
         def keep(typed: str) -> None:  # Ctrl-C: the field being typed is kept too
             self.form.details[key] = typed
@@ -125,9 +124,7 @@ class Composer:
                     return exc.message
                 return True
 
-            raw = prompts.path(
-                "첨부할 파일 (없으면 Enter) · File to attach (Enter when done)", validate=valid
-            ).strip()
+            raw = prompts.path(_("File to attach (Enter when done)"), validate=valid).strip()
             if not raw:
                 return
             self.form.files.append(check_attachment(raw, field="attachment"))
@@ -139,45 +136,43 @@ class Composer:
         while True:
             show_review(self.form)
             choice = prompts.select(
-                "어떻게 할까요? · What now?",
+                _("What now?"),
                 [
-                    ("send", "보내기 · Send"),
-                    ("edit", "고치기 · Edit a part"),
-                    ("draft", "임시 저장 · Save as draft"),
-                    ("cancel", "취소 · Cancel"),
+                    ("send", _("Send")),
+                    ("edit", _("Edit a part")),
+                    ("draft", _("Save as draft")),
+                    ("cancel", _("Cancel")),
                 ],
             )
             if choice == "edit":
                 self._edit_part()
             elif choice == "cancel":
-                if prompts.confirm(
-                    "작성한 내용을 버릴까요? · Discard this inquiry?", default=False
-                ):
+                if prompts.confirm(_("Discard this inquiry?"), default=False):
                     return "cancel"
             elif choice == "send" and not self.form.subject.strip():
-                console.err().print("제목을 입력해 주세요 · A subject is needed before sending.")
+                console.err().print(_("A subject is needed before sending."))
                 self._ask_subject()
             elif choice == "send" and not self.form.body.strip():
-                console.err().print("본문을 입력해 주세요 · The message is empty: tell us below.")
+                console.err().print(_("The message is empty: tell us below."))
                 self._ask_words()
             else:
                 return choice
 
     def _edit_part(self) -> None:
-        parts = [("subject", "제목 · Subject"), ("topic", "분야 · Topic")]
+        parts = [("subject", _("Subject")), ("topic", _("Topic"))]
         if self.form.body_override is None:
-            parts += [(key, f"{ko} · {en}") for key, ko, en, _ in self.form.questions]
-        parts += [("files", "첨부 · Attachments"), ("cc", "참조 · Cc")]
+            parts += [(key, _asked(ko, en)) for key, ko, en, _hint in self.form.questions]
+        parts += [("files", _("Attachments")), ("cc", _("Cc"))]
         if _editor():
-            parts.append(("editor", "본문 전체를 편집기에서 · Whole body in $EDITOR"))
-        part = prompts.select("무엇을 고칠까요? · Edit which part?", parts)
+            parts.append(("editor", _("Whole body in $EDITOR")))
+        part = prompts.select(_("Edit which part?"), parts)
         if part == "subject":
             self._ask_subject()
         elif part == "topic":
             self._ask_topic()
         elif part == "files":
             if self.form.files and prompts.confirm(
-                "첨부를 모두 빼고 다시 고를까요? · Remove all attachments first?", default=False
+                _("Remove all attachments first?"), default=False
             ):
                 self.form.files = []
             self._ask_files()
@@ -197,7 +192,7 @@ class Composer:
             return True
 
         raw = prompts.text(
-            "참조 (쉼표로 구분) · Cc (comma-separated)",
+            _("Cc (comma-separated)"),
             default=", ".join(self.form.cc),
             validate=valid,
         )
@@ -209,18 +204,33 @@ def show_review(form: Form) -> None:
     head = Table.grid(padding=(0, 1))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("From", Text(form.sender))
-    head.add_row("To", Text(", ".join(form.to) or "(none: set desk.email)"))
+    empty = _("(empty)")
+    head.add_row(_("From"), Text(form.sender))
+    head.add_row(_("To"), Text(", ".join(form.to) or _("(none: set desk.email)")))
     if form.cc:
-        head.add_row("Cc", Text(", ".join(form.cc)))
-    head.add_row("Subject", Text(form.subject or "(empty)"))
-    head.add_row("Topic", Text(form.topic))
+        head.add_row(_("Cc"), Text(", ".join(form.cc)))
+    head.add_row(_("Subject"), Text(form.subject or empty))
+    head.add_row(_("Topic"), Text(form.topic))
     out = console.out()
-    out.print(Panel(head, title="검토 · Review", title_align="left"))
-    out.print(Panel(Text(form.body or "(empty)"), title="본문 · Body", title_align="left"))
+    out.print(Panel(head, title=_("Review"), title_align="left"))
+    out.print(Panel(Text(form.body or empty), title=_("Body"), title_align="left"))
     if form.files:
         listing = Text("\n".join(f"📎 {f.name} ({human_size(f.size)})" for f in form.files))
-        out.print(Panel(listing, title="첨부 · Attachments", title_align="left"))
+        out.print(Panel(listing, title=_("Attachments"), title_align="left"))
+
+
+def _asked(ko: str, en: str) -> str:
+    """A detail's question (mail/form.py writes each in both languages)."""
+    return ko if language() == "ko" else _(en)
+
+
+def _hint(hint: str) -> str:
+    """A detail's hint: "한국어 · English" as mail/form.py writes it, the side for the
+    interface's language; any other hint through the catalog."""
+    ko, sep, en = hint.partition(" · ")
+    if not sep:
+        return _(hint)
+    return ko if language() == "ko" else en
 
 
 def _editor() -> str | None:

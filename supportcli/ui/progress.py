@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from supportcli import console
+from supportcli.i18n import _
 
 
 @contextmanager
@@ -18,7 +19,7 @@ def sending_progress(*, enabled: bool) -> Iterator[Callable[[object], None] | No
     from rich.progress import Progress
 
     with Progress(console=console.err(), transient=True) as bar:
-        task = bar.add_task("Sending", total=None)
+        task = bar.add_task(_("Sending"), total=None)
 
         def advance(_: object) -> None:
             bar.advance(task)

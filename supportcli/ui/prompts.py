@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import questionary
 from prompt_toolkit.utils import get_cwidth
 
+from supportcli.i18n import _
 from supportcli.topics import TOPICS
 from supportcli.ui.wordwrap import WordWrap
 
@@ -66,7 +67,10 @@ def confirm(message: str, *, default: bool = False) -> bool:
 def select(message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None) -> str:
     """Pick one of (value, label) pairs; returns the value."""
     options = [questionary.Choice(title=label, value=value) for value, label in choices]
-    chosen = questionary.select(message, choices=options, default=default).unsafe_ask()
+    # questionary's own "(Use arrow keys)", in our language.
+    chosen = questionary.select(
+        message, choices=options, default=default, instruction=_("(Use arrow keys)")
+    ).unsafe_ask()
     return str(chosen)
 
 
@@ -76,13 +80,13 @@ def password(message: str) -> str:
 
 def chat_line() -> str:
     """One chat message; Enter sends it."""
-    return str(questionary.text("", qmark="나 ›").unsafe_ask())
+    return str(questionary.text("", qmark=_("you ›")).unsafe_ask())
 
 
 def choose_topic() -> str:
     return select(
-        "무엇에 관한 상담인가요? · What is this about?",
-        [(name, f"{name}: {text}") for name, text in TOPICS.items()],
+        _("What is this about?"),
+        [(name, f"{name}: {_(text)}") for name, text in TOPICS.items()],
     )
 
 
