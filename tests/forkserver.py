@@ -58,6 +58,8 @@ PRELOAD = (
     "supportcli.mail.sender",
     "supportcli.chat.service",
     "supportcli.ui.chat_io",
+    "supportcli.store.postgres",  # and psycopg: the PostgreSQL half of the suite
+    "psycopg",
     "email_validator",
     "keyring",
     "rich.console",
@@ -68,7 +70,10 @@ PRELOAD = (
 NOT_PRELOADED = ("prompt_toolkit", "questionary")
 
 # Read by the interpreter (or by a module PRELOAD imports) while starting, not later.
-STARTUP_VARIABLES = ("PYTHON", "LC_", "LANG", "TZ", "TYPER_", "_TYPER_", "TERMINAL_WIDTH")
+STARTUP_VARIABLES = (
+    *("PYTHON", "LC_", "LANG", "TZ"),  # the interpreter
+    *("TYPER_", "_TYPER_", "TERMINAL_WIDTH", "PSYCOPG_"),  # typer, psycopg (its libpq binding)
+)
 
 _HEADER = struct.Struct("!Q")
 _STATUS = struct.Struct("!i")
