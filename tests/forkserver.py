@@ -102,28 +102,24 @@ class ForkServer:
         if self._sock is not None and self._proc is not None and self._proc.poll() is None:
             return self._sock
         ours, theirs = socket.socketpair()
-        log = open(os.devnull, "wb")  # noqa: SIM115 - the server writes nothing on success
+        # Pipes, as `subprocess.run(..., input=..., capture_output=True)` gives a fresh
+        # interpreter: its sys.stdin/stdout/stderr are built for these (TextIOWrapper notes
+        # whether the file can seek), and each child puts its own pipes at the same fds.
         self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                _SERVER,
-                str(theirs.fileno()),
-                ",".join(NOT_PRELOADED),
-                *PRELOAD,
-            ],
+            [sys.executable, "-c", _SERVER, str(theirs.fileno()), ",".join(NOT_PRELOADED)]
+            + list(PRELOAD),
             pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=None,  # a server failing to start shows its traceback in pytest's output
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
-        log.close()
         theirs.close()
         hello = ours.recv(1000)
         if hello != b"ready":
             ours.close()
-            self._proc.wait()
-            raise Unfit(hello.decode() or "the fork server did not start (see its traceback)")
+            _, err = self._proc.communicate()
+            reason = hello.decode() or err.decode(errors="replace")[-2000:]
+            raise Unfit(reason or "the fork server did not start")
         self._sock = ours
         self._startup = _startup_env(os.environb)
         return ours
@@ -153,7 +149,7 @@ class ForkServer:
             self._sock.close()  # the server ends when it reads the end of its socket
             self._sock = None
         if self._proc is not None:
-            self._proc.wait(timeout=10)
+            self._proc.communicate(timeout=10)  # its end, and its pipes closed
             self._proc = None
 
 
