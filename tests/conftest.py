@@ -1,5 +1,5 @@
 """Every test runs against real files under its own SUPPORT_HOME, and drives the real
-`support` command in a subprocess."""
+`support` command in a process of its own (forked from a warm interpreter: forkserver.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import forkserver
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,21 +48,26 @@ def support(
     env: dict[str, str] | None = None,
     timeout: float = 60,
     check: bool = False,
+    fresh: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real program; standard input is a pipe (so never a terminal)."""
+    """Run the real program; standard input is a pipe (so never a terminal). It runs in a
+    process of its own, forked from a warm interpreter that imported the program once
+    (tests/forkserver.py); fresh=True starts a new interpreter, as `support` does."""
     data = input.encode() if isinstance(input, str) else input
-    done = subprocess.run(
-        [sys.executable, "-m", "supportcli", *args],
-        input=data if data is not None else b"",
-        capture_output=True,
-        env={**os.environ, **(env or {})},
+    environ = {os.fsencode(k): os.fsencode(v) for k, v in {**os.environ, **(env or {})}.items()}
+    code, out, err = forkserver.run(
+        [os.fsencode(a) for a in args],
+        stdin=data if data is not None else b"",
+        env=environ,
+        cwd=None,
         timeout=timeout,
+        fresh=fresh,
     )
     result = subprocess.CompletedProcess(
-        done.args,
-        done.returncode,
-        done.stdout.decode("utf-8", "replace"),
-        done.stderr.decode("utf-8", "replace"),
+        [sys.executable, "-m", "supportcli", *args],
+        code,
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace"),
     )
     if check and result.returncode != 0:
         raise AssertionError(

@@ -1,7 +1,10 @@
 """Hostile input against the real `support` commands, run non-interactively.
 
-Every case below runs the real program in a subprocess (standard input a pipe) against a
-real SMTP server (aiosmtpd, implicit TLS, AUTH) and is judged on the same rules:
+Every case below runs the real program in a process of its own (standard input a pipe)
+against a real SMTP server (aiosmtpd, implicit TLS, AUTH) and is judged on the same rules.
+The process is forked from a warm interpreter (tests/forkserver.py); the first case of
+each group, and every case with bytes that are not UTF-8 in argv or the environment, starts
+a fresh interpreter instead (FRESH), so start-up is tried for every kind of input:
 
 * refused input: exit 2, exactly one line on stderr that names the flag or setting,
   nothing in the history (`support list --json` is `[]`), not a byte to the server;
@@ -34,13 +37,12 @@ import email.policy
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import forkserver
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -142,27 +144,18 @@ def sh(
     stdin: bytes = b"",
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    fresh: bool = False,
 ) -> Ran:
-    """The real program in a subprocess; standard input a pipe, never a terminal."""
+    """The real program in a process of its own; standard input a pipe, never a terminal.
+    fresh=True: a new interpreter, as `support` starts (else forked: see the module doc)."""
     environ = dict(os.environb)
     for key, value in (env or {}).items():
         environ[_b(key)] = _b(value)
-    done = subprocess.run(
-        [os.fsencode(sys.executable), b"-m", b"supportcli", *map(_b, args)],
-        input=stdin,
-        capture_output=True,
-        env=environ,
-        cwd=cwd,
-        timeout=60,
+    code, out, err = forkserver.run(
+        [_b(a) for a in args], stdin=stdin, env=environ, cwd=cwd, timeout=60, fresh=fresh
     )
     shown = " ".join(repr(a)[:60] for a in args)
-    return Ran(
-        shown,
-        done.returncode,
-        done.stdout.decode("utf-8", "replace"),
-        done.stderr.decode("utf-8", "replace"),
-        done.stdout,
-    )
+    return Ran(shown, code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), out)
 
 
 @pytest.fixture(scope="module")
@@ -1617,6 +1610,23 @@ MAIL_CASES = (
 )
 
 
+def _fresh_sample(cases: list[Case]) -> set[str]:
+    """The first case of each group, and every case with non-UTF-8 bytes (a lone surrogate)
+    in argv or the environment: these start a fresh interpreter (see the module doc)."""
+    firsts = {}
+    for case in cases:
+        firsts.setdefault(case.group, case.id)
+    odd = {
+        case.id
+        for case in cases
+        if any(re.search("[\udc80-\udcff]", text) for text in (*case.argv, *sum(case.env, ())))
+    }
+    return set(firsts.values()) | odd
+
+
+FRESH = _fresh_sample(MAIL_CASES)
+
+
 def params(cases: list) -> list:
     out = []
     for case in cases:
@@ -1699,6 +1709,7 @@ def test_email_hostile_input(case: Case, srv, tmp_path, request):
             stdin=case.stdin.replace(b"{in}", sub.encode()),
             env=env,
             cwd=folder if case.cwd_in else None,
+            fresh=case.id in FRESH,
         )
     )
     outcome = judge(v, case.expect, ran, case.field)
@@ -1813,7 +1824,7 @@ CHAT_LINES = [
 def test_chat_line_is_kept_and_shown_literally(case: ChatCase, request):
     v = Verdict(request, case.id, "chat")
     line = case.line if isinstance(case.line, bytes) else case.line.encode()
-    ran = v.saw(sh("chat", stdin=line + b"\n", env=ME))
+    ran = v.saw(sh("chat", stdin=line + b"\n", env=ME, fresh=case is CHAT_LINES[0]))
     outcome = judge(v, "accept", ran, "")
     if outcome == "accepted":
         if ran.err.strip().splitlines()[-1:] != ["chat 1"]:
@@ -1842,7 +1853,8 @@ def test_chat_invalid_utf8_line_after_a_good_one(label, data, request):
     """The good line stays, nothing from the bad one is recorded, one stderr line."""
     case_id = f"chat-invalid-utf8-line2-{label}"
     v = Verdict(request, case_id, "chat")
-    ran = v.saw(sh("chat", stdin="카드 결제가 안 돼요\n".encode() + data + b"\n/end\n", env=ME))
+    lines = "카드 결제가 안 돼요\n".encode() + data + b"\n/end\n"
+    ran = v.saw(sh("chat", stdin=lines, env=ME, fresh=label == INVALID_LINES[0][0]))
     outcome = judge(v, "refuse", ran, "standard input")
     if ran.code == 2:
         lines = [x for x in ran.err.splitlines() if x.strip()]
@@ -1862,7 +1874,7 @@ def test_chat_invalid_utf8_line_after_a_good_one(label, data, request):
 def test_chat_invalid_utf8_first_line_records_nothing(label, data, srv, request):
     case_id = f"chat-invalid-utf8-line1-{label}"
     v = Verdict(request, case_id, "chat")
-    ran = v.saw(sh("chat", stdin=data + b"\n", env=ME))
+    ran = v.saw(sh("chat", stdin=data + b"\n", env=ME, fresh=label == INVALID_LINES[0][0]))
     outcome = judge(v, "refuse", ran, "standard input")
     check_refused(v, ran, "standard input", ME, srv, (len(srv.messages), srv.connections))
     v.close(outcome)
@@ -1920,7 +1932,7 @@ def test_chat_turned_email_by_slash_email_then_outbox_send(case: ChatCase, srv, 
         return
     draft = record(2)
     before = (len(srv.messages), srv.connections)
-    sent = v.saw(sh("outbox", "send", "2", env=env))
+    sent = v.saw(sh("outbox", "send", "2", env=env, fresh=case is CHAT_SUBJECTS[0]))
     outcome = judge(v, "either", sent, "subject")
     if outcome == "refused":
         lines = [x for x in sent.err.splitlines() if x.strip()]
@@ -1965,7 +1977,7 @@ def test_email_from_chat_with_hostile_transcript(case: ChatCase, srv, request):
     v.saw(sh("chat", stdin=line + b"\n", env=env))
     chat_before = record(1)
     before = (len(srv.messages), srv.connections)
-    ran = v.saw(sh("email", "--from-chat", "1", env=env))
+    ran = v.saw(sh("email", "--from-chat", "1", env=env, fresh=case is FROM_CHAT[0]))
     outcome = judge(v, "either", ran, "--subject")
     if outcome == "refused":
         lines = [x for x in ran.err.splitlines() if x.strip()]
@@ -2060,7 +2072,7 @@ def test_reply_hostile_input(case: ReplyCase, srv, tmp_path, request):
     folder, _ = prepare(Case("x", "x", (), files=case.files, special=case.special), tmp_path)
     argv = [a.replace("{in}", str(folder)) for a in case.argv]
     before = (len(srv.messages), srv.connections)
-    ran = v.saw(sh("reply", "1", *argv, stdin=case.stdin, env=env))
+    ran = v.saw(sh("reply", "1", *argv, stdin=case.stdin, env=env, fresh=case is REPLIES[0]))
     outcome = judge(v, case.expect, ran, case.field)
     rec = record(1)
     if outcome == "refused":
@@ -2392,8 +2404,9 @@ def figures_report() -> dict[str, object]:
     known = FIGURES["known_bugs"]
     return {
         "suite": "tests/test_hostile.py",
-        "what": "hostile input through the real `support` commands (subprocess, real SMTP "
-        "server over TLS) plus hypothesis on the library checks and MIME builder",
+        "what": "hostile input through the real `support` commands (a process each, forked "
+        "from a warm interpreter or, for a sample, a fresh one; real SMTP server over TLS) "
+        "plus hypothesis on the library checks and MIME builder",
         "cases": FIGURES["cases"],
         "accepted": FIGURES["accepted"],
         "refused": FIGURES["refused"],

@@ -26,7 +26,9 @@ def spawn(*args: str) -> pexpect.spawn:
         env={**os.environ, **ME},
         encoding="utf-8",
         timeout=20,
-        dimensions=(24, 80),
+        # Wide enough that the prompt naming a temporary path (whose length varies with
+        # pytest's folder numbering and xdist) is never wrapped across "Replace it?".
+        dimensions=(24, 250),
     )
 
 
