@@ -269,6 +269,10 @@ for name in sys.argv[3:]:
     if early:
         sock.sendall(f"importing {name} imported {early}".encode())
         sys.exit(0)
+# The help texts were translated while the modules above were imported: a run whose
+# language differs (SUPPORT_LANG, ui.language in its config) needs a fresh interpreter.
+from supportcli import i18n
+SERVED_LANGUAGE = i18n.language()
 sock.sendall(b"ready")
 wake_r, wake_w = os.pipe()
 os.set_blocking(wake_r, False)
@@ -302,6 +306,9 @@ def child(args, env, cwd, fds):
     sys.argv = ["-m", *map(os.fsdecode, args)]
     sys.path[0] = os.getcwd()  # what -m puts first
     gc.unfreeze()
+    i18n.reset()
+    if i18n.language() != SERVED_LANGUAGE:
+        os.execv(sys.executable, [sys.executable, "-m", "supportcli", *args])
     import runpy, threading, atexit
     code = 0
     try:
