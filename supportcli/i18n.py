@@ -47,7 +47,7 @@ def _configured() -> str:
     brings keyring and address checks): most files do not mention it, and those are not
     parsed at all. A file that cannot be read says nothing here; `config show` reports it."""
     # Imported here: paths only when a language is looked up (once per process).
-    from supportcli import paths
+    from supportcli import locations as paths
 
     try:
         data = paths.config_file().read_bytes()

@@ -14,36 +14,8 @@ from supportcli import system
 from supportcli.errors import SupportError
 from supportcli.i18n import N_, _
 
-APP_NAME = "support"
-
-
-def home() -> Path | None:
-    value = os.environ.get("SUPPORT_HOME")
-    return Path(value).expanduser() if value else None
-
-
-def config_dir() -> Path:
-    root = home()
-    if root is not None:
-        return root
-    # Imported here: platformdirs only when SUPPORT_HOME is not set.
-    import platformdirs
-
-    return platformdirs.user_config_path(APP_NAME)
-
-
-def data_dir() -> Path:
-    root = home()
-    if root is not None:
-        return root
-    # Imported here: platformdirs only when SUPPORT_HOME is not set.
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME)
-
-
-def config_file() -> Path:
-    return config_dir() / "config.toml"
+# The locations themselves live in locations.py, which i18n reads too (ui.language).
+from supportcli.locations import APP_NAME, config_dir, config_file, data_dir, home  # noqa: F401
 
 
 def attachments_dir() -> Path:
