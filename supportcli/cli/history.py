@@ -68,10 +68,9 @@ def list_cmd(
             else "No inquiries yet. Start one with `support chat` or `support email`."
         )
         return
-    from supportcli.render.human import inquiry_table
+    from supportcli.render.human import print_inquiries
 
-    out = console.out()
-    out.print(inquiry_table(rows, out.width))
+    print_inquiries(rows)
 
 
 def show(

@@ -8,18 +8,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.console import Console, Group
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
 
 from supportcli import console
 from supportcli.records import Attachment, Inquiry, Message, Role, UnreadMail
+from supportcli.render import styled
 from supportcli.render.columns import fit, pad, screen_rows, wrap
+from supportcli.render.styled import Styled as Text
 from supportcli.text import human_size, local_time, visible, visible_line
 
 if TYPE_CHECKING:
+    from rich.console import Console, Group
     from rich.markdown import Markdown
+    from rich.table import Table
+
+# `list` and `show` print through styled.Writer (rich's console and Markdown cost more
+# than the rest of such a read); `Text` here is styled.Styled, which rich prints too.
+# Other tables import rich where they are built.
 
 ROLE_STYLE = {"customer": "bold cyan", "agent": "bold green", "system": "dim"}
 STATUS_STYLE = {
@@ -53,7 +57,19 @@ SUBJECT_CELLS = 30
 GAP = 2
 
 
-def inquiry_table(rows: list[Inquiry], width: int) -> Group:
+def print_inquiries(rows: list[Inquiry]) -> None:
+    """`support list`'s table on standard output."""
+    out = styled.writer()
+    if out is not None:
+        out.lines(inquiry_table(rows, out.width))
+        return
+    from rich.console import Group  # Imported here: only where rich must print it
+
+    rich_out = console.out()
+    rich_out.print(Group(*inquiry_table(rows, rich_out.width)))
+
+
+def inquiry_table(rows: list[Inquiry], width: int) -> list[Text]:
     """One line per inquiry, never wider than `width` (measured in cells)."""
     cells = [_cells(row) for row in rows]
     widths = {
@@ -72,7 +88,7 @@ def inquiry_table(rows: list[Inquiry], width: int) -> Group:
     lines = [_line(header, columns, widths, Text("Subject"), style="bold")]
     for line, row in zip(cells, rows, strict=True):
         lines.append(_line(line, columns, widths, Text(fit(one_line(row.subject), room))))
-    return Group(*lines)
+    return lines
 
 
 def _cells(row: Inquiry) -> dict[str, Text]:
@@ -116,7 +132,7 @@ def one_line(text: str) -> str:
 
 def transcript(record: Inquiry) -> None:
     """Print one inquiry as a conversation."""
-    out = console.out()
+    out = styled.writer() or console.out()
     title = Text.assemble(
         (f"#{record.id} ", "bold"),
         (f"{record.channel} · ", "dim"),
@@ -203,10 +219,20 @@ def is_markdown(message: Message, chat_agent: str | None = None) -> bool:
     return meta.get("agent", chat_agent if not meta else None) == "kb"
 
 
-def print_message_body(out: Console, message: Message, *, chat_agent: str | None = None) -> None:
+def print_message_body(
+    out: Console | styled.Writer, message: Message, *, chat_agent: str | None = None
+) -> None:
     if is_markdown(message, chat_agent):
+        plain = styled.paragraphs(visible(message.body))
+        if plain is not None and isinstance(out, styled.Writer):
+            out.paragraphs(plain, BODY_INDENT)  # as rich's Markdown shows mere paragraphs
+            return
         # Imported here: rich.markdown costs ~40 ms: only for an agent's message.
         from rich.markdown import Markdown
+        from rich.padding import Padding
+
+        if isinstance(out, styled.Writer):
+            out = console.out()
 
         out.print(
             Padding(Markdown(visible(message.body), hyperlinks=False), (0, 0, 0, BODY_INDENT))
@@ -215,7 +241,7 @@ def print_message_body(out: Console, message: Message, *, chat_agent: str | None
         print_plain(out, message.body)
 
 
-def print_plain(out: Console, body: str) -> None:
+def print_plain(out: Console | styled.Writer, body: str) -> None:
     """Stored text as plain lines, shown and never obeyed, in time linear in its size,
     each line indented and wrapped to the width here (columns.screen_rows), not by rich.
 
@@ -241,7 +267,7 @@ def print_plain(out: Console, body: str) -> None:
 WRITE_BATCH = 10_000  # rows per write: few system calls, and memory stays flat
 
 
-def _write_lines(out: Console, lines: list[str]) -> None:
+def _write_lines(out: Console | styled.Writer, lines: list[str]) -> None:
     if lines:
         indent = " " * BODY_INDENT
         out.file.write(indent + f"\n{indent}".join(lines) + "\n")
@@ -249,6 +275,8 @@ def _write_lines(out: Console, lines: list[str]) -> None:
 
 
 def outbox_table(rows: list[Inquiry]) -> Table:
+    from rich.table import Table  # Imported here, as for every rich table
+
     table = Table(box=None, header_style="bold", pad_edge=False)
     for header in ("ID", "Status", "Attempts", "To", "Subject", "Last error"):
         table.add_column(
@@ -295,6 +323,8 @@ def article(title: str, body: str, link: str) -> Markdown:
 def topics_table(topics: dict[str, str], width: int) -> Group:
     """Each topic and what it covers, the description wrapped between words (a Korean
     word is never cut) in the room beside the names."""
+    from rich.console import Group  # Imported here: see outbox_table
+
     names = max([len("topic"), *map(len, topics)]) + GAP
     room = max(width - names, 20)
     lines = [Text(pad("topic", names) + "what it covers", style="bold")]
@@ -306,6 +336,8 @@ def topics_table(topics: dict[str, str], width: int) -> Group:
 
 def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, str]) -> Table:
     """(key, value, where it comes from, environment variable), then password states."""
+    from rich.table import Table  # Imported here: see outbox_table
+
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("key", "value", "from", "environment"):
         table.add_column(column)
