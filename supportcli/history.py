@@ -74,6 +74,7 @@ def write_raw(inquiry_id: int, number: int, out: BinaryIO) -> int:
     # Imported here: only `show --raw` reads kept originals (shutil imports bz2 and lzma).
     import shutil
 
+    # Imported here: as above.
     from supportcli.store import answers as stored_answers
     from supportcli.store import attachments
 

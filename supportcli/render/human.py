@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 
 from supportcli import console
-from supportcli.records import Attachment, Inquiry, Message, Role, UnreadMail
+from supportcli.records import Attachment, Inquiry, Message, Role
 from supportcli.render import styled
 from supportcli.render.columns import fit, pad, screen_rows, wrap
 from supportcli.render.styled import Styled as Text
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from rich.console import Console, Group
     from rich.markdown import Markdown
     from rich.table import Table
+
+    from supportcli.mailrecords import UnreadMail
 
 # `list` and `show` print through styled.Writer (rich's console and Markdown cost more
 # than the rest of such a read); `Text` here is styled.Styled, which rich prints too.
