@@ -13,6 +13,7 @@ import pytest
 import seed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich._wrap import divide_line
 from rich.console import Console, Group
 from rich.markdown import Markdown
 from rich.padding import Padding
@@ -128,7 +129,8 @@ def test_show_is_riches_byte_for_byte(monkeypatch, record, mode):
     assert "Have a nice day." in fast and "Refund policy" in fast
 
 
-LETTERS = st.sampled_from(list("ab cd  ef가나다 …👍\n-.,!?:0123456789") + ["환불", "invoice"])
+SPECIAL = ["환불", "invoice", "👨\u200d👩", "❤\ufe0f"]  # ZWJ, VS16: measured as graphemes
+LETTERS = st.sampled_from(list("ab cd  ef가나다 …👍\n-.,!?:0123456789\u3000") + SPECIAL)
 STYLES = st.sampled_from(["", "bold", "dim", "green", "bold cyan", "red", "bold yellow"])
 
 
@@ -164,8 +166,18 @@ def test_any_styled_text_is_written_as_rich_writes_it(texts, width, mode):
         assert fast.getvalue() == rich.getvalue()
 
 
-PIECES = ["word", "환불을", "3", "1.", "-", "*", "`x`", "a_b", "<b>", " ", "\n", "\n\n"]
+PIECES = ["word", "환불을", "3~5일", "~", "1.", "-", "*", "`x`", "a_b", "<b>", " ", "\n", "\n\n"]
 BODY = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.lists(LETTERS, max_size=30).map("".join), width=st.integers(1, 30), fold=st.booleans()
+)
+def test_lines_break_where_rich_breaks_them(text, width, fold):
+    assert styled._divide_line(text, styled._cells(text), width, fold) == divide_line(
+        text, width, fold
+    )
 
 
 @settings(max_examples=100, deadline=None)

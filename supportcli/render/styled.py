@@ -19,16 +19,18 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import IO, Any
 
-from rich._wrap import divide_line
-from rich.cells import cell_len, set_cell_size
+from rich._wrap import divide_line, re_word
+from rich.cells import cell_len, chop_cells, get_character_cell_size, set_cell_size
 
 Span = tuple[int, int, str]
 
 # What rich's Text drops from any text it is given (rich.control.strip_control_codes).
 _STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
 _TRAILING_SPACE = re.compile(r"\s+$")
+_WORD = re_word  # rich's "word": a run of non-space with the spaces around it
 # rich's Style: attribute bits in the order their SGR codes are written, and colours.
 _ATTRIBUTES = {
     "bold": "1",
@@ -199,23 +201,79 @@ def _wrapped(text: Styled, width: int) -> Iterable[tuple[str, list[Span]]]:
             start += len(part) + 1
         parts = _divide(text.plain, text.spans, bounds)
     for part, spans in parts:
+        cells = _cells(part)
         if text.no_wrap:
-            pieces = [(part, spans)]
+            pieces = [(0, part, spans)]
         else:
-            offsets = divide_line(part, width, fold=overflow == "fold")
-            pieces = [(part, spans)]
+            offsets = _divide_line(part, cells, width, fold=overflow == "fold")
+            pieces = [(0, part, spans)]
             if offsets:
-                ends = [*offsets, len(part)]
-                pieces = _divide(part, spans, list(zip([0, *offsets], ends, strict=True)))
-            pieces = [_rstrip_end(line, line_spans, width) for line, line_spans in pieces]
-        for line, line_spans in pieces:
-            cells = cell_len(line)
-            if cells > width:
+                starts = [0, *offsets]
+                bounds = list(zip(starts, [*offsets, len(part)], strict=True))
+                divided = _divide(part, spans, bounds)
+                pieces = [(a, *piece) for a, piece in zip(starts, divided, strict=True)]
+            pieces = [(a, *_rstrip_end(line, line_spans, width)) for a, line, line_spans in pieces]
+        for start, line, line_spans in pieces:
+            used = cell_len(line) if cells is None else cells[start + len(line)] - cells[start]
+            if used > width:
                 line = set_cell_size(line, width)
                 line_spans = _trimmed(line_spans, len(line))
-            elif text.justify == "left" and cells < width:
-                line += " " * (width - cells)
+            elif text.justify == "left" and used < width:
+                line += " " * (width - used)
             yield line, line_spans
+
+
+def _cells(text: str) -> list[int] | None:
+    """The cells taken by each prefix of `text` (rich's cell_len of text[:i] at i), or None
+    where rich measures graphemes rather than characters (a zero-width joiner, VS16)."""
+    if "\u200d" in text or "\ufe0f" in text:
+        return None
+    return list(accumulate(map(int, text.translate(_WIDTHS)), initial=0))
+
+
+class _Widths(dict[int, str]):
+    """Code point -> its rich cell width as a digit, learnt as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        width = str(get_character_cell_size(chr(code)))
+        self[code] = width
+        return width
+
+
+_WIDTHS = _Widths()
+
+
+def _divide_line(text: str, cells: list[int] | None, width: int, fold: bool) -> list[int]:
+    """rich._wrap.divide_line, each word measured from `cells` instead of by cell_len
+    twice per word (most of `show`'s time on a long answer); the same breaks."""
+    if cells is None:
+        return divide_line(text, width, fold=fold)
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        word = match.group()
+        length = cells[start + len(word.rstrip())] - cells[start]
+        if width - offset >= length:
+            offset += cells[end] - cells[start]
+        elif length > width:
+            if fold:
+                folded = chop_cells(word, width)
+                for n, line in enumerate(folded):
+                    if start:
+                        breaks.append(start)
+                    if n == len(folded) - 1:
+                        offset = cell_len(line)
+                    else:
+                        start += len(line)
+            else:
+                if start:
+                    breaks.append(start)
+                offset = cells[end] - cells[start]
+        elif offset and start:
+            breaks.append(start)
+            offset = cells[end] - cells[start]
+    return breaks
 
 
 def _divide(plain: str, spans: list[Span], bounds: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
@@ -271,9 +329,9 @@ def sgr(style: str, *, no_color: bool = False) -> str:
 
 # Markdown that is nothing but paragraphs of text: rich shows it as wrapped paragraphs,
 # with no markup to read. Anything that could be markup (emphasis, code, links, HTML,
-# entities, escapes, tables, headings, lists, quotes, rules, indented code, hard breaks)
-# is left to rich's Markdown.
-_MARKUP = re.compile(r"[\\`*_\[\]<>&|~#\t]|^[^\S\n]|^[-+=]|^\d+[.)]|[^\S\n]$", re.MULTILINE)
+# entities, escapes, tables, headings, lists, quotes, rules, indented code, hard breaks,
+# ~~strikethrough~~; a lone ~ as in 3~5일 is text) is left to rich's Markdown.
+_MARKUP = re.compile(r"[\\`*_\[\]<>&|#\t]|~~|^[^\S\n]|^[-+=]|^\d+[.)]|[^\S\n]$", re.MULTILINE)
 
 
 def paragraphs(body: str) -> list[str] | None:
