@@ -18,19 +18,22 @@ import builtins
 import os
 import re
 import sys
+from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
 from typing import IO, Any
 
-from rich._wrap import divide_line, re_word
-from rich.cells import cell_len, chop_cells, get_character_cell_size, set_cell_size
+from rich._wrap import divide_line
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 
 Span = tuple[int, int, str]
 
 # What rich's Text drops from any text it is given (rich.control.strip_control_codes).
 _STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
 _TRAILING_SPACE = re.compile(r"\s+$")
-_WORD = re_word  # rich's "word": a run of non-space with the spaces around it
+# rich's "word" (rich._wrap.re_word: a run of non-space with the spaces around it), the
+# end of its visible part in group 1
+_WORD_END = re.compile(r"(\s*\S+)\s*")
 # rich's Style: attribute bits in the order their SGR codes are written, and colours.
 _ATTRIBUTES = {
     "bold": "1",
@@ -244,36 +247,26 @@ _WIDTHS = _Widths()
 
 
 def _divide_line(text: str, cells: list[int] | None, width: int, fold: bool) -> list[int]:
-    """rich._wrap.divide_line, each word measured from `cells` instead of by cell_len
-    twice per word (most of `show`'s time on a long answer); the same breaks."""
+    """rich._wrap.divide_line, with the same breaks, found a line at a time: rich puts a
+    word on the line while the line up to the word's last visible cell fits, so the last
+    word of a line is a bisection over those cells (rich measures each word twice, most
+    of `show`'s time on a long answer). A word wider than a line is left to rich."""
     if cells is None:
         return divide_line(text, width, fold=fold)
+    words = [(m.start(), cells[m.start()], cells[m.end(1)]) for m in _WORD_END.finditer(text)]
+    if any(end - start > width for _, start, end in words):
+        return divide_line(text, width, fold=fold)
+    ends = [end for _, _, end in words]
     breaks: list[int] = []
-    offset = 0
-    for match in _WORD.finditer(text):
-        start, end = match.span()
-        word = match.group()
-        length = cells[start + len(word.rstrip())] - cells[start]
-        if width - offset >= length:
-            offset += cells[end] - cells[start]
-        elif length > width:
-            if fold:
-                folded = chop_cells(word, width)
-                for n, line in enumerate(folded):
-                    if start:
-                        breaks.append(start)
-                    if n == len(folded) - 1:
-                        offset = cell_len(line)
-                    else:
-                        start += len(line)
-            else:
-                if start:
-                    breaks.append(start)
-                offset = cells[end] - cells[start]
-        elif offset and start:
-            breaks.append(start)
-            offset = cells[end] - cells[start]
-    return breaks
+    if not words:
+        return breaks
+    first = 0
+    while True:
+        last = bisect_right(ends, words[first][1] + width, first) - 1
+        if last + 1 >= len(words):
+            return breaks
+        first = last + 1
+        breaks.append(words[first][0])
 
 
 def _divide(plain: str, spans: list[Span], bounds: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
