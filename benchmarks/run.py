@@ -194,6 +194,9 @@ def base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPPORT_", "LLM_"))}
     env["COLUMNS"] = "120"  # both render as for a 120-column terminal
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # Both programs as installed: byte-compiled (pip compiles on install; with this set,
+    # an editable checkout would compile every module from source on every run).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -675,7 +678,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        help="comma-separated target keys: list,search,help,show,ko,export,latency,outbox,shapes",
+        help="comma-separated target keys: "
+        "list,search,help,show,floor,ko,export,latency,outbox,shapes",
     )
     args = parser.parse_args(argv)
 
@@ -768,6 +772,22 @@ def main(argv: list[str] | None = None) -> int:
                 0.35,
             ),
         ]
+        # Issue 21: a read costs little more than starting the CLI (paired with --help).
+        for label, read_args in (
+            ("list", ["list"]),
+            (f"show {last_id}", ["show", str(last_id)]),
+            ("list -q 환불", ["list", "-q", "환불"]),
+        ):
+            plan.append(
+                (
+                    "floor",
+                    f"floor: `support {label}` vs `support --help`",
+                    "≤ 1.3×",
+                    sup + read_args,
+                    sup + ["--help"],
+                    1.3,
+                )
+            )
         for label, shape_args, words in query_shapes():
             shown = " ".join(a if " " not in a and a else f'"{a}"' for a in shape_args)
             plan.append(
@@ -787,7 +807,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"timing {name} ...", flush=True)
             result = Result(name, goal, peer_name="")
             try:
-                paired(result, s_argv, s_env, p_argv, p_env, warmup=warmup, runs=runs)
+                peer_env_here = s_env if key == "floor" else p_env
+                paired(result, s_argv, s_env, p_argv, peer_env_here, warmup=warmup, runs=runs)
                 if result.ratio is not None:
                     result.passed = result.ratio <= limit
             except Exception as exc:  # a crash: report it, finish the rest, exit non-zero

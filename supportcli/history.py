@@ -3,7 +3,6 @@ call. Each function opens the history, does one thing, and returns plain data.""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,7 +74,10 @@ def write_raw(inquiry_id: int, number: int, out: BinaryIO) -> int:
     """Write the original bytes of an inquiry's `number`th message (as `show` numbers
     them) to `out`: exactly as they arrived for a file or a pipe; at a terminal as text
     that is shown and never obeyed (issue 15's `visible`). Returns the size."""
-    # Imported here: only `show --raw` reads kept originals.
+    # Imported here: only `show --raw` reads kept originals (shutil imports bz2 and lzma).
+    import shutil
+
+    # Imported here: as above.
     from supportcli.store import answers as stored_answers
     from supportcli.store import attachments
 

@@ -42,6 +42,7 @@ def test_benchmark_smoke_run(tmp_path):
         "export",
         "commit latency",
         "outbox send",
+        "floor: `support list` vs `support --help`",  # paired even without the peer
     ):
         assert target in table, target
 

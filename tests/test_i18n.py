@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import seed
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group
 
 from supportcli import i18n
 from supportcli.i18n import final_sound, particles
@@ -236,7 +236,7 @@ SUBJECT = "지난달 결제 금액이 두 번 청구되었어요 환불 부탁�
 
 def _lines(renderable, width: int) -> list[str]:  # type: ignore[no-untyped-def]
     out = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
-    out.print(renderable)
+    out.print(Group(*renderable) if isinstance(renderable, list) else renderable)
     return out.file.getvalue().splitlines()  # type: ignore[attr-defined]
 
 

@@ -70,10 +70,9 @@ def list_cmd(
             else _("No inquiries yet. Start one with `support chat` or `support email`.")
         )
         return
-    from supportcli.render.human import inquiry_table
+    from supportcli.render.human import print_inquiries
 
-    out = console.out()
-    out.print(inquiry_table(rows, out.width))
+    print_inquiries(rows)
 
 
 def show(

@@ -29,7 +29,7 @@ from supportcli.i18n import _
 from supportcli.mail import inbound
 from supportcli.mail.mailbox import Head, ImapSettings, Mailbox
 from supportcli.mail.message import usable_message_id
-from supportcli.records import Answer, MailboxPosition, UnreadMail
+from supportcli.mailrecords import Answer, MailboxPosition, UnreadMail
 from supportcli.store import answers as stored_answers
 from supportcli.store import attachments, writes
 from supportcli.store.attachments import StoredFile

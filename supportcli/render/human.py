@@ -8,19 +8,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.console import Console, Group
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
 
 from supportcli import console
 from supportcli.i18n import N_, NP_, _, ngettext, pgettext, tr
-from supportcli.records import Attachment, Inquiry, Message, Role, UnreadMail
+from supportcli.records import Attachment, Inquiry, Message, Role
+from supportcli.render import styled
 from supportcli.render.columns import fit, pad, screen_rows, wrap
+from supportcli.render.styled import Styled as Text
 from supportcli.text import human_size, shown_time, visible, visible_line
 
 if TYPE_CHECKING:
+    from rich.console import Console, Group
     from rich.markdown import Markdown
+    from rich.table import Table
+
+    from supportcli.mailrecords import UnreadMail
+
+# `list` and `show` print through styled.Writer (rich's console and Markdown cost more
+# than the rest of such a read); `Text` here is styled.Styled, which rich prints too.
+# Other tables import rich where they are built.
 
 ROLE_STYLE = {"customer": "bold cyan", "agent": "bold green", "system": "dim"}
 STATUS_STYLE = {
@@ -93,7 +99,19 @@ SUBJECT_CELLS = 30
 GAP = 2
 
 
-def inquiry_table(rows: list[Inquiry], width: int) -> Group:
+def print_inquiries(rows: list[Inquiry]) -> None:
+    """`support list`'s table on standard output."""
+    out = styled.writer()
+    if out is not None:
+        out.lines(inquiry_table(rows, out.width))
+        return
+    from rich.console import Group  # Imported here: only where rich must print it
+
+    rich_out = console.out()
+    rich_out.print(Group(*inquiry_table(rows, rich_out.width)))
+
+
+def inquiry_table(rows: list[Inquiry], width: int) -> list[Text]:
     """One line per inquiry, never wider than `width` (measured in cells)."""
     cells = [_cells(row) for row in rows]
     header = {name: Text(_(HEADERS[name])) for name in ORDER}
@@ -112,7 +130,7 @@ def inquiry_table(rows: list[Inquiry], width: int) -> Group:
     lines = [_line(header, columns, widths, Text(_(HEADERS["Subject"])), style="bold")]
     for line, row in zip(cells, rows, strict=True):
         lines.append(_line(line, columns, widths, Text(fit(one_line(row.subject), room))))
-    return Group(*lines)
+    return lines
 
 
 def _cells(row: Inquiry) -> dict[str, Text]:
@@ -158,7 +176,7 @@ def one_line(text: str) -> str:
 
 def transcript(record: Inquiry) -> None:
     """Print one inquiry as a conversation."""
-    out = console.out()
+    out = styled.writer() or console.out()
     title = Text.assemble(
         (f"#{record.id} ", "bold"),
         (f"{channel_word(record.channel)} · ", "dim"),
@@ -248,10 +266,20 @@ def is_markdown(message: Message, chat_agent: str | None = None) -> bool:
     return meta.get("agent", chat_agent if not meta else None) == "kb"
 
 
-def print_message_body(out: Console, message: Message, *, chat_agent: str | None = None) -> None:
+def print_message_body(
+    out: Console | styled.Writer, message: Message, *, chat_agent: str | None = None
+) -> None:
     if is_markdown(message, chat_agent):
+        plain = styled.paragraphs(visible(message.body))
+        if plain is not None and isinstance(out, styled.Writer):
+            out.paragraphs(plain, BODY_INDENT)  # as rich's Markdown shows mere paragraphs
+            return
         # Imported here: rich.markdown costs ~40 ms: only for an agent's message.
         from rich.markdown import Markdown
+        from rich.padding import Padding
+
+        if isinstance(out, styled.Writer):
+            out = console.out()
 
         out.print(
             Padding(Markdown(visible(message.body), hyperlinks=False), (0, 0, 0, BODY_INDENT))
@@ -260,7 +288,7 @@ def print_message_body(out: Console, message: Message, *, chat_agent: str | None
         print_plain(out, message.body)
 
 
-def print_plain(out: Console, body: str) -> None:
+def print_plain(out: Console | styled.Writer, body: str) -> None:
     """Stored text as plain lines, shown and never obeyed, in time linear in its size,
     each line indented and wrapped to the width here (columns.screen_rows), not by rich.
 
@@ -286,7 +314,7 @@ def print_plain(out: Console, body: str) -> None:
 WRITE_BATCH = 10_000  # rows per write: few system calls, and memory stays flat
 
 
-def _write_lines(out: Console, lines: list[str]) -> None:
+def _write_lines(out: Console | styled.Writer, lines: list[str]) -> None:
     if lines:
         indent = " " * BODY_INDENT
         out.file.write(indent + f"\n{indent}".join(lines) + "\n")
@@ -302,6 +330,8 @@ def outbox_table(rows: list[Inquiry], width: int) -> Group:
     """`support outbox`: one line per inquiry in `width` cells (the subject gives way,
     never the id or the status), its last error on the line below. rich's table squeezed
     every column at 60 columns and cut a Korean status to "발송 …"."""
+    from rich.console import Group  # Imported here, as for every rich table
+
     label = {**HEADERS, **OUTBOX_HEADERS}
     header = {name: Text(_(label[name])) for name in OUTBOX}
     cells = []
@@ -358,6 +388,8 @@ def article(title: str, body: str, link: str) -> Markdown:
 def topics_table(topics: dict[str, str], width: int) -> Group:
     """Each topic and what it covers, the description wrapped between words (a Korean
     word is never cut) in the room beside the names."""
+    from rich.console import Group  # Imported here: see outbox_table
+
     title = _("topic")
     names = max([cell_len(title), *map(len, topics)]) + GAP
     room = max(width - names, 20)
@@ -370,6 +402,8 @@ def topics_table(topics: dict[str, str], width: int) -> Group:
 
 def settings_table(rows: list[tuple[str, object, str, str]], secrets: dict[str, str]) -> Table:
     """(key, value, where it comes from, environment variable), then password states."""
+    from rich.table import Table  # Imported here: see outbox_table
+
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in (_("key"), _("value"), _("from"), _("environment")):
         table.add_column(column)

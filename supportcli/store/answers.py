@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 
 from supportcli.errors import NotFound
 from supportcli.i18n import _
-from supportcli.records import Answer, Event, MailboxPosition, Role, UnreadMail
+from supportcli.mailrecords import Answer, MailboxPosition, UnreadMail
+from supportcli.records import Event, Role
 from supportcli.store import writes
 from supportcli.store.attachments import StoredFile
 from supportcli.store.db import now, transaction

@@ -21,12 +21,32 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # Hangul syllables and compatibility jamo, CJK ideographs, hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
-CJK_RUN = re.compile(f"[{_CJK}]+")
-CJK_OR_NOT = re.compile(f"[{_CJK}]+|[^{_CJK}]+")  # a token cut into CJK runs and the rest
 WORD = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits
+
+
+@cache
+def cjk_run() -> re.Pattern[str]:
+    """A run of CJK characters. Compiled when first used: a class of ~40,000 characters
+    takes ~2 ms to compile, which `list` and `show` without a search never need."""
+    return re.compile(f"[{_CJK}]+")
+
+
+@cache
+def cjk_or_not() -> re.Pattern[str]:
+    """A CJK run or a run of anything else: a token cut into its CJK and other parts."""
+    return re.compile(f"[{_CJK}]+|[^{_CJK}]+")
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    if name == "CJK_RUN":  # the pattern as a module attribute, compiled when imported
+        return cjk_run()
+    if name == "CJK_OR_NOT":  # a token cut into CJK runs and the rest
+        return cjk_or_not()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _bigrams(run: str) -> str:
@@ -39,7 +59,7 @@ def fold(text: str | None) -> str:
     """The text as the index sees it: NFKC, CJK runs as bigrams, the rest unchanged."""
     if not text:
         return ""
-    return CJK_RUN.sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
+    return cjk_run().sub(lambda m: _bigrams(m.group()), unicodedata.normalize("NFKC", text))
 
 
 def terms(*texts: str | None) -> str:
@@ -74,7 +94,7 @@ def query_words(text: str) -> list[list[Term]]:
 
 def _prefix(tokens: list[str]) -> bool:
     last = tokens[-1]
-    return not CJK_RUN.fullmatch(last) or len(last) == 1
+    return not cjk_run().fullmatch(last) or len(last) == 1
 
 
 def fts5(tokens: list[str], prefix: bool) -> str:
