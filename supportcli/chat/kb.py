@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from supportcli.chat import articles as article_files
 from supportcli.chat import smalltalk
 from supportcli.chat.agent import Answer, Citation, Turn
 from supportcli.chat.articles import Article
-from supportcli.chat.retrieval import Hit, Index, language_of, terms
+from supportcli.chat.retrieval import Hit, language_of, terms
+from supportcli.helpcenter.folders import open_index
 
 if TYPE_CHECKING:
     from supportcli.config import Settings
@@ -51,10 +51,9 @@ class KbAgent:
     name = "kb"
 
     def __init__(self, settings: Settings | None = None) -> None:
-        extra = settings.text("chat.kb_dir") if settings is not None else None
-        found, problems = article_files.load(extra or None)
-        self.skipped = problems  # for the caller to report: an agent never prints
-        self.index = Index(found)
+        # The articles live in the history's index (bundled, chat.kb_dir, `kb add`);
+        # skipped files are for the caller to report: an agent never prints.
+        self.index, self.skipped = open_index(settings)
 
     def answer(self, conversation: Sequence[Turn], *, topic: str) -> Answer:
         said = [turn.body for turn in conversation if turn.role == "customer"]

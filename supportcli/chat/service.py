@@ -82,7 +82,7 @@ def kb_search(agent: KbAgent, text: str) -> list[Hit]:
 
 
 def kb_article(agent: KbAgent, slug: str) -> Article:
-    for article in agent.index.articles:
-        if article.slug == slug:
-            return article
+    found = agent.index.article(slug)
+    if found is not None:
+        return found
     raise NotFound(f"no help article {slug!r}; see `support kb search`")

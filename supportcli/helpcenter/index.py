@@ -1,0 +1,197 @@
+"""The help center's index in the history: `retrieval.Index`'s ranking over the stored
+term index, so a chat's first answer costs one indexed query instead of reading and
+indexing every article file.
+
+`StoredIndex.rank` gives the same hits, in the same order and with the same scores, as
+`retrieval.Index.rank` over the same articles (tests/test_kb_index.py compares them): the
+documents' terms come from `Index._doc_terms` and the arithmetic is the same. An article
+of a hit is a `StoredArticle`: its name, topic and language come with the query, its text
+is read only when someone looks at it (a common word matches thousands of articles; an
+answer quotes one)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from supportcli import paths
+from supportcli.chat import retrieval
+from supportcli.chat.articles import Article, Section, _split
+from supportcli.chat.retrieval import B, K1, Hit, Index
+from supportcli.store import kb as store
+from supportcli.store.db import connect
+
+
+def analyzer_version() -> str:
+    """A fingerprint of the code that turns text into index terms: the source of
+    `retrieval` and of every module of ours it takes names from (fold, stop words, a
+    synonym table...), and of this one. When it changes, stored terms are rebuilt."""
+    digest = hashlib.sha256()
+    for name, path in sorted(analyzer_files().items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def analyzer_files() -> dict[str, Path]:
+    modules: dict[str, ModuleType] = {}
+    for module in (retrieval, sys.modules[__name__]):
+        modules[module.__name__] = module
+        for value in vars(module).values():
+            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", "")
+            if isinstance(name, str) and name.startswith("supportcli.") and name in sys.modules:
+                modules[name] = sys.modules[name]
+    return {
+        name: Path(module.__file__) for name, module in modules.items() if module.__file__
+    }
+
+
+def doc_terms(article: Article) -> Counter[str]:
+    """An article's terms with their frequencies, exactly as `retrieval.Index` counts them."""
+    return Counter(Index._doc_terms(article))
+
+
+def as_article(slug: str, topic: str, language: str, text: Sequence[str]) -> Article:
+    """An article from its stored row: (title, link, keywords one a line, Markdown body)."""
+    title, link, keywords, body = text
+    summary, sections = _split(body.strip())
+    return Article(
+        slug=slug,
+        title=title,
+        topic=topic,
+        language=language,
+        link=link,
+        keywords=tuple(k for k in keywords.split("\n") if k),
+        summary=summary,
+        sections=sections,
+    )
+
+
+class StoredArticle(Article):
+    """An article of the index whose text is read from the history on first use."""
+
+    def __init__(self, index: StoredIndex, article_id: int, slug: str, topic: str, lang: str):
+        for name, value in (("slug", slug), ("topic", topic), ("language", lang)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_id", article_id)
+        object.__setattr__(self, "_full", None)
+
+    def _text(self) -> Article:
+        full = self.__dict__["_full"]
+        if full is None:
+            full = self._index.load(self._id, self.slug, self.topic, self.language)
+            object.__setattr__(self, "_full", full)
+        return full
+
+    title = property(lambda self: self._text().title)  # type: ignore[assignment]
+    link = property(lambda self: self._text().link)  # type: ignore[assignment]
+    keywords = property(lambda self: self._text().keywords)  # type: ignore[assignment]
+    summary = property(lambda self: self._text().summary)  # type: ignore[assignment]
+    sections = property(lambda self: self._text().sections)  # type: ignore[assignment]
+
+    def _fields(self) -> tuple[Any, ...]:
+        full = self._text()
+        return (self.slug, full.title, self.topic, self.language, full.link, full.keywords,
+                full.summary, full.sections)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Article):
+            return NotImplemented
+        theirs = other._fields() if isinstance(other, StoredArticle) else _fields(other)
+        return self._fields() == theirs
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"StoredArticle(slug={self.slug!r}, id={self._id})"
+
+
+def _fields(a: Article) -> tuple[Any, ...]:
+    return (a.slug, a.title, a.topic, a.language, a.link, a.keywords, a.summary, a.sections)
+
+
+class StoredIndex(Index):
+    """`retrieval.Index` over the history's term index (search() is inherited)."""
+
+    def __init__(self, target: str | None = None) -> None:  # no super(): nothing in memory
+        # The history is named, not held: a connection is per command (db.connect).
+        self.target = target or paths.db_target()
+        db = connect(target)
+        self.n, total = store.totals(db)
+        self.avg = total / max(self.n, 1)
+        self.unknown_idf = math.log(1 + (self.n + 0.5) / 0.5)
+
+    def rank(
+        self,
+        query: Counter[str] | dict[str, float],
+        *,
+        language: str | None = None,
+        topic: str | None = None,
+    ) -> list[Hit]:
+        rows = store.postings(connect(self.target), list(query))
+        df: Counter[str] = Counter(row[0] for row in rows)
+        log, n = math.log, self.n
+        idf = {t: log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        total = sum(idf.get(t, self.unknown_idf) * w for t, w in query.items()) or 1.0
+        hits = []
+        for article_id, meta, doc in _documents(rows):
+            length, lang, art_topic, slug = meta
+            if language and lang != language:
+                continue
+            score = matched = 0.0
+            for term, weight in query.items():
+                freq = doc.get(term, 0)
+                if not freq:
+                    continue
+                score += (
+                    weight * idf[term] * freq * (K1 + 1)
+                    / (freq + K1 * (1 - B + B * length / self.avg))
+                )  # fmt: skip
+                matched += weight * idf[term]
+            if score <= 0:
+                continue
+            if topic and art_topic == topic:
+                score *= 1.15
+            article = StoredArticle(self, article_id, slug, art_topic, lang)
+            hits.append(Hit(article, score, matched / total))
+        return sorted(hits, key=lambda h: (-h.score, h.article.slug))
+
+    def load(self, article_id: int, slug: str, topic: str, language: str) -> Article:
+        text = store.article_text(connect(self.target), article_id)
+        if text is None:  # removed by a sync since the question was asked
+            return Article(slug, slug, topic, language, "", (), "", ())
+        return as_article(slug, topic, language, text)
+
+    def article(self, slug: str) -> Article | None:
+        """The article `kb show` names, or None."""
+        found = store.find_slug(connect(self.target), slug)
+        if found is None:
+            return None
+        article_id, slug, topic, language = found
+        return self.load(article_id, slug, topic, language)
+
+    @property
+    def articles(self) -> list[Article]:  # type: ignore[override]
+        """Every article (slow on a large help center; ranking never needs it)."""
+        rows = store.article_keys(connect(self.target))
+        return [StoredArticle(self, *row) for row in rows]
+
+
+def _documents(rows: list[tuple[Any, ...]]) -> list[tuple[int, tuple[Any, ...], dict[str, int]]]:
+    """The postings grouped by article, in article order: (id, meta, {term: freq})."""
+    docs: list[tuple[int, tuple[Any, ...], dict[str, int]]] = []
+    for term, article_id, freq, *meta in rows:
+        if not docs or docs[-1][0] != article_id:
+            docs.append((article_id, tuple(meta), {}))
+        docs[-1][2][term] = freq
+    return docs
+
+
+__all__ = ["StoredArticle", "StoredIndex", "Section", "analyzer_version", "doc_terms"]
