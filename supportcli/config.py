@@ -99,6 +99,20 @@ KEYS: dict[str, Key] = {
         Key("chat.agent", "SUPPORT_CHAT_AGENT", "which agent answers chats (default kb)"),
         Key("chat.kb_dir", "SUPPORT_KB_DIR", "a folder of extra help-center articles"),
         Key(
+            "kb.delay",
+            "SUPPORT_KB_DELAY",
+            "seconds between two requests to a help center while importing (1)",
+            "float",
+            limits=(0.0, 600.0),
+        ),
+        Key(
+            "kb.timeout",
+            "SUPPORT_KB_TIMEOUT",
+            "seconds to wait for a help-center page while importing (20)",
+            "float",
+            limits=(0.1, 3600.0),
+        ),
+        Key(
             "email.max_attachment_mb",
             "SUPPORT_MAX_ATTACHMENT_MB",
             "largest total attachment size after encoding, in MB (25)",
@@ -114,6 +128,8 @@ DEFAULTS: dict[str, object] = {
     "imap.security": "ssl",
     "imap.folder": "INBOX",
     "chat.agent": "kb",
+    "kb.delay": 1.0,
+    "kb.timeout": 20.0,
     "email.max_attachment_mb": 25.0,
     "imap.max_message_mb": 50.0,
 }

@@ -17,10 +17,24 @@ from supportcli.store.db import connect
 
 QUESTIONS = Path(__file__).parent / "data" / "kb_questions.tsv"
 MORE = [
-    "환불", "결제가 두 번 됐어요", "비밀번호", "password reset 메일이 안 와요", "refund 받을 수 있나요",
-    "charged twice", "app crashes", "2단계 인증", "계정 삭제", "알림이 안 와요", "영수증 발급",
-    "language settings", "sync devices", "export my data", "zzzqqq", "로그인", "the",
-]  # fmt: skip
+    "환불",
+    "결제가 두 번 됐어요",
+    "비밀번호",
+    "password reset 메일이 안 와요",
+    "refund 받을 수 있나요",
+    "charged twice",
+    "app crashes",
+    "2단계 인증",
+    "계정 삭제",
+    "알림이 안 와요",
+    "영수증 발급",
+    "language settings",
+    "sync devices",
+    "export my data",
+    "zzzqqq",
+    "로그인",
+    "the",
+]
 
 
 def _queries() -> list[str]:

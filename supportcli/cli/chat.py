@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # for annotations only: command bodies import what they run
     from supportcli.store.dialect import Database
 
 kb_app = typer.Typer(
-    help="Search the help-center articles the chat agent answers from.",
+    help="The help-center articles the chat agent answers from: search them, import help "
+    "centers (kb add), keep them current (kb sync).",
     no_args_is_help=True,
     epilog="Example: support kb search 환불",
 )

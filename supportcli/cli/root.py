@@ -8,7 +8,7 @@ import sys
 import typer
 
 from supportcli import __version__, console
-from supportcli.cli import chat, doctor, email, history, settings, setup
+from supportcli.cli import chat, doctor, email, history, kb, settings, setup
 from supportcli.errors import ExitCode, SupportError
 from supportcli.text import visible
 
@@ -45,6 +45,7 @@ def root(
 
 
 chat.register(app)
+kb.register(chat.kb_app)
 email.register(app)
 history.register(app)
 settings.register(app)

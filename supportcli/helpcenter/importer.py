@@ -31,7 +31,11 @@ class Versions:
     last_modified: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"updated_at": self.updated_at, "etag": self.etag, "last_modified": self.last_modified}
+        return {
+            "updated_at": self.updated_at,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+        }
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Outcome:
     unchanged: int = 0
     removed: int = 0
     problems: list[str] = field(default_factory=list)
+    requests: int = 0  # HTTP requests the import made
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -48,6 +53,7 @@ class Outcome:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "requests": self.requests,
             "problems": self.problems,
         }
 
@@ -115,7 +121,10 @@ class Writer:
         topic = article.topic
         if category or topic not in TOPICS:
             category = category or topic
-            topic = topicmap.topic_for(self.db, self.source.id, category)
+            if category:
+                topic = topicmap.topic_for(self.db, self.source.id, category)
+            else:  # no category at all (a page without breadcrumbs): from its own words
+                topic = topicmap.guess(f"{article.title} {' '.join(article.keywords)}")
             article = _with_topic(article, topic)
         digest = content_hash(article, category)
         old = self.stored.get(key)

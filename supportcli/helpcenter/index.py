@@ -23,7 +23,7 @@ from typing import Any
 from supportcli import paths
 from supportcli.chat import retrieval
 from supportcli.chat.articles import Article, Section, _split
-from supportcli.chat.retrieval import B, K1, Hit, Index
+from supportcli.chat.retrieval import K1, B, Hit, Index
 from supportcli.store import kb as store
 from supportcli.store.db import connect
 
@@ -43,12 +43,14 @@ def analyzer_files() -> dict[str, Path]:
     for module in (retrieval, sys.modules[__name__]):
         modules[module.__name__] = module
         for value in vars(module).values():
-            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", "")
+            name = (
+                value.__name__
+                if isinstance(value, ModuleType)
+                else getattr(value, "__module__", "")
+            )
             if isinstance(name, str) and name.startswith("supportcli.") and name in sys.modules:
                 modules[name] = sys.modules[name]
-    return {
-        name: Path(module.__file__) for name, module in modules.items() if module.__file__
-    }
+    return {name: Path(module.__file__) for name, module in modules.items() if module.__file__}
 
 
 def doc_terms(article: Article) -> Counter[str]:

@@ -58,8 +58,13 @@ def topic_for(db: Database, source_id: int, category: str) -> str:
 def listing(db: Database) -> list[dict[str, object]]:
     names = {s.id: s.location for s in store.sources(db)}
     return [
-        {"source": names.get(sid, str(sid)), "category": category, "topic": topic,
-         "chosen": chosen, "articles": count}  # fmt: skip
+        {
+            "source": names.get(sid, str(sid)),
+            "category": category,
+            "topic": topic,
+            "chosen": chosen,
+            "articles": count,
+        }  # fmt: skip
         for sid, category, topic, chosen, count in store.topics(db)
     ]
 

@@ -18,8 +18,7 @@ from supportcli.store.db import now, transaction
 from supportcli.store.dialect import Database, is_postgres
 
 SOURCE_COLUMNS = (
-    "id, kind, origin, location, name, locales, enabled, added_at, synced_at, fingerprint, "
-    "problems"
+    "id, kind, origin, location, name, locales, enabled, added_at, synced_at, fingerprint, problems"
 )
 
 
@@ -258,8 +257,7 @@ def all_articles(db: Database) -> Iterator[tuple[Any, ...]]:
     """(id, slug, topic, language, title, link, keywords, body) of every article, for
     re-indexing."""
     yield from db.execute(
-        "SELECT id, slug, topic, language, title, link, keywords, body FROM kb_article "
-        "ORDER BY id"
+        "SELECT id, slug, topic, language, title, link, keywords, body FROM kb_article ORDER BY id"
     )
 
 
@@ -306,6 +304,15 @@ def article_text(db: Database, article_id: int) -> tuple[str, str, str, str] | N
 def article_keys(db: Database) -> list[tuple[int, str, str, str]]:
     """(id, slug, topic, language) of every article, in the index's order."""
     return db.execute("SELECT id, slug, topic, language FROM kb_article ORDER BY id").fetchall()
+
+
+def source_articles(db: Database, source_id: int) -> list[tuple[str, str, str, str, str]]:
+    """(slug, title, topic, language, link) of a source's articles."""
+    return db.execute(
+        "SELECT slug, title, topic, language, link FROM kb_article WHERE source_id = ? "
+        "ORDER BY language, topic, title",
+        (source_id,),
+    ).fetchall()
 
 
 def find_slug(db: Database, slug: str) -> tuple[int, str, str, str] | None:
