@@ -15,6 +15,7 @@ Pages answer ETag and Last-Modified and honour If-None-Match / If-Modified-Since
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -248,10 +249,8 @@ def _handler(server: HelpCenter) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if body:
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # gave up
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up
-                    pass
 
         def log_message(self, *_: Any) -> None:
             pass

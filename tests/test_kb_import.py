@@ -206,7 +206,7 @@ def _zendesk(hc: HelpCenter) -> None:
     ]
 
 
-def test_a_zendesk_help_center_imports_with_topics_and_syncs(capsys):
+def test_a_zendesk_help_center_imports_with_topics_and_syncs(engine, capsys):
     with HelpCenter() as hc:
         _zendesk(hc)
         code, out, err = support(capsys, "kb", "add", f"{hc.url}/hc/ko", "--delay", "0", "--json")

@@ -51,7 +51,7 @@ def _same(stored, memory) -> None:
         assert mine.article == theirs.article  # the text read on demand is the article's
 
 
-def test_stored_index_ranks_exactly_as_the_memory_index():
+def test_stored_index_ranks_exactly_as_the_memory_index(engine):
     memory = Index(load()[0])
     stored, problems = folders.open_index(None)
     assert problems == []
@@ -80,7 +80,7 @@ def test_a_second_start_reads_no_article_file(monkeypatch):
     assert agent_index.search("환불")[0].article.slug == "payment-refund-ko"
 
 
-def test_kb_dir_changes_are_imported_and_removed_files_disappear(tmp_path):
+def test_kb_dir_changes_are_imported_and_removed_files_disappear(engine, tmp_path):
     from supportcli.config import Settings
 
     folder = tmp_path / "kb"

@@ -70,7 +70,9 @@ def to_markdown(html: str, base: str) -> str:
     for node in tree.css("script, style, img"):
         node.decompose()
     body = tree.body or tree.root
-    text = markdownify(body.html if body is not None else "", heading_style="ATX", bullets="-")
+    text = markdownify(
+        (body.html if body is not None else "") or "", heading_style="ATX", bullets="-"
+    )
     text = re.sub(r"^(?:body|<body>)\s*", "", text.strip())
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

@@ -17,6 +17,7 @@ from supportcli import __version__
 
 USER_AGENT = f"support-cli/{__version__} (help-center import for the support command line)"
 ROBOTS_NAME = "support-cli"  # the name robots.txt rules address us by
+DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
 
 
 class FetchError(Exception):
@@ -80,12 +81,12 @@ class Fetcher:
         try:
             response = self.get(origin + "/robots.txt")
         except FetchError:
-            parser.disallow_all = True  # no answer: assume the worst, as crawlers do
+            parser.parse(DISALLOW_ALL)  # no answer: assume the worst, as crawlers do
         else:
             if response.status_code in (401, 403) or response.status_code >= 500:
-                parser.disallow_all = True
+                parser.parse(DISALLOW_ALL)
             elif response.status_code >= 400:
-                parser.allow_all = True  # no robots.txt: everything is allowed
+                parser.parse([])  # no robots.txt: everything is allowed
             else:
                 parser.parse(response.text.splitlines())
         crawl_delay = parser.crawl_delay(ROBOTS_NAME)

@@ -77,6 +77,9 @@ def as_article(slug: str, topic: str, language: str, text: Sequence[str]) -> Art
 class StoredArticle(Article):
     """An article of the index whose text is read from the history on first use."""
 
+    _index: StoredIndex
+    _id: int
+
     def __init__(self, index: StoredIndex, article_id: int, slug: str, topic: str, lang: str):
         for name, value in (("slug", slug), ("topic", topic), ("language", lang)):
             object.__setattr__(self, name, value)
