@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -76,9 +77,10 @@ class Writer:
 
     def __init__(self, db: Database, source: store.Source) -> None:
         self.db, self.source = db, source
+        store.prepare_bulk(db)
         self.stored = store.stored(db, source.id)
         self.seen: set[str] = set()
-        self.pending: list[tuple[str, Article, str, Versions]] = []
+        self.pending: list[tuple[str, Article, str, Versions, Counter[str] | None]] = []
         self.touched: list[tuple[int, Versions]] = []
         self.outcome = Outcome()
 
@@ -93,9 +95,19 @@ class Writer:
         if old is not None and versions is not None and _moved(old, versions):
             self.touched.append((old.id, versions))
 
-    def put(self, key: str, article: Article, *, category: str = "", versions: Versions) -> None:
+    def put(
+        self,
+        key: str,
+        article: Article,
+        *,
+        category: str = "",
+        versions: Versions,
+        postings: Counter[str] | None = None,
+    ) -> None:
+        """`postings`: the article's terms when the caller has them already (counted in
+        a fetching thread while this one writes)."""
         self.seen.add(key)
-        self.pending.append((key, article, category, versions))
+        self.pending.append((key, article, category, versions, postings))
         if len(self.pending) >= BATCH:
             self.flush()
 
@@ -103,8 +115,8 @@ class Writer:
         if not self.pending and not self.touched:
             return
         with transaction(self.db):
-            for key, article, category, versions in self.pending:
-                self._write(key, article, category, versions)
+            for key, article, category, versions, postings in self.pending:
+                self._write(key, article, category, versions, postings)
             for article_id, versions in self.touched:
                 store.touch_article(self.db, article_id, **versions.as_dict())
         self.pending, self.touched = [], []
@@ -117,7 +129,14 @@ class Writer:
             self.outcome.removed = store.delete_articles(self.db, gone)
         return self.outcome
 
-    def _write(self, key: str, article: Article, category: str, versions: Versions) -> None:
+    def _write(
+        self,
+        key: str,
+        article: Article,
+        category: str,
+        versions: Versions,
+        postings: Counter[str] | None,
+    ) -> None:
         topic = article.topic
         if category or topic not in TOPICS:
             category = category or topic
@@ -147,7 +166,7 @@ class Writer:
             content_hash=digest,
             **versions.as_dict(),
         )
-        store.put_article(self.db, row, doc_terms(article))
+        store.put_article(self.db, row, postings if postings is not None else doc_terms(article))
         if old is None:
             self.outcome.added += 1
         else:

@@ -27,6 +27,8 @@ from supportcli.chat.retrieval import K1, B, Hit, Index
 from supportcli.store import kb as store
 from supportcli.store.db import connect
 
+TOPIC_BOOST = 1.15  # retrieval.Index.rank's lift for an article of the chat's topic
+
 
 def analyzer_version() -> str:
     """A fingerprint of the code that turns text into index terms: the source of
@@ -132,6 +134,7 @@ class StoredIndex(Index):
         self.n, total = store.totals(db)
         self.avg = total / max(self.n, 1)
         self.unknown_idf = math.log(1 + (self.n + 0.5) / 0.5)
+        self._ranked: dict[tuple[Any, ...], list[Hit]] = {}  # a chat asks the same twice
 
     def rank(
         self,
@@ -140,33 +143,41 @@ class StoredIndex(Index):
         language: str | None = None,
         topic: str | None = None,
     ) -> list[Hit]:
-        rows = store.postings(connect(self.target), list(query))
-        df: Counter[str] = Counter(row[0] for row in rows)
-        log, n = math.log, self.n
-        idf = {t: log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        key = (tuple(query.items()), language, topic)
+        if key not in self._ranked:
+            if len(self._ranked) >= 16:
+                self._ranked.pop(next(iter(self._ranked)))
+            self._ranked[key] = self._rank(query, language, topic)
+        return list(self._ranked[key])
+
+    def _rank(
+        self, query: Counter[str] | dict[str, float], language: str | None, topic: str | None
+    ) -> list[Hit]:
+        """The same figures as retrieval.Index.rank: idf from the document frequencies
+        (over every language, as there), BM25 summed by the engine."""
+        db = connect(self.target)
+        df = store.document_frequencies(db, list(query))
+        n = self.n
+        idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         total = sum(idf.get(t, self.unknown_idf) * w for t, w in query.items()) or 1.0
-        hits = []
-        for article_id, meta, doc in _documents(rows):
-            length, lang, art_topic, slug = meta
-            if language and lang != language:
-                continue
-            score = matched = 0.0
-            for term, weight in query.items():
-                freq = doc.get(term, 0)
-                if not freq:
-                    continue
-                score += (
-                    weight * idf[term] * freq * (K1 + 1)
-                    / (freq + K1 * (1 - B + B * length / self.avg))
-                )  # fmt: skip
-                matched += weight * idf[term]
-            if score <= 0:
-                continue
-            if topic and art_topic == topic:
-                score *= 1.15
-            article = StoredArticle(self, article_id, slug, art_topic, lang)
-            hits.append(Hit(article, score, matched / total))
-        return sorted(hits, key=lambda h: (-h.score, h.article.slug))
+        weights = [(t, float(w), idf[t]) for t, w in query.items() if t in idf]
+        rows = store.scores(
+            db, weights, k1=K1, b=B, average_length=self.avg, language=language,
+            topic=topic, topic_boost=TOPIC_BOOST,
+        )  # fmt: skip
+        return [self._hit(row, total) for row in rows]
+
+    def _hit(self, row: tuple[Any, ...], total: float) -> Hit:
+        # Built without __init__ (a frozen dataclass's setattr per field): a common word
+        # can match every article, and each one is a Hit.
+        article_id, slug, topic, language, score, matched = row
+        article = StoredArticle.__new__(StoredArticle)
+        article.__dict__.update(
+            slug=slug, topic=topic, language=language, _index=self, _id=article_id, _full=None
+        )
+        hit = Hit.__new__(Hit)
+        hit.__dict__.update(article=article, score=score, coverage=matched / total)
+        return hit
 
     def load(self, article_id: int, slug: str, topic: str, language: str) -> Article:
         text = store.article_text(connect(self.target), article_id)
@@ -187,16 +198,6 @@ class StoredIndex(Index):
         """Every article (slow on a large help center; ranking never needs it)."""
         rows = store.article_keys(connect(self.target))
         return [StoredArticle(self, *row) for row in rows]
-
-
-def _documents(rows: list[tuple[Any, ...]]) -> list[tuple[int, tuple[Any, ...], dict[str, int]]]:
-    """The postings grouped by article, in article order: (id, meta, {term: freq})."""
-    docs: list[tuple[int, tuple[Any, ...], dict[str, int]]] = []
-    for term, article_id, freq, *meta in rows:
-        if not docs or docs[-1][0] != article_id:
-            docs.append((article_id, tuple(meta), {}))
-        docs[-1][2][term] = freq
-    return docs
 
 
 __all__ = ["StoredArticle", "StoredIndex", "Section", "analyzer_version", "doc_terms"]

@@ -10,6 +10,7 @@ one that fails (5xx, a timeout) keeps its stored version until a later sync."""
 from __future__ import annotations
 
 import gzip
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from supportcli.chat.retrieval import language_of
 from supportcli.helpcenter.extract import Page, article_page
 from supportcli.helpcenter.fetch import Fetcher, FetchError
 from supportcli.helpcenter.importer import Outcome, Versions, Writer, slug_of
+from supportcli.helpcenter.index import doc_terms
 from supportcli.store.kb import Stored
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -39,7 +41,9 @@ class Entry:
 class Fetched:
     entry: Entry
     status: str  # "page", "same", "gone", "failed", "skipped"
-    page: Page | None = None
+    article: Article | None = None
+    category: str = ""
+    postings: Counter[str] | None = None  # its terms, counted in the fetching thread
     versions: Versions | None = None
     reason: str = ""
 
@@ -82,9 +86,10 @@ def _record(writer: Writer, fetched: Fetched) -> None:
     url = fetched.entry.url
     if fetched.status == "same":
         writer.keep(url, fetched.versions)
-    elif fetched.status == "page" and fetched.page is not None:
-        writer.put(url, _article(url, fetched.page), category=fetched.page.category,
-                   versions=fetched.versions or Versions())  # fmt: skip
+    elif fetched.status == "page" and fetched.article is not None:
+        versions = fetched.versions or Versions()
+        writer.put(url, fetched.article, category=fetched.category, versions=versions,
+                   postings=fetched.postings)  # fmt: skip
     elif fetched.status == "failed":
         writer.outcome.problems.append(f"{url}: {fetched.reason}")
         if writer.version(url) is not None:
@@ -121,7 +126,10 @@ def _fetch(fetcher: Fetcher, entry: Entry, old: Stored | None) -> Fetched:
     page = article_page(response.text, str(response.url))
     if page is None:
         return Fetched(entry, "skipped", reason="not an article; skipped")
-    return Fetched(entry, "page", page=page, versions=versions)
+    article = _article(entry.url, page)
+    return Fetched(
+        entry, "page", article, page.category, postings=doc_terms(article), versions=versions
+    )
 
 
 def _article(url: str, page: Page) -> Article:

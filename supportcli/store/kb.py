@@ -125,6 +125,13 @@ def counts(db: Database) -> dict[int, int]:
 # --- articles ----------------------------------------------------------------------------
 
 
+def prepare_bulk(db: Database) -> None:
+    """An import writes hundreds of terms per article into kb_term's b-tree: a larger page
+    cache (64 MB, this connection only) keeps its inner pages in memory."""
+    if not is_postgres(db):
+        db.execute("PRAGMA cache_size = -65536")
+
+
 def stored(db: Database, source_id: int) -> dict[str, Stored]:
     """The source's articles by their key, as a sync compares them."""
     rows = db.execute(
@@ -149,17 +156,13 @@ def put_article(db: Database, article: ArticleRow, postings: Counter[str]) -> in
         "imported_at": now(),
     }
     if row is None:
-        db.execute(
+        article_id = db.execute(
             "INSERT INTO kb_article (source_id, key, slug, link, title, topic, category, "
             "language, length, keywords, body, updated_at, etag, last_modified, content_hash, "
             "imported_at) VALUES (:source_id, :key, :slug, :link, :title, :topic, :category, "
             ":language, :length, :keywords, :body, :updated_at, :etag, :last_modified, "
-            ":content_hash, :imported_at)",
+            ":content_hash, :imported_at) RETURNING id",
             values,
-        )
-        article_id = db.execute(
-            "SELECT id FROM kb_article WHERE source_id = ? AND key = ?",
-            (article.source_id, article.key),
         ).fetchone()[0]
         _add_totals(db, 1, length)
     else:
@@ -275,23 +278,67 @@ def reindex(db: Database, article_id: int, postings: Counter[str]) -> None:
 # --- reading for ranking and showing -----------------------------------------------------
 
 
-def postings(db: Database, terms: list[str]) -> list[tuple[str, int, int, int, str, str, str]]:
-    """Every (term, article id, frequency, article length, language, topic, slug) for the
-    terms, in article order: ranking's one indexed query (kb_term's primary key)."""
+def document_frequencies(db: Database, terms: list[str]) -> dict[str, int]:
+    """How many articles hold each term (absent terms are left out): a count over a range
+    of kb_term's primary key per term."""
     if not terms:
+        return {}
+    where, param = _terms_filter(db, terms)
+    rows = db.execute(
+        f"SELECT t.term, count(*) FROM kb_term AS t WHERE {where} GROUP BY t.term", (param,)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def scores(
+    db: Database,
+    weights: list[tuple[str, float, float]],
+    *,
+    k1: float,
+    b: float,
+    average_length: float,
+    language: str | None,
+    topic: str | None,
+    topic_boost: float,
+) -> list[tuple[int, str, str, str, float, float]]:
+    """BM25 of every article holding any of the terms, best first: (id, slug, topic,
+    language, score, matched weight). `weights` is (term, query weight, idf) for the terms
+    the index holds. Computed by the engine over kb_term's primary key, so ranking costs
+    this one query whatever the number of articles."""
+    if not weights:
         return []
+    values = ", ".join("(?, ?, ?)" for _ in weights)
+    params: list[Any] = [value for triple in weights for value in triple]
+    language_filter = "WHERE a.language = ?" if language else ""
+    sql = f"""
+        WITH q (term, weight, idf) AS (VALUES {values}),
+        s AS (
+            SELECT t.article_id AS id,
+                   sum(q.weight * q.idf * t.freq * ({k1!r} + 1)
+                       / (t.freq + {k1!r} * (1 - {b!r} + {b!r} * a.length / ?))) AS score,
+                   sum(q.weight * q.idf) AS matched
+            FROM q JOIN kb_term AS t ON t.term = q.term
+                   JOIN kb_article AS a ON a.id = t.article_id
+            {language_filter}
+            GROUP BY t.article_id
+        )
+        SELECT a.id, a.slug, a.topic, a.language,
+               CASE WHEN a.topic = ? THEN s.score * ? ELSE s.score END AS ranked, s.matched
+        FROM s JOIN kb_article AS a ON a.id = s.id
+        WHERE s.score > 0
+        ORDER BY ranked DESC, a.slug, a.id
+    """
+    params.append(average_length)
+    if language:
+        params.append(language)
+    params += [topic or "", topic_boost]
+    return db.execute(sql, params).fetchall()
+
+
+def _terms_filter(db: Database, terms: list[str]) -> tuple[str, Any]:
     if is_postgres(db):
-        where = "t.term = ANY(?)"
-        param: Any = list(terms)
-    else:
-        where = "t.term IN (SELECT value FROM json_each(?))"
-        param = json.dumps(terms, ensure_ascii=False)
-    return db.execute(
-        "SELECT t.term, t.article_id, t.freq, a.length, a.language, a.topic, a.slug "
-        f"FROM kb_term AS t JOIN kb_article AS a ON a.id = t.article_id WHERE {where} "
-        "ORDER BY t.article_id",
-        (param,),
-    ).fetchall()
+        return "t.term = ANY(?)", list(terms)
+    return "t.term IN (SELECT value FROM json_each(?))", json.dumps(terms, ensure_ascii=False)
 
 
 def article_text(db: Database, article_id: int) -> tuple[str, str, str, str] | None:
