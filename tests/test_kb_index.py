@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from supportcli.chat.articles import load
+from supportcli.chat.helpcenter import folders, index
 from supportcli.chat.retrieval import Index, terms
-from supportcli.helpcenter import folders, index
 from supportcli.store import kb as store
 from supportcli.store.db import connect
 

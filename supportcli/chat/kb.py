@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from supportcli.chat import smalltalk
 from supportcli.chat.agent import Answer, Citation, Turn
 from supportcli.chat.articles import Article
+from supportcli.chat.helpcenter.folders import open_index
 from supportcli.chat.retrieval import Hit, language_of, terms
-from supportcli.helpcenter.folders import open_index
 
 if TYPE_CHECKING:
     from supportcli.config import Settings

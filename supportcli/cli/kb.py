@@ -13,8 +13,8 @@ from supportcli.i18n import _
 from supportcli.text import visible
 
 if TYPE_CHECKING:
-    from supportcli.helpcenter.importer import Outcome
-    from supportcli.helpcenter.sources import Options
+    from supportcli.chat.helpcenter.importer import Outcome
+    from supportcli.chat.helpcenter.sources import Options
 
 DELAY = typer.Option(
     None, "--delay", min=0.0, help=_("Seconds between two requests to the site (kb.delay, 1).")
@@ -48,7 +48,7 @@ def kb_add(
     as_json: bool = JSON,
 ) -> None:
     """Import a help center so the chat answers from its articles, with their links."""
-    from supportcli.helpcenter import sources
+    from supportcli.chat.helpcenter import sources
     from supportcli.ui.progress import import_progress
 
     options = _options(delay, timeout, tuple(locale))
@@ -64,7 +64,7 @@ def kb_sync(
     as_json: bool = JSON,
 ) -> None:
     """Bring imported help centers up to date: only what changed is fetched."""
-    from supportcli.helpcenter import sources
+    from supportcli.chat.helpcenter import sources
     from supportcli.ui.progress import import_progress
 
     with import_progress(_("Syncing")) as progress:
@@ -77,7 +77,7 @@ def sources_list(ctx: typer.Context, as_json: bool = JSON) -> None:
     """List the sources: bundled articles, chat.kb_dir and imported help centers."""
     if ctx.invoked_subcommand is not None:
         return
-    from supportcli.helpcenter import sources
+    from supportcli.chat.helpcenter import sources
 
     found = sources.listing()
     if as_json:
@@ -96,7 +96,7 @@ def sources_show(
     as_json: bool = JSON,
 ) -> None:
     """One source and its articles."""
-    from supportcli.helpcenter import sources
+    from supportcli.chat.helpcenter import sources
 
     found = sources.show(source)
     if as_json:
@@ -122,7 +122,7 @@ def sources_remove(
 
 def kb_remove(source: str = typer.Argument(..., help=_("The source's id or location."))) -> None:
     """Remove a help-center source and its articles from the chat's index."""
-    from supportcli.helpcenter import sources
+    from supportcli.chat.helpcenter import sources
     from supportcli.i18n import ngettext
 
     where, count = sources.remove(source)
@@ -137,7 +137,7 @@ def topics_list(ctx: typer.Context, as_json: bool = JSON) -> None:
     """The categories of imported help centers and the topic each one maps to."""
     if ctx.invoked_subcommand is not None:
         return
-    from supportcli.helpcenter import topicmap
+    from supportcli.chat.helpcenter import topicmap
     from supportcli.store.db import connect
 
     found = topicmap.listing(connect())
@@ -159,7 +159,7 @@ def topics_set(
     source: str | None = typer.Option(None, "--source", help=_("Only this source's category.")),
 ) -> None:
     """Map a help-center category to one of our topics; its articles follow at once."""
-    from supportcli.helpcenter import topicmap
+    from supportcli.chat.helpcenter import topicmap
     from supportcli.store.db import connect
 
     moved = topicmap.choose(connect(), category, topic, source=source)
@@ -170,8 +170,8 @@ def topics_set(
 
 
 def _options(delay: float | None, timeout: float | None, locales: tuple[str, ...]) -> Options:
+    from supportcli.chat.helpcenter.sources import Options
     from supportcli.config import Settings
-    from supportcli.helpcenter.sources import Options
 
     settings = Settings.load()
     chosen_delay = delay if delay is not None else settings.get("kb.delay")

@@ -3,7 +3,7 @@
 An article's terms are written with it, in the same transaction, together with the
 totals BM25 needs (`kb_state`: how many articles, how many terms in all), so a query
 reads one consistent index: `postings` is the one indexed query ranking costs. Terms
-arrive as a Counter from the caller (`helpcenter.index`); nothing here tokenizes.
+arrive as a Counter from the caller (`chat.helpcenter.index`); nothing here tokenizes.
 """
 
 from __future__ import annotations
@@ -310,6 +310,8 @@ def scores(
     values = ", ".join("(?, ?, ?)" for _ in weights)
     params: list[Any] = [value for triple in weights for value in triple]
     language_filter = "WHERE a.language = ?" if language else ""
+    # SQLite would read each article's row by its rowid; its covering index is 20x smaller.
+    narrow = "" if is_postgres(db) else "INDEXED BY kb_article_rank"
     sql = f"""
         WITH q (term, weight, idf) AS (VALUES {values}),
         s AS (
@@ -318,13 +320,13 @@ def scores(
                        / (t.freq + {k1!r} * (1 - {b!r} + {b!r} * a.length / ?))) AS score,
                    sum(q.weight * q.idf) AS matched
             FROM q JOIN kb_term AS t ON t.term = q.term
-                   JOIN kb_article AS a ON a.id = t.article_id
+                   JOIN kb_article AS a {narrow} ON a.id = t.article_id
             {language_filter}
             GROUP BY t.article_id
         )
         SELECT a.id, a.slug, a.topic, a.language,
                CASE WHEN a.topic = ? THEN s.score * ? ELSE s.score END AS ranked, s.matched
-        FROM s JOIN kb_article AS a ON a.id = s.id
+        FROM s JOIN kb_article AS a {narrow} ON a.id = s.id
         WHERE s.score > 0
         ORDER BY ranked DESC, a.slug, a.id
     """

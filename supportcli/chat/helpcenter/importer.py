@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from supportcli.chat.articles import Article
-from supportcli.helpcenter import topicmap
-from supportcli.helpcenter.index import doc_terms
+from supportcli.chat.helpcenter import topicmap
+from supportcli.chat.helpcenter.index import doc_terms
 from supportcli.store import kb as store
 from supportcli.store.db import transaction
 from supportcli.store.dialect import Database

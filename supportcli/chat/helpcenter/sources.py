@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from supportcli.chat.helpcenter import folders
+from supportcli.chat.helpcenter.importer import Outcome, Writer
 from supportcli.errors import BadInput, NotFound, SupportError
-from supportcli.helpcenter import folders
-from supportcli.helpcenter.importer import Outcome, Writer
 from supportcli.store import kb as store
 from supportcli.store.db import connect, now, transaction
 from supportcli.store.dialect import Database
 
 if TYPE_CHECKING:
-    from supportcli.helpcenter.fetch import Fetcher
+    from supportcli.chat.helpcenter.fetch import Fetcher
 
 Progress = Callable[[int, int | None], None]
 
@@ -62,7 +62,7 @@ def _fetcher(location: str, options: Options) -> Iterator[Fetcher | None]:
         yield None
         return
     # Imported here: httpx only for a help center on the web.
-    from supportcli.helpcenter.fetch import Fetcher
+    from supportcli.chat.helpcenter.fetch import Fetcher
 
     with Fetcher(delay=options.delay, timeout=options.timeout) as fetcher:
         yield fetcher
@@ -121,7 +121,7 @@ def recognise(location: str, options: Options, fetcher: Fetcher | None) -> tuple
             raise BadInput(f"SOURCE: {location} is neither a folder nor an http(s) URL")
         return "folder", str(folder.absolute())
     # Imported here: the HTML libraries only for a help center on the web.
-    from supportcli.helpcenter import sitemap, zendesk
+    from supportcli.chat.helpcenter import sitemap, zendesk
 
     assert fetcher is not None
     if not location.endswith((".xml", ".xml.gz")):
@@ -149,8 +149,9 @@ def _sync_one(
         if not folder.is_dir():
             raise ImportFailed(f"{source.location} is not a folder any more")
         return folders.import_folder(db, source, folder)
-    from supportcli.helpcenter import sitemap, zendesk
-    from supportcli.helpcenter.fetch import FetchError
+    # Imported here: httpx and the HTML libraries only for a help center on the web.
+    from supportcli.chat.helpcenter import sitemap, zendesk
+    from supportcli.chat.helpcenter.fetch import FetchError
 
     assert fetcher is not None
     writer = Writer(db, source)

@@ -19,11 +19,11 @@ from urllib.parse import urljoin
 from defusedxml import ElementTree
 
 from supportcli.chat.articles import Article, _split
+from supportcli.chat.helpcenter.extract import Page, article_page
+from supportcli.chat.helpcenter.fetch import Fetcher, FetchError
+from supportcli.chat.helpcenter.importer import Outcome, Versions, Writer, slug_of
+from supportcli.chat.helpcenter.index import doc_terms
 from supportcli.chat.retrieval import language_of
-from supportcli.helpcenter.extract import Page, article_page
-from supportcli.helpcenter.fetch import Fetcher, FetchError
-from supportcli.helpcenter.importer import Outcome, Versions, Writer, slug_of
-from supportcli.helpcenter.index import doc_terms
 from supportcli.store.kb import Stored
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

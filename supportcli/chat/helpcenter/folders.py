@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportcli.chat.articles import BUNDLED, ArticleError, parse
-from supportcli.helpcenter.importer import Outcome, Versions, Writer
-from supportcli.helpcenter.index import StoredIndex, analyzer_version, as_article, doc_terms
+from supportcli.chat.helpcenter.importer import Outcome, Versions, Writer
+from supportcli.chat.helpcenter.index import StoredIndex, analyzer_version, as_article, doc_terms
 from supportcli.store import kb as store
 from supportcli.store.db import connect, now, transaction
 from supportcli.store.dialect import Database

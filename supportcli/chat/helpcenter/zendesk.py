@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from supportcli.chat.articles import Article, _split
-from supportcli.helpcenter.extract import to_markdown
-from supportcli.helpcenter.fetch import Fetcher, FetchError
-from supportcli.helpcenter.importer import Outcome, Versions, Writer, slug_of
+from supportcli.chat.helpcenter.extract import to_markdown
+from supportcli.chat.helpcenter.fetch import Fetcher, FetchError
+from supportcli.chat.helpcenter.importer import Outcome, Versions, Writer, slug_of
 
 LOCALES = ("ko", "en-us")
 PAGE_SIZE = 100
