@@ -93,6 +93,8 @@ class HelpCenter:
         self.pages: dict[str, Page] = {}
         self.robots = "User-agent: *\nDisallow: /private/\n"
         self.requests: list[tuple[str, int]] = []
+        self.agents: set[str] = set()  # User-Agent headers seen
+        self.times: list[float] = []  # when each request arrived (time.monotonic)
         self.port = 0
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -239,10 +241,12 @@ def _theme(page: Page, base: str) -> str:
 def _handler(server: HelpCenter) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
+            server.times.append(time.monotonic())
             parts = urlsplit(self.path)
             path = unquote(parts.path)
             status, headers, body = server.answer(path, parse_qs(parts.query), self.headers)
             server.requests.append((self.path, status))
+            server.agents.add(self.headers.get("User-Agent", ""))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

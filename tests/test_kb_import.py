@@ -271,3 +271,18 @@ def test_bad_sources_are_one_line_errors(capsys, tmp_path):
     assert KbAgent().search("환불") == []  # the sample articles are gone until added again
     assert support(capsys, "kb", "add", "bundled")[0] == 0
     assert KbAgent().search("환불")[0].article.slug == "payment-refund-ko"
+
+
+def test_pages_are_fetched_politely_under_our_name(capsys):
+    """kb.delay apart, with a User-Agent that says who we are."""
+    with HelpCenter(zendesk=False) as hc:
+        _site(hc)
+        for path in list(hc.pages):
+            if "101" not in path and "102" not in path:
+                del hc.pages[path]
+        code, _, err = support(capsys, "kb", "add", f"{hc.url}/sitemap.xml", "--delay", "0.15")
+        assert code == 0, err
+        gaps = [later - earlier for earlier, later in zip(hc.times, hc.times[1:], strict=False)]
+        assert len(gaps) >= 4 and min(gaps) >= 0.12, gaps
+        assert {agent.split("/")[0] for agent in hc.agents} == {"support-cli"}
+

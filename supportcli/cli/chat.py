@@ -117,10 +117,10 @@ def _say(line: str) -> None:
 
 
 def _kb_agent() -> KbAgent:
-    from supportcli.chat import service
+    from supportcli.chat import lookup
 
-    agent = service.kb_agent()
-    for problem in service.skipped_articles(agent):
+    agent = lookup.kb_agent()
+    for problem in agent.skipped:
         _say(f"support: skipped a help article: {problem}")
     return agent
 
@@ -135,9 +135,9 @@ def kb_search(
     as_json: bool = typer.Option(False, "--json", help="As JSON."),
 ) -> None:
     """Look it up before you ask: the best help articles for TEXT."""
-    from supportcli.chat import service
+    from supportcli.chat import lookup
 
-    hits = [hit.as_json() for hit in service.kb_search(_kb_agent(), " ".join(text))[:limit]]
+    hits = [hit.as_json() for hit in lookup.kb_search(_kb_agent(), " ".join(text))[:limit]]
     if as_json:
         from supportcli.render.export import json_text
 
@@ -155,10 +155,10 @@ def kb_search(
 @kb_app.command("show", epilog="Example: support kb show payment-refund-ko")
 def kb_show(slug: str = typer.Argument(..., help="The article's name (from kb search).")) -> None:
     """Print one help article."""
-    from supportcli.chat import service
+    from supportcli.chat import lookup
     from supportcli.render.human import article
 
-    found = service.kb_article(_kb_agent(), slug)
+    found = lookup.kb_article(_kb_agent(), slug)
     console.out().print(article(found.title, found.body, found.link))
 
 

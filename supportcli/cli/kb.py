@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from supportcli import console
 from supportcli.i18n import _
 from supportcli.text import visible
 
@@ -87,7 +86,7 @@ def sources_list(ctx: typer.Context, as_json: bool = JSON) -> None:
         state = "" if item["enabled"] else _(" (removed)")
         synced = item["synced_at"] or "-"
         line = f"{item['id']:>3}  {item['kind']:<8} {item['articles']:>6}  {synced}  "
-        console.out().print(visible(f"{line}{item['location']}{state}"), markup=False)
+        _out(f"{line}{item['location']}{state}")
 
 
 @sources_app.command("show", epilog="Example: support kb sources show 2")
@@ -102,12 +101,10 @@ def sources_show(
     if as_json:
         _json(found)
         return
-    console.out().print(
-        visible(f"#{found['id']} {found['kind']} {found['location']}"), markup=False
-    )
+    _out(f"#{found['id']} {found['kind']} {found['location']}")
     for item in found["articles"]:  # type: ignore[attr-defined]
         line = f"  {item['language']}  {item['topic']:<8} {item['title']}  {item['link']}"
-        console.out().print(visible(line), markup=False)
+        _out(line)
     for problem in found["problems"]:  # type: ignore[attr-defined]
         _say(_("support: skipped: {problem}").format(problem=problem))
 
@@ -129,7 +126,7 @@ def kb_remove(source: str = typer.Argument(..., help=_("The source's id or locat
     message = ngettext(
         "Removed {where} ({count} article).", "Removed {where} ({count} articles).", count
     )
-    console.out().print(visible(message.format(where=where, count=count)), markup=False)
+    _out(message.format(where=where, count=count))
 
 
 @topics_app.callback()
@@ -145,11 +142,11 @@ def topics_list(ctx: typer.Context, as_json: bool = JSON) -> None:
         _json(found)
         return
     if not found:
-        console.err().print(_("No categories yet: import a help center with `support kb add`."))
+        _say(_("No categories yet: import a help center with `support kb add`."))
     for item in found:
         how = "" if item["chosen"] == "user" else _(" (guessed)")
         line = f"{item['category']} -> {item['topic']}{how}  [{item['articles']}]  {item['source']}"
-        console.out().print(visible(line), markup=False)
+        _out(line)
 
 
 @topics_app.command("set", epilog="Example: support kb topics set 'Billing' payment")
@@ -164,9 +161,7 @@ def topics_set(
 
     moved = topicmap.choose(connect(), category, topic, source=source)
     message = _("{category} -> {topic} ({count} articles).")
-    console.out().print(
-        visible(message.format(category=category, topic=topic.lower(), count=moved)), markup=False
-    )
+    _out(message.format(category=category, topic=topic.lower(), count=moved))
 
 
 def _options(delay: float | None, timeout: float | None, locales: tuple[str, ...]) -> Options:
@@ -190,7 +185,11 @@ def _report(done: list[tuple[str, Outcome]], as_json: bool) -> None:
         message = _(
             "{where}: {added} added, {updated} updated, {unchanged} unchanged, {removed} removed."
         )
-        console.out().print(visible(message.format(where=where, **outcome.as_json())), markup=False)
+        _out(message.format(where=where, **outcome.as_json()))
+
+
+def _out(line: str) -> None:
+    typer.echo(visible(line))
 
 
 def _json(data: object) -> None:

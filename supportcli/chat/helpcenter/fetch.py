@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from supportcli import __version__
+from supportcli.i18n import _
 
 USER_AGENT = f"support-cli/{__version__} (help-center import for the support command line)"
 ROBOTS_NAME = "support-cli"  # the name robots.txt rules address us by
@@ -54,7 +55,7 @@ class Fetcher:
         try:
             response = self.client.get(url, headers=headers or {})
         except httpx.TimeoutException:
-            raise FetchError(f"{url}: no answer in time") from None
+            raise FetchError(_("{url}: no answer in time").format(url=url)) from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
         finally:

@@ -24,6 +24,7 @@ from supportcli.chat.helpcenter.fetch import Fetcher, FetchError
 from supportcli.chat.helpcenter.importer import Outcome, Versions, Writer, slug_of
 from supportcli.chat.helpcenter.index import doc_terms
 from supportcli.chat.retrieval import language_of
+from supportcli.i18n import _
 from supportcli.store.kb import Stored
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -70,7 +71,7 @@ def import_all(
 ) -> Outcome:
     entries = _entries(fetcher, sitemap_url, depth=0)
     if entries is None:
-        raise FetchError(f"{sitemap_url}: not a sitemap")
+        raise FetchError(_("{url}: not a sitemap").format(url=sitemap_url))
     workers = WORKERS if fetcher.delay == 0 else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
         stored = [writer.version(e.url) for e in entries]
@@ -102,7 +103,7 @@ def _fetch(fetcher: Fetcher, entry: Entry, old: Stored | None) -> Fetched:
     if old is not None and entry.lastmod and old.updated_at == entry.lastmod:
         return Fetched(entry, "same")  # the sitemap says it has not changed: not fetched
     if not fetcher.allowed(entry.url):
-        return Fetched(entry, "skipped", reason="robots.txt does not allow it; skipped")
+        return Fetched(entry, "skipped", reason=_("robots.txt does not allow it; skipped"))
     headers = {}
     if old is not None and old.etag:
         headers["If-None-Match"] = old.etag
@@ -120,12 +121,22 @@ def _fetch(fetcher: Fetcher, entry: Entry, old: Stored | None) -> Fetched:
     if response.status_code == 304 and old is not None:
         return Fetched(entry, "same", versions=versions)
     if response.status_code in (404, 410):
-        return Fetched(entry, "gone", reason=f"HTTP {response.status_code}; not imported")
+        return Fetched(
+            entry,
+            "gone",
+            reason=_("HTTP {status}; not imported").format(status=response.status_code),
+        )
     if response.status_code != 200:
-        return Fetched(entry, "failed", reason=f"HTTP {response.status_code}; try again later")
+        return Fetched(
+            entry,
+            "failed",
+            reason=_("HTTP {status}; kept as it was, try again later").format(
+                status=response.status_code
+            ),
+        )
     page = article_page(response.text, str(response.url))
     if page is None:
-        return Fetched(entry, "skipped", reason="not an article; skipped")
+        return Fetched(entry, "skipped", reason=_("not an article; skipped"))
     article = _article(entry.url, page)
     return Fetched(
         entry, "page", article, page.category, postings=doc_terms(article), versions=versions

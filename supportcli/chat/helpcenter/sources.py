@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from supportcli.chat.helpcenter import folders
 from supportcli.chat.helpcenter.importer import Outcome, Writer
 from supportcli.errors import BadInput, NotFound, SupportError
+from supportcli.i18n import _
 from supportcli.store import kb as store
 from supportcli.store.db import connect, now, transaction
 from supportcli.store.dialect import Database
@@ -103,7 +104,9 @@ def remove(which: str) -> tuple[str, int]:
     found = _find(db, which)
     if found.origin == "setting":
         raise BadInput(
-            f"{found.location} is chat.kb_dir; unset it with `support config set chat.kb_dir ''`"
+            _("{where} is chat.kb_dir; unset it with `support config set chat.kb_dir ''`").format(
+                where=found.location
+            )
         )
     if found.origin == "bundled":
         store.update_source(db, found.id, enabled=0)
@@ -118,7 +121,9 @@ def recognise(location: str, options: Options, fetcher: Fetcher | None) -> tuple
     if not location.startswith(("http://", "https://")):
         folder = Path(location).expanduser()
         if not folder.is_dir():
-            raise BadInput(f"SOURCE: {location} is neither a folder nor an http(s) URL")
+            raise BadInput(
+                _("SOURCE: {source} is neither a folder nor an http(s) URL").format(source=location)
+            )
         return "folder", str(folder.absolute())
     # Imported here: the HTML libraries only for a help center on the web.
     from supportcli.chat.helpcenter import sitemap, zendesk
@@ -131,8 +136,10 @@ def recognise(location: str, options: Options, fetcher: Fetcher | None) -> tuple
     found = sitemap.find(fetcher, location)
     if found is None:
         raise ImportFailed(
-            f"{location}: no Zendesk Help Center API and no sitemap found there "
-            "(give the sitemap's URL, e.g. https://help.example.com/sitemap.xml)"
+            _(
+                "{source}: no Zendesk Help Center API and no sitemap found there "
+                "(give the sitemap's URL, e.g. https://help.example.com/sitemap.xml)"
+            ).format(source=location)
         )
     return "sitemap", found
 
@@ -147,7 +154,7 @@ def _sync_one(
     if source.kind in ("folder", "bundled"):
         folder = folders.BUNDLED if source.kind == "bundled" else Path(source.location)
         if not folder.is_dir():
-            raise ImportFailed(f"{source.location} is not a folder any more")
+            raise ImportFailed(_("{where} is not a folder any more").format(where=source.location))
         return folders.import_folder(db, source, folder)
     # Imported here: httpx and the HTML libraries only for a help center on the web.
     from supportcli.chat.helpcenter import sitemap, zendesk
@@ -177,7 +184,9 @@ def _find(db: Database, which: str) -> store.Source:
             source.kind != "bundled" and _same_place(which, source.location)
         ):
             return source
-    raise NotFound(f"no help-center source {which!r}; see `support kb sources`")
+    raise NotFound(
+        _("no help-center source {which}; see `support kb sources`").format(which=repr(which))
+    )
 
 
 def _same_place(which: str, location: str) -> bool:

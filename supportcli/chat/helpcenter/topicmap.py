@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from supportcli.errors import NotFound
+from supportcli.i18n import _
 from supportcli.store import kb as store
 from supportcli.store.db import transaction
 from supportcli.store.dialect import Database
@@ -79,11 +80,14 @@ def choose(db: Database, category: str, topic: str, *, source: str | None) -> in
         rows = [r for r in rows if wanted is not None and r[0] == wanted.id]
     if not rows:
         known = sorted({r[1] for r in store.topics(db)})
-        hint = f"; known: {', '.join(known)}" if known else ""
-        raise NotFound(f"no category {category!r} in the imported help centers{hint}")
+        hint = "; " + _("known: {names}").format(names=", ".join(known)) if known else ""
+        message = _("no category {category} in the imported help centers").format(
+            category=repr(category)
+        )
+        raise NotFound(message + hint)
     moved = 0
     with transaction(db):
-        for source_id, *_ in rows:
+        for source_id, *_rest in rows:
             store.set_topic(db, source_id, category, topic, "user")
             moved += store.retopic(db, source_id, category, topic)
     return moved
