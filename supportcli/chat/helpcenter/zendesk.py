@@ -51,13 +51,14 @@ def import_all(
     complete = True
     done = 0
     for locale in locales:
+        before = done  # the bar's total grows by each locale's count as it is learnt
         try:
             names = _categories(fetcher, base, locale)
             for item, total in _listing(fetcher, _api(base, locale, "articles"), "articles"):
                 _one(writer, item, locale, names)
                 done += 1
                 if progress:
-                    progress(done, total)
+                    progress(done, before + total if total is not None else None)
         except FetchError as exc:
             writer.outcome.problems.append(str(exc))
             complete = False  # a listing cut short must not remove what it did not reach
