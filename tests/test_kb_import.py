@@ -285,4 +285,3 @@ def test_pages_are_fetched_politely_under_our_name(capsys):
         gaps = [later - earlier for earlier, later in zip(hc.times, hc.times[1:], strict=False)]
         assert len(gaps) >= 4 and min(gaps) >= 0.12, gaps
         assert {agent.split("/")[0] for agent in hc.agents} == {"support-cli"}
-
