@@ -8,14 +8,16 @@ from collections.abc import Callable
 
 from supportcli.config import KEYS, Settings, load_password, parse_value, store_password
 from supportcli.errors import BadInput
+from supportcli.i18n import N_, _
 
 IDENTITY = ("user.name", "user.email", "user.account")
 IDENTITY_FLAGS = {"user.name": "--name", "user.email": "--email", "user.account": "--account"}
 IDENTITY_ENV = {"user.name": "SUPPORT_USER_NAME", "user.email": "SUPPORT_USER_EMAIL"}
+# N_: translated where asked (`_(LABELS[name])`), in the language of that moment.
 LABELS = {
-    "user.name": "Your name (이름)",
-    "user.email": "Your email address (이메일)",
-    "user.account": "Your account id at the company, if you have one (optional)",
+    "user.name": N_("Your name (이름)"),
+    "user.email": N_("Your email address (이메일)"),
+    "user.account": N_("Your account id at the company, if you have one (optional)"),
 }
 
 # (label, validate) -> the answer; validate returns True or the problem to show.
@@ -29,7 +31,9 @@ def login(given: dict[str, str | None], *, ask: Ask | None) -> dict[str, str]:
     for name in ("user.name", "user.email"):
         if not values[name]:
             if ask is None:
-                raise BadInput(f"{name} is missing: pass {IDENTITY_FLAGS[name]}")
+                raise BadInput(
+                    _("{name} is missing: pass {flag}").format(name=name, flag=IDENTITY_FLAGS[name])
+                )
             values[name] = _ask_identity(ask, name)
     if ask is not None and not given.get("user.account") and not values["user.account"]:
         values["user.account"] = _ask_identity(ask, "user.account")
@@ -46,7 +50,9 @@ def require_identity(settings: Settings, *, ask: Ask | None) -> Settings:
         return settings
     if ask is None:
         raise BadInput(
-            f"{missing[0]} is not set: run `support login` or set {IDENTITY_ENV[missing[0]]}"
+            _("{name} is not set: run `support login` or set {env}").format(
+                name=missing[0], env=IDENTITY_ENV[missing[0]]
+            )
         )
     login({}, ask=ask)
     return Settings.load()
@@ -55,14 +61,14 @@ def require_identity(settings: Settings, *, ask: Ask | None) -> Settings:
 def _ask_identity(ask: Ask, name: str) -> str:
     def valid(raw: str) -> bool | str:
         if not raw.strip():
-            return name == "user.account" or "Please fill this in"
+            return name == "user.account" or _("Please fill this in")
         try:
             parse_value(KEYS[name], raw, name)
         except BadInput as exc:
             return exc.message
         return True
 
-    return ask(LABELS[name], valid).strip()
+    return ask(_(LABELS[name]), valid).strip()
 
 
 def logout() -> None:
@@ -76,8 +82,10 @@ def password_account(kind: str) -> str:
     account = Settings.load().text(f"{kind}.user")
     if not account:
         raise BadInput(
-            f"{kind}.user is not set: run `support login` or "
-            f"`support config set {kind}.user NAME` first"
+            _(
+                "{kind}.user is not set: run `support login` or "
+                "`support config set {kind}.user NAME` first"
+            ).format(kind=kind)
         )
     return account
 
@@ -85,7 +93,7 @@ def password_account(kind: str) -> str:
 def set_password(kind: str, account: str, secret: str) -> str:
     """Store a password; the name of the keyring that holds it."""
     if not secret:
-        raise BadInput("no password given")
+        raise BadInput(_("no password given"))
     return store_password(kind, account, secret)
 
 
@@ -96,8 +104,10 @@ def _db_account() -> str:
     account = shared_account()
     if account is None:
         raise BadInput(
-            "--db: SUPPORT_DB does not name a PostgreSQL database; the SQLite history "
-            "needs no password"
+            _(
+                "--db: SUPPORT_DB does not name a PostgreSQL database; the SQLite history "
+                "needs no password"
+            )
         )
     return account
 

@@ -6,6 +6,7 @@ import re
 from email.utils import parseaddr
 
 from supportcli.errors import BadInput
+from supportcli.i18n import _
 from supportcli.text import header_problem
 
 NAME_MAX = 100  # characters of a display name: keeps every header line far below 998 octets
@@ -30,11 +31,21 @@ def normalize_address(raw: str, *, field: str) -> str:
     try:
         checked = validate_email(addr.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise BadInput(f"{field}: {raw!r} is not a valid address ({exc})") from None
+        raise BadInput(
+            _("{field}: {raw!r} is not a valid address ({reason})").format(
+                field=field, raw=raw, reason=exc
+            )
+        ) from None
     if len(checked.local_part.encode()) > LOCAL_MAX:
-        raise BadInput(f"{field}: the part before @ is longer than {LOCAL_MAX} octets")
+        raise BadInput(
+            _("{field}: the part before @ is longer than {max} octets").format(
+                field=field, max=LOCAL_MAX
+            )
+        )
     if len(name) > NAME_MAX:
-        raise BadInput(f"{field}: keep the name under {NAME_MAX} characters")
+        raise BadInput(
+            _("{field}: keep the name under {max} characters").format(field=field, max=NAME_MAX)
+        )
     return _with_name(name, checked.normalized)
 
 

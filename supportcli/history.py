@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO, cast
 
 from supportcli.errors import BadInput, StorageError
+from supportcli.i18n import _
 from supportcli.records import Channel, EmailStatus, Event, Inquiry
 from supportcli.store import reads
 from supportcli.store.db import connect
@@ -41,7 +42,9 @@ def export(
     from supportcli.render import export as exporter
 
     if fmt not in exporter.FORMATS:
-        raise BadInput(f"--format: choose one of {', '.join(exporter.FORMATS)}")
+        raise BadInput(
+            _("--format: choose one of {choices}").format(choices=", ".join(exporter.FORMATS))
+        )
     db = connect()
     records = reads.iter_records(db, filters.check())
     if output is None:
@@ -81,8 +84,10 @@ def write_raw(inquiry_id: int, number: int, out: BinaryIO) -> int:
     found = stored_answers.raw_of(db, inquiry_id, number)
     if found is None:
         raise BadInput(
-            f"message {number} of inquiry {inquiry_id} has no original: only answers "
-            "filed by `support sync` keep one"
+            _(
+                "message {number} of inquiry {id} has no original: only answers "
+                "filed by `support sync` keep one"
+            ).format(number=number, id=inquiry_id)
         )
     sha256, size = found
     path = attachments.local_copy(db, sha256)
@@ -94,7 +99,11 @@ def write_raw(inquiry_id: int, number: int, out: BinaryIO) -> int:
             else:
                 shutil.copyfileobj(source, out)
     except FileNotFoundError:
-        raise StorageError(f"the kept original of message {number} is missing: {path}") from None
+        raise StorageError(
+            _("the kept original of message {number} is missing: {path}").format(
+                number=number, path=path
+            )
+        ) from None
     out.flush()
     return size
 
@@ -116,11 +125,12 @@ def close(inquiry_id: int) -> str:
     record = reads.get_record(db, inquiry_id)
     if record.channel != Channel.EMAIL:
         raise BadInput(
-            f"inquiry {inquiry_id} is a chat: chats end with /end "
-            f"(`support chat --resume {inquiry_id}`)"
+            _("inquiry {id} is a chat: chats end with /end (`support chat --resume {id}`)").format(
+                id=inquiry_id
+            )
         )
     if record.status == EmailStatus.CLOSED:
-        raise BadInput(f"inquiry {inquiry_id} is already closed")
+        raise BadInput(_("inquiry {id} is already closed").format(id=inquiry_id))
     from supportcli.store import writes  # Imported here: see delete()
 
     return writes.change_status(db, inquiry_id, Event.EMAIL_CLOSE)
@@ -130,7 +140,9 @@ def reopen(inquiry_id: int) -> str:
     db = connect()
     record = reads.get_record(db, inquiry_id)
     if record.status != EmailStatus.CLOSED:
-        raise BadInput(f"inquiry {inquiry_id} is {record.status}, not closed")
+        raise BadInput(
+            _("inquiry {id} is {status}, not closed").format(id=inquiry_id, status=record.status)
+        )
     from supportcli.store import writes  # Imported here: see delete()
 
     return writes.change_status(db, inquiry_id, Event.EMAIL_REOPEN)

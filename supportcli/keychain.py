@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from supportcli.i18n import _
+
 # Modules whose backends never hold a password: they keep it in a plain or merely encoded
 # file, or nowhere.
 REFUSED_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
@@ -27,16 +29,20 @@ def refusal(backend: Any) -> str | None:
     name = f"{cls.__module__}.{cls.__qualname__}"
     if cls.__module__.startswith(REFUSED_MODULES):
         if cls.__module__.startswith("keyring.backends.fail"):
-            return "no system keyring is available here"
+            return _("no system keyring is available here")
         if cls.__module__.startswith("keyring.backends.null"):
-            return f"the keyring here ({name}) throws passwords away"
-        return f"the keyring here ({name}) keeps passwords in a file, not a system keyring"
+            return _("the keyring here ({name}) throws passwords away").format(name=name)
+        return _(
+            "the keyring here ({name}) keeps passwords in a file, not a system keyring"
+        ).format(name=name)
     try:
         priority = float(cls.priority)
     except Exception:  # a backend's priority raises when it cannot work here
-        return f"the keyring here ({name}) does not work on this machine"
+        return _("the keyring here ({name}) does not work on this machine").format(name=name)
     if priority < MIN_PRIORITY:
-        return f"the keyring here ({name}) is not a system keyring (priority {priority:g})"
+        return _(
+            "the keyring here ({name}) is not a system keyring (priority {priority:g})"
+        ).format(name=name, priority=priority)
     return None
 
 
@@ -49,7 +55,7 @@ def choose(backend: Any) -> tuple[Any, str | None]:
         for member in members:
             if refusal(member) is None:
                 return member, None
-        return None, refusal(members[0]) if members else "no system keyring is available here"
+        return None, refusal(members[0]) if members else _("no system keyring is available here")
     why = refusal(backend)
     return (None, why) if why else (backend, None)
 

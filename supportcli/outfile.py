@@ -26,6 +26,7 @@ from typing import TextIO
 
 from supportcli import paths, system
 from supportcli.errors import BadInput, StorageError
+from supportcli.i18n import _
 
 # The names a shell user types for the command's own output; on Linux they are symlinks
 # into /proc, so they are recognised by name and written through our own descriptors.
@@ -51,20 +52,28 @@ def kind(path: Path) -> Kind:
     except FileNotFoundError:
         return Kind.NEW
     except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise StorageError(
+            _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from exc
     mode = info.st_mode
     if stat.S_ISLNK(mode):
         raise BadInput(
-            f"{path} is a symbolic link; refusing to write through it "
-            "(name the file it points to, or remove the link)"
+            _(
+                "{path} is a symbolic link; refusing to write through it "
+                "(name the file it points to, or remove the link)"
+            ).format(path=path)
         )
     if stat.S_ISDIR(mode):
-        raise BadInput(f"{path} is a folder; name a file inside it")
+        raise BadInput(_("{path} is a folder; name a file inside it").format(path=path))
     if stat.S_ISREG(mode):
         return Kind.FILE
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISBLK(mode):
         return Kind.STREAM
-    raise BadInput(f"{path} is neither a file, a device nor a FIFO; refusing to write to it")
+    raise BadInput(
+        _("{path} is neither a file, a device nor a FIFO; refusing to write to it").format(
+            path=path
+        )
+    )
 
 
 @contextlib.contextmanager
@@ -74,7 +83,7 @@ def open_text(path: Path, *, replace: bool = False) -> Iterator[TextIO]:
     path = path.expanduser()
     what = kind(path)
     if what == Kind.FILE and not replace:
-        raise Exists(f"{path} exists; pass --force to replace it")
+        raise Exists(_("{path} exists; pass --force to replace it").format(path=path))
     try:
         if what == Kind.STREAM:
             with _stream(path) as out:
@@ -85,7 +94,9 @@ def open_text(path: Path, *, replace: bool = False) -> Iterator[TextIO]:
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise StorageError(
+            _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from exc
 
 
 def write_text(path: Path, text: str, *, replace: bool = False) -> None:
@@ -105,7 +116,9 @@ def _stream(path: Path) -> Iterator[TextIO]:
         fd = os.open(path, os.O_WRONLY | system.O_NOFOLLOW | system.O_BINARY)
         if stat.S_ISREG(os.fstat(fd).st_mode) or stat.S_ISDIR(os.fstat(fd).st_mode):
             os.close(fd)  # it was swapped for a file since we looked: do not write into it
-            raise BadInput(f"{path} changed while it was being opened; nothing was written")
+            raise BadInput(
+                _("{path} changed while it was being opened; nothing was written").format(path=path)
+            )
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
         yield out
 
@@ -123,7 +136,11 @@ def _atomic(path: Path, what: Kind) -> Iterator[TextIO]:
             _link_new(tmp, path)
         else:
             if kind(path) != Kind.FILE:  # swapped for a link or a device meanwhile
-                raise BadInput(f"{path} changed while it was being written; nothing was replaced")
+                raise BadInput(
+                    _("{path} changed while it was being written; nothing was replaced").format(
+                        path=path
+                    )
+                )
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -135,12 +152,16 @@ def _link_new(tmp: Path, path: Path) -> None:
         os.link(tmp, path)
     except FileExistsError:
         raise Exists(
-            f"{path} appeared while it was being written; pass --force to replace it"
+            _("{path} appeared while it was being written; pass --force to replace it").format(
+                path=path
+            )
         ) from None
     except OSError as exc:
         # Folders that cannot hold hard links (FAT, some network shares): check and rename.
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
             raise
         if kind(path) != Kind.NEW:
-            raise Exists(f"{path} appeared while it was being written") from None
+            raise Exists(
+                _("{path} appeared while it was being written").format(path=path)
+            ) from None
         os.replace(tmp, path)

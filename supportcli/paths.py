@@ -12,6 +12,7 @@ from pathlib import Path
 
 from supportcli import system
 from supportcli.errors import SupportError
+from supportcli.i18n import N_, _
 
 APP_NAME = "support"
 
@@ -61,7 +62,7 @@ def db_target() -> str:
     return str(data_dir() / "history.db")
 
 
-def ensure_private_dir(path: Path, what: str = "folder") -> Path:
+def ensure_private_dir(path: Path, what: str = N_("folder")) -> Path:
     """Create `path` (and missing parents) as 0700 folders; tighten ours if others may
     read it; refuse it (`check_private`) if it is another user's or others may write it."""
     missing = []
@@ -77,6 +78,10 @@ def ensure_private_dir(path: Path, what: str = "folder") -> Path:
     return path
 
 
+# What check_private may be asked about, for the catalog (callers pass the English word).
+_WHAT = (N_("folder"), N_("config file"), N_("history"), N_("history folder"))
+
+
 def check_private(path: Path, what: str) -> None:
     """Refuse a folder or file that is not the user's alone, saying how to fix it. A
     folder that others may only read is tightened instead (`system.tighten`): that loses
@@ -84,13 +89,22 @@ def check_private(path: Path, what: str) -> None:
     problem = system.not_private(path)
     if problem is None:
         return
-    if problem.startswith("belongs"):
-        fix = "use a folder of your own (set SUPPORT_HOME), or have it chown'ed to you"
-    elif problem.startswith("is a shared"):
-        fix = "use a folder of your own: set SUPPORT_HOME, or SUPPORT_DB to a file in one"
-    else:
-        fix = f"run `chmod go-w {path}` after checking what is in it"
-    raise SupportError(f"the {what} {path} {problem}; refusing to use it ({fix})")
+    why, owner = problem
+    message = {
+        "owner": _(
+            "the {what} {path} belongs to {owner}, not to you; refusing to use it "
+            "(use a folder of your own (set SUPPORT_HOME), or have it chown'ed to you)"
+        ),
+        "shared": _(
+            "the {what} {path} is a shared folder others can write in; refusing to use it "
+            "(use a folder of your own: set SUPPORT_HOME, or SUPPORT_DB to a file in one)"
+        ),
+        "writable": _(
+            "the {what} {path} is writable by group or others; refusing to use it "
+            "(run `chmod go-w {path}` after checking what is in it)"
+        ),
+    }[why]
+    raise SupportError(message.format(what=_(what), path=path, owner=owner))
 
 
 def create_private_file(path: Path) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from supportcli.errors import BadInput
+from supportcli.i18n import _
 
 
 class Channel(StrEnum):
@@ -117,7 +118,11 @@ def next_status(event: Event, current: str, *, before_closing: str | None = None
     refused with one line when the table does not allow it."""
     sources, target = TRANSITIONS[event]
     if current not in sources:
-        raise RefusedTransition(f"an inquiry that is {current or 'new'} cannot take '{event}'")
+        raise RefusedTransition(
+            _("an inquiry that is {status} cannot take '{event}'").format(
+                status=current or "new", event=event
+            )
+        )
     if target is BEFORE_CLOSING:
         target = before_closing if before_closing in _WENT_OUT - {E.CLOSED} else E.SENT
     return str(target)  # a plain str: database drivers may store an Enum by its name

@@ -12,6 +12,10 @@ from pathlib import Path
 
 from supportcli import paths
 from supportcli.errors import StorageError, StorageFailure
+from supportcli.i18n import N_, _
+
+# What callers rescue, for the catalog (they pass the English words).
+_WHAT = (N_("your inquiry"), N_("your draft"), N_("your message"))
 
 
 def rescue(text: str, what: str, cause: BaseException) -> StorageError:
@@ -25,9 +29,19 @@ def rescue(text: str, what: str, cause: BaseException) -> StorageError:
                 out.write(text)
         except OSError:
             continue
-        return StorageError(f"could not save {what} ({reason}); your text is kept in {path}")
-    print(f"--- {what}, not saved ---\n{text}\n---", file=sys.stderr)
-    return StorageError(f"could not save {what} ({reason}); your text is printed above")
+        return StorageError(
+            _("could not save {what} ({reason}); your text is kept in {path}").format(
+                what=_(what), reason=reason, path=path
+            )
+        )
+    print(
+        _("--- {what}, not saved ---").format(what=_(what)), text, "---", sep="\n", file=sys.stderr
+    )
+    return StorageError(
+        _("could not save {what} ({reason}); your text is printed above").format(
+            what=_(what), reason=reason
+        )
+    )
 
 
 def _reason(cause: BaseException) -> str:

@@ -12,6 +12,8 @@ import signal
 import sys
 from pathlib import Path
 
+from supportcli.i18n import _
+
 # Add to os.open's flags for a file written as bytes or through our own text layer: on
 # Windows a descriptor opens in text mode unless told otherwise, and the C library would
 # then write every LF as CRLF, changing an attachment's bytes (tempfile does the same).
@@ -40,10 +42,11 @@ def tighten(path: Path, mode: int) -> None:
         path.chmod(mode)
 
 
-def not_private(path: Path) -> str | None:
+def not_private(path: Path) -> tuple[str, str] | None:
     """Why `path`, a folder or file that holds the history, attachments or settings, is
     not the user's alone: it belongs to another user (who could read every inquiry), or
-    group or others may write in it (and swap what is inside). None when it is private.
+    group or others may write in it (and swap what is inside). None when it is private;
+    otherwise (why, whose): "owner" and the owner's name, "shared" or "writable" and "".
 
     On Windows the user profile's permissions decide, and a stat has no owner: None."""
     if sys.platform == "win32":
@@ -55,12 +58,12 @@ def not_private(path: Path) -> str | None:
         try:
             owner = pwd.getpwuid(info.st_uid).pw_name
         except KeyError:
-            owner = f"user id {info.st_uid}"
-        return f"belongs to {owner}, not to you"
+            owner = _("user id {uid}").format(uid=info.st_uid)
+        return "owner", owner
     if info.st_mode & 0o022:
         if info.st_mode & 0o1000:  # the sticky bit: a shared folder such as /tmp
-            return "is a shared folder others can write in"
-        return "is writable by group or others"
+            return "shared", ""
+        return "writable", ""
     return None
 
 

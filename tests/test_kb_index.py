@@ -72,6 +72,8 @@ def test_stored_index_ranks_exactly_as_the_memory_index(engine):
         )
     weighted = Counter({"환불": 1.0, "결제": 0.4, "password": 0.4})
     _same(stored.rank(weighted), memory.rank(weighted))
+    for term in ("환불", "결제", "password", "zzzqqq"):
+        assert stored.weight(term) == memory.weight(term)
 
 
 def test_a_second_start_reads_no_article_file(monkeypatch):

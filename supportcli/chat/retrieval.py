@@ -1,17 +1,24 @@
-"""Ranking help-center articles against a conversation: BM25 over the same folded text as
-the history's search (Korean as overlapping bigrams, so 결제 matches 결제했는데), with light
-English stemming and stop words."""
+"""Ranking help-center articles against a conversation: BM25 over Korean bigrams, as in
+the history's search (결제 matches 결제했는데), with light English stemming and stop words.
+
+Korean words lose their particle before they are cut (결재가 -> 결재, so it never matches
+재가입 through 재가), and an article's text also holds the bigram across each space between
+two Korean words, so a question written without spaces matches it. `content_heads` names
+what a question asks about, for judging whether an article is about it."""
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportcli.chat.articles import Article
-from supportcli.store.search import CJK_RUN, WORD, fold
+from supportcli.store.search import CJK_OR_NOT, CJK_RUN, WORD
+
+ANALYZER_VERSION = 2  # bumped whenever an article's terms change: stored indexes re-index
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 STOP = frozenset(
@@ -34,7 +41,7 @@ STOP_KO = frozenset(
 이에 에요 예요 인가 건가 가요 까요 할까 하면 되나 되요 돼요 나왔
 이렇 그런 저는 제가 내가 혹시 좀 요 은 는 이 가 을 를 에 도 게
 고 합니 니다 습니 주세 해주 알려 려주 주세요 있어 없어 어서 아서
-하는 되는 했습 는지 은지
+하는 되는 했습 는지 은지 어디 디서 디에 어떡 떡해 떡하 같아 아요
 """.split()  # noqa: SIM905
 )
 
@@ -56,15 +63,92 @@ def stem(word: str) -> str:
     return word
 
 
-def terms(text: str) -> list[str]:
+# Particles a Korean word ends with (결제가, 카드를, 로그인이): dropped before the word is
+# cut into bigrams, so that 결재가 does not match 재가입 through 재가.
+PARTICLES = re.compile(
+    r"(이라고|라고|으로|에서|이랑|하고|한테|에게|까지|부터|[이가을를은는에의도로와과랑만])$"
+)
+
+
+def stem_ko(word: str) -> str:
+    """A Korean word without its particle, when a syllable remains (two, for a
+    one-syllable particle on a longer word: 기기가, but 놀이 keeps its 이 only as 놀)."""
+    match = PARTICLES.search(word)
+    if match and len(word) - len(match.group()) >= (1 if len(word) <= 3 else 2):
+        return word[: match.start()]
+    return word
+
+
+def terms(text: str, *, joins: bool = False) -> list[str]:
+    """The text's terms: Korean words (particles dropped) as bigrams, other words stemmed,
+    stop words and numbers left out. With `joins` (an article's text), also the bigram
+    across each space between two Korean words (결제 수단 -> 제수), so that a question
+    written without spaces (결제수단) matches the article's spaced words."""
     out = []
-    for token in WORD.findall(fold(text).lower()):
-        if CJK_RUN.fullmatch(token):
-            if token not in STOP_KO:
-                out.append(token)
-        elif token not in STOP and not token.isdigit():
-            out.append(stem(token))
+    previous = ""  # the Korean word just before, for the bigram across the space
+    for token in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        for piece in CJK_OR_NOT.findall(token):
+            if not CJK_RUN.fullmatch(piece):
+                previous = ""
+                if piece not in STOP and not piece.isdigit() and len(piece) > 1:
+                    out.append(stem(piece))
+                continue
+            piece = stem_ko(piece)
+            grams = (
+                [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]
+            )
+            if joins and previous:
+                grams.append(previous[-1] + piece[0])
+            out.extend(g for g in grams if g not in STOP_KO)
+            previous = piece
     return out
+
+
+# A Korean word ending like this is a predicate (안되요, 받고, 나갔어요), not a thing asked
+# about; a verb made from a noun (로그인하면, 환불받고) still names its noun.
+_PREDICATE = re.compile(
+    r"(요|다|고|[어아해여와워나져려쳐혀]서|면|죠|데|게|까|래|줘|음|됨|네|나|니|자|어|아|해|함"
+    r"|걸|된|던|혀|봐|야|할|될|꿀|쓸|볼|갈|줄)$"
+)
+_VERB_MAKERS = re.compile(r"하|되|돼|받|했|됐|해|됨|당|시키|드리|드립|안|못")
+# Words every question may hold that name nothing: where, when, how much, now, again...
+NOT_CONTENT = frozenset(
+    """
+어디 언제 얼마 누가 무엇 뭐가 어떻 어떡 혹시 제가 저는 지금 너무 많이 계속 자꾸 다시
+바로 아직 그냥 진짜 정말 같아 다음 이번 지난 오늘 어제 내일 방법 가능 문의 부탁 확인
+필요 전에 끄는 끄고 켜는 켜고 한거 된거 그거 이거 저거 뭔가 끄기 켜기 하기 보기 쓰기
+새로 잘못 갑자 처음
+enabl disabl turn set setup use using make work start startup find see know tell way
+anymor keep try trying again new 때문 say said found wasn isn don doesn didn through last
+week day year bought one get mak tak long now instead sinc never ago thing possibl every
+month 그만 전부 하나 이상
+""".split()  # noqa: SIM905
+)
+
+
+def content_heads(text: str) -> list[str]:
+    """The things a question asks about, one term each: the first bigram of every Korean
+    noun (of a verb made from a noun, the noun), every English content word. Used to judge
+    whether an article is about what was asked, not for ranking."""
+    out = []
+    for token in WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        for piece in CJK_OR_NOT.findall(token):
+            if not CJK_RUN.fullmatch(piece):
+                word = stem(piece)
+                if piece not in STOP and not piece.isdigit() and len(piece) > 1:
+                    out += [word] if word not in NOT_CONTENT else []
+                continue
+            word = stem_ko(piece)
+            maker = _VERB_MAKERS.search(word, 2)
+            if maker:
+                word = stem_ko(word[: maker.start()])
+            if _PREDICATE.search(word):
+                continue
+            # Both nouns of a compound (개인정보 처리방침: 개인 정보 처리 방침).
+            for head in (word[:2], word[2:4]):
+                if len(head) == 2 and head not in NOT_CONTENT and head not in STOP_KO:
+                    out.append(head)
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -102,10 +186,14 @@ class Index:
     @staticmethod
     def _doc_terms(article: Article) -> list[str]:
         return (
-            terms(article.title) * TITLE_WEIGHT
-            + terms(" ".join(article.keywords)) * KEYWORD_WEIGHT
-            + terms(article.body)
+            terms(article.title, joins=True) * TITLE_WEIGHT
+            + terms(", ".join(article.keywords), joins=True) * KEYWORD_WEIGHT
+            + terms(article.body, joins=True)
         )
+
+    def weight(self, term: str) -> float:
+        """How telling a term is: its idf (a term no article holds, the highest)."""
+        return self.idf.get(term, self.unknown_idf)
 
     def rank(
         self,

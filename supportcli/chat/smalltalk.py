@@ -7,9 +7,44 @@ import re
 
 # Whole words, lower-cased, punctuation stripped.
 WORDS = {
-    "hello": {"안녕하세요", "안녕", "hello", "hi", "hey", "여보세요", "저기요", "반가워요"},
-    "thanks": {"thanks", "thank", "thx", "ty", "땡큐", "cheers", "appreciate"},
-    "bye": {"bye", "goodbye", "later", "수고하세요", "수고하셨습니다", "들어가세요"},
+    "hello": {
+        "안녕하세요",
+        "안녕",
+        "hello",
+        "hi",
+        "hey",
+        "여보세요",
+        "저기요",
+        "반가워요",
+        "ㅎㅇ",
+        "morning",
+        "좋은",
+        "아침이에요",
+        "아침입니다",
+    },
+    "thanks": {
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "땡큐",
+        "cheers",
+        "appreciate",
+        "ㄱㅅ",
+        "ㄳ",
+        "ㄳㄳ",
+        "ㄱㅅㄱㅅ",
+    },
+    "bye": {
+        "bye",
+        "goodbye",
+        "later",
+        "수고하세요",
+        "수고하셨습니다",
+        "들어가세요",
+        "ㅂㅂ",
+        "ㅂㅇ",
+    },
 }
 # Korean words are matched by their stem, whatever the ending (감사해요, 고마워요, 안녕히 계세요).
 STEMS = {"thanks": ("감사", "고마", "고맙"), "bye": ("안녕히", "수고")}
@@ -40,12 +75,29 @@ REPLIES = {
 }
 
 _PUNCTUATION = re.compile(r"[!?.,~^;:)(\-\s]+")
+# Laughing, crying and sighing (ㅋㅋ ㅎㅎ ㅠㅠ ㅜㅜ ㅡㅡ) go with any of them.
+_FEELING = re.compile(r"(?<=[^\u3131-\u318e])[ㅋㅎㅠㅜㅡ]+|^[ㅋㅠㅜㅡ]+|[ㅋㅠㅜㅡ]+$")
+
+# Asking for a person: a human agent, a phone call. "전화번호 변경" is not one (it is about
+# the customer's own number), so 전화 counts only with words of calling or of support.
+_PERSON = re.compile(
+    r"상담원|상담사|상담\s*직원|챗봇\s*말고|봇\s*말고|(실제|진짜|다른)\s*사람|"
+    r"사람(이랑|하고|과|와|한테|에게|으로)?\s*(연결|얘기|이야기|대화|통화|바꿔|상담)|"
+    r"직원(분|이랑|하고|과|와|한테)?\s*(연결|얘기|이야기|대화|통화|바꿔)|통화|"
+    r"전화(로|로요|로는)?\s*(상담|연결|문의|주세요|해\s*주|가능|드려|할\s*수|하고)|"
+    r"(고객\s*센터|상담\s*센터|콜\s*센터|대표)\s*(전화|번호|연결)|"
+    r"\b(human|real person|live (agent|person|chat)|representative|operator|"
+    r"(talk|speak|chat) (to|with) (a |an |someone|somebody|a real )?(person|agent|human|"
+    r"someone|somebody|staff)|(your|support|customer service) (phone )?number|"
+    r"call (you|support|someone|me)|connect me|customer (service|support|care))\b",
+    re.I,
+)
 
 
 def kind(text: str) -> str | None:
     """ "hello", "thanks" or "bye" when `text` is only small talk; None for anything else.
     A goodbye outweighs thanks, and thanks a greeting ("감사합니다 안녕히 계세요" is bye)."""
-    words = [w for w in _PUNCTUATION.split(text.lower()) if w]
+    words = [w for w in _PUNCTUATION.split(_FEELING.sub(" ", text.lower())) if w]
     if not words:
         return None
     found = set()
@@ -74,3 +126,8 @@ def _kind_of(word: str) -> str | None:
 def reply(text: str, language: str) -> str | None:
     found = kind(text)
     return REPLIES[language][found] if found else None
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether the message asks to talk to a person ("상담원 연결", "talk to a human")."""
+    return _PERSON.search(text) is not None

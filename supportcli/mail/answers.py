@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from supportcli.config import Settings
 from supportcli.errors import StorageError
+from supportcli.i18n import _
 from supportcli.mail import inbound
 from supportcli.mail.mailbox import Head, ImapSettings, Mailbox
 from supportcli.mail.message import usable_message_id
@@ -170,8 +171,10 @@ def _take(
     notes: tuple[str, ...] = ()
     if not fetched.complete:
         notes = (
-            f"only the first {len(fetched.raw):,} of its {fetched.size:,} bytes were fetched "
-            "(larger than imap.max_message_mb)",
+            _(
+                "only the first {fetched:,} of its {size:,} bytes were fetched "
+                "(larger than imap.max_message_mb)"
+            ).format(fetched=len(fetched.raw), size=fetched.size),
         )
     try:
         _file(filing, fetched.raw, original, inquiry_id, notes, read=read, whole=fetched.complete)
@@ -188,7 +191,9 @@ def _retry_one(filing: _Filing, row: UnreadMail) -> None:
     try:
         raw = copy.read_bytes()
     except OSError as exc:
-        stored_answers.still_unread(db, row.id, f"its kept original is unreadable: {exc}")
+        stored_answers.still_unread(
+            db, row.id, _("its kept original is unreadable: {reason}").format(reason=exc)
+        )
         filing.report.unread.append(row)
         return
     inquiry_id = _target(_header_of(raw), filing.known)
@@ -270,8 +275,10 @@ def _keep_original(raw: bytes, uid: int) -> StoredFile:
         return attachments.keep_bytes(raw, f"message-{uid}.eml")
     except OSError as exc:
         raise StorageError(
-            f"cannot keep message UID {uid} ({len(raw):,} bytes): {exc.strerror or exc}; "
-            "the next sync starts from it"
+            _(
+                "cannot keep message UID {uid} ({size:,} bytes): {reason}; "
+                "the next sync starts from it"
+            ).format(uid=uid, size=len(raw), reason=exc.strerror or exc)
         ) from exc
 
 
@@ -283,8 +290,10 @@ def _keep_unread(
     except Exception as exc:
         _discard(filing.db, [original.sha256])
         raise StorageError(
-            f"message UID {uid} could not be filed ({reason}) nor kept unread "
-            f"({_reason(exc)}); the next sync starts from it"
+            _(
+                "message UID {uid} could not be filed ({reason}) nor kept unread "
+                "({why}); the next sync starts from it"
+            ).format(uid=uid, reason=reason, why=_reason(exc))
         ) from exc
     filing.report.unread.append(
         UnreadMail(0, read.mailbox, uid, reason, original.sha256, original.size, now())
@@ -298,7 +307,7 @@ def _discard(db: Database, shas: Sequence[str | None]) -> None:
 
 
 def _reason(exc: BaseException) -> str:
-    text = one_clean_line(str(exc)) or "no details"
+    text = one_clean_line(str(exc)) or _("no details")
     return f"{type(exc).__name__}: {text}"[:REASON_LENGTH]
 
 

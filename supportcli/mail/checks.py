@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from supportcli.addresses import normalize_address
 from supportcli.errors import BadInput
+from supportcli.i18n import _
 from supportcli.text import header_problem
 
 if TYPE_CHECKING:
@@ -31,19 +32,23 @@ def check_header_text(value: str, *, field: str) -> str:
 def check_subject(subject: str, *, field: str = "--subject") -> str:
     subject = check_header_text(subject, field=field).strip()
     if not subject:
-        raise BadInput(f"{field}: the subject is empty")
+        raise BadInput(_("{field}: the subject is empty").format(field=field))
     if len(subject) > SUBJECT_MAX:
-        raise BadInput(f"{field}: keep the subject under {SUBJECT_MAX} characters")
+        raise BadInput(
+            _("{field}: keep the subject under {max} characters").format(
+                field=field, max=SUBJECT_MAX
+            )
+        )
     return subject
 
 
 def check_body(body: str, *, field: str = "--body") -> str:
     if _SURROGATES.search(body):
-        raise BadInput(f"{field}: the text is not valid UTF-8")
+        raise BadInput(_("{field}: the text is not valid UTF-8").format(field=field))
     if "\x00" in body:
-        raise BadInput(f"{field}: the text contains a NUL character")
+        raise BadInput(_("{field}: the text contains a NUL character").format(field=field))
     if not body.strip():
-        raise BadInput(f"{field}: the message is empty")
+        raise BadInput(_("{field}: the message is empty").format(field=field))
     return body
 
 
@@ -70,17 +75,19 @@ def check_attachment(raw: str, *, field: str = "--attach") -> CheckedFile:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise BadInput(f"{field}: {raw} does not exist") from None
+        raise BadInput(_("{field}: {path} does not exist").format(field=field, path=raw)) from None
     except OSError as exc:
         raise BadInput(f"{field}: {raw}: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise BadInput(f"{field}: {raw} is a folder, not a file")
+        raise BadInput(_("{field}: {path} is a folder, not a file").format(field=field, path=raw))
     if not stat.S_ISREG(info.st_mode):
-        raise BadInput(f"{field}: {raw} is not a regular file")
+        raise BadInput(_("{field}: {path} is not a regular file").format(field=field, path=raw))
     if info.st_size == 0:
-        raise BadInput(f"{field}: {raw} is empty")
+        raise BadInput(_("{field}: {path} is empty").format(field=field, path=raw))
     if not os.access(path, os.R_OK):
-        raise BadInput(f"{field}: {raw} cannot be read (permission denied)")
+        raise BadInput(
+            _("{field}: {path} cannot be read (permission denied)").format(field=field, path=raw)
+        )
     try:
         with path.open("rb") as handle:
             handle.read(1)
@@ -95,8 +102,10 @@ def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:
     total = sum(encoded_size(f.size) for f in files)
     if total > limit_mb * 1024 * 1024:
         raise BadInput(
-            f"--attach: the attachments take {total / 1048576:.2f} MB once encoded; "
-            f"the limit is {limit_mb:g} MB (email.max_attachment_mb)"
+            _(
+                "--attach: the attachments take {size:.2f} MB once encoded; "
+                "the limit is {limit:g} MB (email.max_attachment_mb)"
+            ).format(size=total / 1048576, limit=limit_mb)
         )
 
 
@@ -110,5 +119,9 @@ def tls_context(ca_file: str | None, *, setting: str) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise BadInput(f"{setting}: cannot load {ca_file}: {exc}") from None
+            raise BadInput(
+                _("{setting}: cannot load {path}: {reason}").format(
+                    setting=setting, path=ca_file, reason=exc
+                )
+            ) from None
     return context

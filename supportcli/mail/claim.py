@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from supportcli import system
+from supportcli.i18n import _
 from supportcli.mail.message import Outgoing
 from supportcli.records import SEND_OUTCOMES, EmailStatus
 from supportcli.store import outbox as queue
@@ -75,10 +76,14 @@ def may_have_been_sent(inquiry_id: int) -> Result:
     return Result(
         inquiry_id,
         "interrupted",
-        "may have been sent: the `outbox send` sending it was killed before it could "
-        "record whether the server took it",
-        f"check your Sent folder or ask the desk; to send it again: "
-        f"support outbox send {inquiry_id} --resend (the desk sees the same Message-ID)",
+        _(
+            "may have been sent: the `outbox send` sending it was killed before it could "
+            "record whether the server took it"
+        ),
+        _(
+            "check your Sent folder or ask the desk; to send it again: "
+            "support outbox send {id} --resend (the desk sees the same Message-ID)"
+        ).format(id=inquiry_id),
     )
 
 
@@ -127,5 +132,6 @@ def follow_up_row(message: Outgoing) -> int | None:
 
 def _error_text(result: Result) -> str | None:
     if result.refused:
-        return "refused: " + "; ".join(f"{a} ({r})" for a, r in result.refused.items())
+        refused = "; ".join(f"{a} ({r})" for a, r in result.refused.items())
+        return _("refused: {recipients}").format(recipients=refused)
     return result.reason

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from supportcli.config import Settings
 from supportcli.errors import BadInput, StorageError
+from supportcli.i18n import _
 from supportcli.mail.claim import (
     SENDABLE,
     Result,
@@ -38,9 +39,11 @@ def outgoing(db: Database, inquiry_id: int, settings: Settings) -> list[Outgoing
     rec = reads.get_record(db, inquiry_id)
     envelope = rec.email
     if rec.channel != Channel.EMAIL or envelope is None:
-        raise BadInput(f"inquiry {inquiry_id} is a chat, not an email inquiry")
+        raise BadInput(_("inquiry {id} is a chat, not an email inquiry").format(id=inquiry_id))
     if not envelope.to:
-        raise BadInput(f"inquiry {inquiry_id} has no recipient: set desk.email or pass --to")
+        raise BadInput(
+            _("inquiry {id} has no recipient: set desk.email or pass --to").format(id=inquiry_id)
+        )
     account = settings.text("user.account") or None
     thread = [envelope.message_id]
     todo = []
@@ -74,7 +77,9 @@ def _message(
         copy = attachments.local_copy(db, item.sha256)
         if not copy.exists():
             raise AttachmentMissing(
-                f"the stored copy of {item.filename} is missing from {copy.parent}"
+                _("the stored copy of {name} is missing from {folder}").format(
+                    name=item.filename, folder=copy.parent
+                )
             )
         files.append((item.filename, item.content_type, copy, item.sha256))
     facts = None
@@ -133,7 +138,7 @@ def send(
     mine = claim(db, [i for i in ids if i not in killed], token, statuses)
     claimed = _clock()
     results += [
-        Result(i, "skipped", "already sent, or being sent by another run")
+        Result(i, "skipped", _("already sent, or being sent by another run"))
         for i in ids
         if i not in mine and i not in killed
     ]
@@ -159,7 +164,7 @@ def send(
             fresh = _clock() - claimed < stale_after / 4
             if not fresh and not renew(db, inquiry_id, token):  # released by a `--resend`
                 done.add(inquiry_id)
-                results.append(Result(inquiry_id, "skipped", "taken over by another run"))
+                results.append(Result(inquiry_id, "skipped", _("taken over by another run")))
                 continue
             result = _send_one(db, mailer, inquiry_id, settings)
             finish(db, result)
@@ -172,7 +177,7 @@ def send(
         for inquiry_id in mine:  # interrupted: nothing stays claimed, nothing is lost
             if inquiry_id not in done:
                 with contextlib.suppress(StorageError):
-                    finish(db, Result(inquiry_id, "queued", "sending was interrupted"))
+                    finish(db, Result(inquiry_id, "queued", _("sending was interrupted")))
     return results
 
 
@@ -199,6 +204,9 @@ def _send_one(db: Database, mailer, inquiry_id: int, settings: Settings) -> Resu
         return Result(inquiry_id, status, exc.reason, exc.hint, just_sent=just_sent)
     except (ValueError, UnicodeError) as exc:  # a header our checks should have refused
         return Result(
-            inquiry_id, "failed", f"the message could not be built: {exc}", just_sent=just_sent
+            inquiry_id,
+            "failed",
+            _("the message could not be built: {reason}").format(reason=exc),
+            just_sent=just_sent,
         )
     return Result(inquiry_id, "sent", refused=refused, just_sent=just_sent)

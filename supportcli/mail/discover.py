@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from supportcli.errors import BadInput
+from supportcli.i18n import _
 from supportcli.mail import providers
 from supportcli.mail.checks import tls_context
 from supportcli.mail.providers import ADDRESS, Provider, Server
@@ -77,7 +78,7 @@ def discover(address: str) -> Discovery:
     try:
         ascii_domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
-        result.tried.append(f"{domain}: not a valid domain name")
+        result.tried.append(_("{domain}: not a valid domain name").format(domain=domain))
         return result
     lookups = _Lookups()
     try:
@@ -120,7 +121,7 @@ def ispdb_url(domain: str) -> str:
 def _mx(lookups: _Lookups, domain: str) -> Found:
     hosts = lookups.mx(domain)
     if not hosts:
-        raise Refused(f"MX {domain}: none")
+        raise Refused(_("MX {domain}: none").format(domain=domain))
     host = hosts[0]
     provider = providers.for_mx(host)
     if provider is not None:
@@ -129,7 +130,7 @@ def _mx(lookups: _Lookups, domain: str) -> Found:
     # the ISPDB for. Two labels is naive for co.kr-style domains, which then find nothing.
     base = ".".join(host.split(".")[-2:])
     if base == domain:
-        raise Refused(f"MX {domain}: {host}, in the same domain")
+        raise Refused(_("MX {domain}: {host}, in the same domain").format(domain=domain, host=host))
     url = ispdb_url(base)
     found = _parsed(lookups.fetch(url), "mx", url)
     return Found("mx", f"MX {host}: {url}", found.smtp, found.imap, None, found.oauth2)
@@ -141,11 +142,11 @@ def _srv(lookups: _Lookups, domain: str) -> Found:
         f"_submission._tcp.{domain}", "starttls"
     )
     if smtp is None:
-        raise Refused(f"SRV _submission(s)._tcp.{domain}: none")
+        raise Refused(_("SRV _submission(s)._tcp.{domain}: none").format(domain=domain))
     imap = lookups.srv(f"_imaps._tcp.{domain}", "ssl") or lookups.srv(
         f"_imap._tcp.{domain}", "starttls"
     )
-    return Found("srv", f"DNS SRV records of {domain}", smtp, imap)
+    return Found("srv", _("DNS SRV records of {domain}").format(domain=domain), smtp, imap)
 
 
 # --- the autoconfig file ------------------------------------------------------------------
@@ -168,13 +169,17 @@ def parse_autoconfig(body: bytes, *, where: str) -> tuple[Server, Server | None,
     try:
         root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True)
     except (defusedxml.DefusedXmlException, ET.ParseError, ValueError) as exc:
-        raise Refused(f"{where}: refused, not a plain autoconfig file ({exc})") from None
+        raise Refused(
+            _("{where}: refused, not a plain autoconfig file ({reason})").format(
+                where=where, reason=exc
+            )
+        ) from None
     provider = root.find("emailProvider") if root.tag == "clientConfig" else None
     if provider is None:
-        raise Refused(f"{where}: not an autoconfig file")
+        raise Refused(_("{where}: not an autoconfig file").format(where=where))
     smtp = _server(provider.findall("outgoingServer"), "smtp")
     if smtp is None:
-        raise Refused(f"{where}: no SMTP server over TLS")
+        raise Refused(_("{where}: no SMTP server over TLS").format(where=where))
     imap = _server(provider.findall("incomingServer"), "imap")
     auths = {a.text or "" for a in provider.iter("authentication")}
     oauth2 = bool(auths) and auths <= {"OAuth2", "oauth2"}
@@ -212,30 +217,30 @@ class _Lookups:
     def timeout(self, what: str) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise Refused(f"{what}: not tried, discovery ran out of time")
+            raise Refused(_("{what}: not tried, discovery ran out of time").format(what=what))
         return min(self.per_lookup, left)
 
     def fetch(self, url: str) -> bytes:
         # Imported here: httpx (~60 ms) only when a domain has no preset.
         import httpx
 
-        for _ in range(MAX_REDIRECTS + 1):
+        for _hop in range(MAX_REDIRECTS + 1):
             try:
                 location, body = self._get(url)
             except httpx.TimeoutException:
-                raise Refused(f"{url}: no answer in time") from None
+                raise Refused(_("{url}: no answer in time").format(url=url)) from None
             except httpx.HTTPError as exc:
                 raise Refused(f"{url}: {_why(exc)}") from None
             if location is None:
                 return body
             url = _same_host_redirect(url, location)
-        raise Refused(f"{url}: too many redirects")
+        raise Refused(_("{url}: too many redirects").format(url=url))
 
     def _get(self, url: str) -> tuple[str | None, bytes]:
         """(where it redirects to, b"") or (None, the body)."""
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
-            raise Refused(f"{url}: refused, not an https:// URL")
+            raise Refused(_("{url}: refused, not an https:// URL").format(url=url))
         target, headers, extensions = url, {}, {}
         if parts.hostname in self.resolve:
             address = self.resolve[parts.hostname]
@@ -255,14 +260,20 @@ class _Lookups:
     def _capped(self, response: Any, url: str) -> bytes:
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BYTES:
-            raise Refused(f"{url}: refused, larger than {MAX_BYTES // 1024} KB")
+            raise Refused(
+                _("{url}: refused, larger than {size} KB").format(url=url, size=MAX_BYTES // 1024)
+            )
         body = b""
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > MAX_BYTES:
-                raise Refused(f"{url}: refused, larger than {MAX_BYTES // 1024} KB")
+                raise Refused(
+                    _("{url}: refused, larger than {size} KB").format(
+                        url=url, size=MAX_BYTES // 1024
+                    )
+                )
             if time.monotonic() > self.deadline:
-                raise Refused(f"{url}: no answer in time")
+                raise Refused(_("{url}: no answer in time").format(url=url))
         return body
 
     def client(self) -> Any:
@@ -289,9 +300,9 @@ class _Lookups:
         try:
             resolver = dns.resolver.Resolver(configure=not knob)
         except dns.resolver.NoResolverConfiguration:
-            raise Refused(f"{what}: no DNS server is configured") from None
+            raise Refused(_("{what}: no DNS server is configured").format(what=what)) from None
         if knob:
-            host, _, port = knob.rpartition(":")
+            host, _sep, port = knob.rpartition(":")
             resolver.nameservers = [host]
             resolver.port = int(port)
         resolver.lifetime = self.timeout(what)
@@ -309,7 +320,7 @@ class _Lookups:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.exception.Timeout:
-            raise Refused(f"{what}: DNS did not answer in time") from None
+            raise Refused(_("{what}: DNS did not answer in time").format(what=what)) from None
         except dns.exception.DNSException as exc:
             raise Refused(f"{what}: {exc}") from None
 
@@ -336,7 +347,7 @@ def mx_hosts(domain: str) -> list[str]:
     try:
         ascii_domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
-        raise Refused(f"{domain}: not a valid domain name") from None
+        raise Refused(_("{domain}: not a valid domain name").format(domain=domain)) from None
     return _Lookups().mx(ascii_domain)
 
 
@@ -345,9 +356,13 @@ def _same_host_redirect(url: str, location: str) -> str:
     new = urljoin(url, location)
     old_parts, new_parts = urlsplit(url), urlsplit(new)
     if new_parts.scheme != "https":
-        raise Refused(f"{url}: refused, redirects to a non-https URL")
+        raise Refused(_("{url}: refused, redirects to a non-https URL").format(url=url))
     if new_parts.netloc.lower() != old_parts.netloc.lower():
-        raise Refused(f"{url}: refused, redirects to another host ({new_parts.hostname})")
+        raise Refused(
+            _("{url}: refused, redirects to another host ({host})").format(
+                url=url, host=new_parts.hostname
+            )
+        )
     return new
 
 
@@ -355,9 +370,11 @@ def _resolve_map(raw: str) -> dict[str, str]:
     """`name=ip:port,...` -> {name: "ip:port"}."""
     mapping = {}
     for entry in filter(None, (e.strip() for e in raw.split(","))):
-        name, _, address = entry.partition("=")
+        name, _sep, address = entry.partition("=")
         if not address or ":" not in address:
-            raise BadInput(f"SUPPORT_DISCOVERY_RESOLVE: {entry!r} is not name=ip:port")
+            raise BadInput(
+                _("SUPPORT_DISCOVERY_RESOLVE: {entry!r} is not name=ip:port").format(entry=entry)
+            )
         mapping[name.strip().lower()] = address.strip()
     return mapping
 
@@ -367,9 +384,11 @@ def _seconds(env: str, default: float) -> float:
     try:
         value = float(raw) if raw else default
     except ValueError:
-        raise BadInput(f"{env} must be a number of seconds, not {raw!r}") from None
+        raise BadInput(
+            _("{env} must be a number of seconds, not {raw!r}").format(env=env, raw=raw)
+        ) from None
     if not 0 < value <= 60:
-        raise BadInput(f"{env} must be between 0 and 60 seconds")
+        raise BadInput(_("{env} must be between 0 and 60 seconds").format(env=env))
     return value
 
 
@@ -380,5 +399,5 @@ def _why(exc: Exception) -> str:
         cause = inner
     text = getattr(cause, "verify_message", None) or str(cause) or type(cause).__name__
     if "CERTIFICATE_VERIFY_FAILED" in str(exc) or getattr(cause, "verify_message", None):
-        return f"refused, the certificate is not trusted ({text})"
+        return _("refused, the certificate is not trusted ({reason})").format(reason=text)
     return text

@@ -17,14 +17,16 @@ from dataclasses import asdict, dataclass
 
 from supportcli.config import PASSWORD_ENV, Settings, load_password
 from supportcli.errors import SupportError
+from supportcli.i18n import N_, _
 from supportcli.mail import oauth, providers
 from supportcli.mail.checks import tls_context
 from supportcli.mail.mailbox import _quote, folder_name
 from supportcli.mail.sender import APP_PASSWORD_HINT, _login_utf8
 
-SETUP_FIX = "run `support setup --email ADDRESS`, or `support config set KEY VALUE`"
-CA_FIX = "set {kind}.ca_file to the CA bundle of a server with its own CA"
-PORT_FIX = (
+# N_: translated where used (`_(SETUP_FIX)`), in the language of that moment.
+SETUP_FIX = N_("run `support setup --email ADDRESS`, or `support config set KEY VALUE`")
+CA_FIX = N_("set {kind}.ca_file to the CA bundle of a server with its own CA")
+PORT_FIX = N_(
     "check {kind}.host, {kind}.port and {kind}.security (SMTP: 465 ssl or 587 starttls; "
     "IMAP: 993 ssl or 143 starttls), or `support setup`"
 )
@@ -32,13 +34,18 @@ PORT_FIX = (
 
 @dataclass(frozen=True)
 class Check:
-    name: str
+    name: str  # English in JSON too, for scripts: `title` is its translation
     ok: bool | None  # None: could not tell; shown, not counted
     detail: str
     fix: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
+
+    @property
+    def title(self) -> str:
+        """The check's name in the interface's language, for people."""
+        return _(self.name)
 
 
 class Failed(Exception):
@@ -81,12 +88,12 @@ def healthy(checks: list[Check]) -> bool:
 
 
 def _identity(report: _Report, settings: Settings) -> None:
-    report.step = "identity"
+    report.step = N_("identity")
     name, email = settings.text("user.name"), settings.text("user.email")
     if not (name and email):
         raise Failed(
-            "user.name and user.email are not both set",
-            "run `support login --name NAME --email ADDRESS`",
+            _("user.name and user.email are not both set"),
+            _("run `support login --name NAME --email ADDRESS`"),
         )
     report.ok(f"{name} <{email}>")
 
@@ -95,51 +102,54 @@ def _desk(report: _Report, settings: Settings) -> None:
     # Imported here: discovery's DNS (dnspython) only when doctor runs.
     from supportcli.mail.discover import Refused, mx_hosts
 
-    report.step = "desk address"
+    report.step = N_("desk address")
     desk = settings.text("desk.email")
     if not desk:
-        raise Failed("desk.email is not set", "run `support config set desk.email ADDRESS`")
+        raise Failed(_("desk.email is not set"), _("run `support config set desk.email ADDRESS`"))
     report.ok(desk)
-    report.step = "desk MX"
+    report.step = N_("desk MX")
     domain = desk.rpartition("@")[2].rstrip(">")
     try:
         hosts = mx_hosts(domain)
     except Refused as exc:
-        report.ok(f"could not check: {exc}", sure=False)
+        report.ok(_("could not check: {reason}").format(reason=exc), sure=False)
         return
     if not hosts:
-        raise Failed(f"{domain} has no MX record: mail to it may not arrive", "check desk.email")
+        raise Failed(
+            _("{domain} has no MX record: mail to it may not arrive").format(domain=domain),
+            _("check desk.email"),
+        )
     report.ok(f"{domain}: {', '.join(hosts[:3])}")
 
 
 def _smtp(report: _Report, settings: Settings) -> None:
-    report.step = "SMTP settings"
+    report.step = N_("SMTP settings")
     host, port, security, timeout = _server(settings, "smtp")
     user = settings.text("smtp.user")
-    report.ok(f"{host}:{port} {security}, login {user or '(none)'}")
-    report.step = "SMTP DNS"
+    report.ok(_server_line(host, port, security, user))
+    report.step = N_("SMTP DNS")
     report.ok(_resolve(host, port))
-    report.step = "SMTP connect"
+    report.step = N_("SMTP connect")
     report.ok(_connect(host, port, timeout, "smtp"))
-    report.step = "SMTP TLS"
+    report.step = N_("SMTP TLS")
     client = None
     try:
         client, tls = _smtp_open(settings, host, port, security, timeout)
-        report.ok(tls or "no TLS (smtp.security none)", sure=tls is not None)
-        report.step = "SMTP EHLO"
+        report.ok(tls or _("no TLS (smtp.security none)"), sure=tls is not None)
+        report.step = N_("SMTP EHLO")
         code, reply = client.ehlo()
         if code != 250:
-            raise Failed(f"{code} {reply.decode(errors='replace')}", "check smtp.host")
+            raise Failed(f"{code} {reply.decode(errors='replace')}", _("check smtp.host"))
         report.ok(reply.decode(errors="replace").splitlines()[0])
-        report.step = "SMTP AUTH"
+        report.step = N_("SMTP AUTH")
         mechanisms = client.esmtp_features.get("auth", "").split()
         if not mechanisms:
-            raise Failed("the server offers no AUTH", PORT_FIX.format(kind="smtp"))
+            raise Failed(_("the server offers no AUTH"), _(PORT_FIX).format(kind="smtp"))
         report.ok(" ".join(mechanisms))
-        report.step = "SMTP login"
+        report.step = N_("SMTP login")
         report.ok(_smtp_login(client, settings, user, mechanisms))
     except smtplib.SMTPException as exc:
-        raise Failed(f"{exc}", PORT_FIX.format(kind="smtp")) from None
+        raise Failed(f"{exc}", _(PORT_FIX).format(kind="smtp")) from None
     except OSError as exc:
         raise _network_failure(exc, "smtp") from None
     finally:
@@ -149,23 +159,23 @@ def _smtp(report: _Report, settings: Settings) -> None:
 
 
 def _imap(report: _Report, settings: Settings) -> None:
-    report.step = "IMAP settings"
+    report.step = N_("IMAP settings")
     host, port, security, timeout = _server(settings, "imap")
     user = settings.text("imap.user")
-    report.ok(f"{host}:{port} {security}, login {user or '(none)'}")
-    report.step = "IMAP connect"
+    report.ok(_server_line(host, port, security, user))
+    report.step = N_("IMAP connect")
     report.ok(f"{_resolve(host, port)}; {_connect(host, port, timeout, 'imap')}")
-    report.step = "IMAP TLS"
+    report.step = N_("IMAP TLS")
     client = None
     try:
         client, tls = _imap_open(settings, host, port, security, timeout)
-        report.ok(tls or "no TLS (imap.security none)", sure=tls is not None)
-        report.step = "IMAP login"
+        report.ok(tls or _("no TLS (imap.security none)"), sure=tls is not None)
+        report.step = N_("IMAP login")
         report.ok(_imap_login(client, settings, user))
-        report.step = "IMAP folder"
+        report.step = N_("IMAP folder")
         report.ok(_folder(client, settings.text("imap.folder") or "INBOX"))
     except imaplib.IMAP4.error as exc:
-        raise Failed(str(exc), PORT_FIX.format(kind="imap")) from None
+        raise Failed(str(exc), _(PORT_FIX).format(kind="imap")) from None
     except OSError as exc:
         raise _network_failure(exc, "imap") from None
     finally:
@@ -178,23 +188,28 @@ def _history(report: _Report, settings: Settings) -> None:
     # Imported here: the store only when doctor gets this far.
     from supportcli.store.db import connect, where
 
-    report.step = "history"
+    report.step = N_("history")
     connect()  # refuses a file that is not our history, or a folder others may change
     report.ok(where())
 
 
 def _keyring(report: _Report, settings: Settings) -> None:
-    report.step = "keyring"
+    report.step = N_("keyring")
     backend = keyring_backend()
     env = [PASSWORD_ENV[k] for k in ("smtp", "imap") if os.environ.get(PASSWORD_ENV[k])]
     if backend in ("fail", "null", "plaintext"):
         if env:
-            report.ok(f"no keyring in use: passwords from {', '.join(env)}")
+            report.ok(_("no keyring in use: passwords from {names}").format(names=", ".join(env)))
             return
-        what = "stores passwords unencrypted" if backend == "plaintext" else "none works here"
+        if backend == "plaintext":
+            problem = _("system keyring: stores passwords unencrypted")
+        else:
+            problem = _("system keyring: none works here")
         raise Failed(
-            f"system keyring: {what}",
-            f"set {PASSWORD_ENV['smtp']} in the environment, or install a keyring backend",
+            problem,
+            _("set {env} in the environment, or install a keyring backend").format(
+                env=PASSWORD_ENV["smtp"]
+            ),
         )
     report.ok(backend)
 
@@ -205,24 +220,33 @@ def _keyring(report: _Report, settings: Settings) -> None:
 def _server(settings: Settings, kind: str) -> tuple[str, int, str, float]:
     host = settings.text(f"{kind}.host")
     if not host:
-        raise Failed(f"{kind}.host is not set", SETUP_FIX)
+        raise Failed(_("{kind}.host is not set").format(kind=kind), _(SETUP_FIX))
     port = int(settings.get(f"{kind}.port"))  # type: ignore[call-overload]
     timeout = float(settings.get("smtp.timeout"))  # type: ignore[arg-type]
     return host, port, settings.text(f"{kind}.security"), timeout
+
+
+def _server_line(host: str, port: int, security: str, user: str) -> str:
+    return _("{host}:{port} {security}, login {user}").format(
+        host=host, port=port, security=security, user=user or _("(none)")
+    )
 
 
 def _resolve(host: str, port: int) -> str:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise Failed(f"{host} does not resolve ({exc.strerror})", SETUP_FIX) from None
+        raise Failed(
+            _("{host} does not resolve ({reason})").format(host=host, reason=exc.strerror),
+            _(SETUP_FIX),
+        ) from None
     return f"{host} → {found[0][4][0]}"
 
 
 def _connect(host: str, port: int, timeout: float, kind: str) -> str:
     try:
         with socket.create_connection((host, port), timeout=timeout):
-            return f"port {port} open"
+            return _("port {port} open").format(port=port)
     except OSError as exc:
         raise _network_failure(exc, kind) from None
 
@@ -230,23 +254,30 @@ def _connect(host: str, port: int, timeout: float, kind: str) -> str:
 def _network_failure(exc: OSError, kind: str) -> Failed:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return Failed(
-            f"the certificate is not trusted ({exc.verify_message}); no password was sent",
-            CA_FIX.format(kind=kind),
+            _("the certificate is not trusted ({reason}); no password was sent").format(
+                reason=exc.verify_message
+            ),
+            _(CA_FIX).format(kind=kind),
         )
     if isinstance(exc, ConnectionRefusedError):
-        return Failed("connection refused", PORT_FIX.format(kind=kind))
+        return Failed(_("connection refused"), _(PORT_FIX).format(kind=kind))
     if isinstance(exc, TimeoutError | socket.timeout):
-        return Failed("no answer in time", PORT_FIX.format(kind=kind))
+        return Failed(_("no answer in time"), _(PORT_FIX).format(kind=kind))
     if isinstance(exc, ssl.SSLError):
-        return Failed(f"TLS failed ({exc.reason or exc})", PORT_FIX.format(kind=kind))
-    return Failed(f"{exc.strerror or exc}", PORT_FIX.format(kind=kind))
+        return Failed(
+            _("TLS failed ({reason})").format(reason=exc.reason or exc),
+            _(PORT_FIX).format(kind=kind),
+        )
+    return Failed(f"{exc.strerror or exc}", _(PORT_FIX).format(kind=kind))
 
 
 def _tls_detail(sock: object) -> str | None:
     if not isinstance(sock, ssl.SSLSocket):
         return None
     cert = sock.getpeercert() or {}
-    return f"{sock.version()}, certificate verified, valid until {cert.get('notAfter', '?')}"
+    return _("{version}, certificate verified, valid until {date}").format(
+        version=sock.version(), date=cert.get("notAfter", "?")
+    )
 
 
 def _smtp_open(
@@ -268,10 +299,10 @@ def _smtp_login(client: smtplib.SMTP, settings: Settings, user: str, offered: li
         return _smtp_oauth2(client, user, command, offered)
     provider = _provider(settings, "smtp")
     if provider is not None and provider.oauth2_only:
-        raise Failed("basic authentication is retired here", provider.login_hint)
+        raise Failed(_("basic authentication is retired here"), _(provider.login_hint))
     password = load_password("smtp", user) if user else None
     if not password:
-        raise Failed("no SMTP password stored", _password_fix("smtp"))
+        raise Failed(_("no SMTP password stored"), _password_fix("smtp"))
     try:
         if password.isascii():
             client.login(user, password)
@@ -280,23 +311,24 @@ def _smtp_login(client: smtplib.SMTP, settings: Settings, user: str, offered: li
     except smtplib.SMTPAuthenticationError as exc:
         reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
         raise Failed(
-            f"refused: {exc.smtp_code} {' '.join(reply.split())}", _login_fix(provider)
+            _("refused: {code} {reply}").format(code=exc.smtp_code, reply=" ".join(reply.split())),
+            _login_fix(provider),
         ) from None
-    return f"logged in as {user}"
+    return _("logged in as {user}").format(user=user)
 
 
 def _smtp_oauth2(client: smtplib.SMTP, user: str, command: str, offered: list[str]) -> str:
     if "XOAUTH2" not in (m.upper() for m in offered):
-        raise Failed("the server does not offer XOAUTH2", "remove smtp.oauth2_token_command")
+        raise Failed(_("the server does not offer XOAUTH2"), _("remove smtp.oauth2_token_command"))
     access_token = oauth.token(command, setting="smtp.oauth2_token_command")
     try:
         oauth.smtp_login(client, user, access_token)
     except smtplib.SMTPAuthenticationError as exc:
         raise Failed(
-            f"XOAUTH2 refused: {exc.smtp_code}",
-            "check that smtp.oauth2_token_command prints a fresh access token for smtp.user",
+            _("XOAUTH2 refused: {code}").format(code=exc.smtp_code),
+            _("check that smtp.oauth2_token_command prints a fresh access token for smtp.user"),
         ) from None
-    return f"logged in as {user} with XOAUTH2"
+    return _("logged in as {user} with XOAUTH2").format(user=user)
 
 
 def _imap_open(
@@ -317,7 +349,7 @@ def _imap_login(client: imaplib.IMAP4, settings: Settings, user: str) -> str:
         "smtp", settings.text("smtp.user")
     )
     if not (user and password):
-        raise Failed("no IMAP login or password", _password_fix("imap"))
+        raise Failed(_("no IMAP login or password"), _password_fix("imap"))
     try:
         if "AUTH=PLAIN" in client.capabilities:
             # UTF-8 credentials (RFC 4616), as mailbox.py logs in.
@@ -325,8 +357,10 @@ def _imap_login(client: imaplib.IMAP4, settings: Settings, user: str) -> str:
         else:
             client.login(user, password)
     except imaplib.IMAP4.error as exc:
-        raise Failed(f"refused: {exc}", _login_fix(_provider(settings, "imap"))) from None
-    return f"logged in as {user}"
+        raise Failed(
+            _("refused: {reason}").format(reason=exc), _login_fix(_provider(settings, "imap"))
+        ) from None
+    return _("logged in as {user}").format(user=user)
 
 
 def _folder(client: imaplib.IMAP4, folder: str) -> str:
@@ -334,17 +368,21 @@ def _folder(client: imaplib.IMAP4, folder: str) -> str:
         typ, data = client.select(_quote(folder_name(folder)), readonly=True)
     except UnicodeEncodeError:  # imaplib sends ASCII; IMAP wants modified UTF-7 here
         raise Failed(
-            f"{folder}: a folder name that is not ASCII cannot be opened yet",
-            "run `support config set imap.folder NAME` with an ASCII name (INBOX)",
+            _("{folder}: a folder name that is not ASCII cannot be opened yet").format(
+                folder=folder
+            ),
+            _("run `support config set imap.folder NAME` with an ASCII name (INBOX)"),
         ) from None
     if typ != "OK":
         raise Failed(
-            f"{folder} does not exist",
-            "run `support config set imap.folder NAME` with one of your folders",
+            _("{folder} does not exist").format(folder=folder),
+            _("run `support config set imap.folder NAME` with one of your folders"),
         )
     first = data[0] if data else b"0"
     count = int(first) if isinstance(first, bytes) and first.isdigit() else 0
-    return f"{folder}: {count} messages"
+    return _("{folder}: {count} messages").format(  # English says "1 messages" here too
+        folder=folder, count=count
+    )
 
 
 def _provider(settings: Settings, kind: str) -> providers.Provider | None:
@@ -354,13 +392,15 @@ def _provider(settings: Settings, kind: str) -> providers.Provider | None:
 
 def _login_fix(provider: providers.Provider | None) -> str:
     if provider is not None:
-        return provider.login_hint
-    return f"check the login name and password; {APP_PASSWORD_HINT}"
+        return _(provider.login_hint)
+    return _("check the login name and password; {hint}").format(hint=_(APP_PASSWORD_HINT))
 
 
 def _password_fix(kind: str) -> str:
     flag = " --imap" if kind == "imap" else ""
-    return f"run `support config password{flag}` or set {PASSWORD_ENV[kind]}"
+    return _("run `support config password{flag}` or set {env}").format(
+        flag=flag, env=PASSWORD_ENV[kind]
+    )
 
 
 def keyring_backend() -> str:

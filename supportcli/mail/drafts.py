@@ -8,6 +8,7 @@ from email.utils import make_msgid
 from supportcli.addresses import NAME_MAX, bare_address, normalize_address
 from supportcli.config import Settings
 from supportcli.errors import BadInput
+from supportcli.i18n import _
 from supportcli.mail.checks import check_header_text
 
 
@@ -24,7 +25,11 @@ def sender_of(settings: Settings) -> str:
     address = settings.require("user.email")
     name = check_header_text(settings.text("user.name"), field="user.name").strip()
     if len(name) > NAME_MAX:
-        raise BadInput(f"user.name: keep the name under {NAME_MAX} characters")
+        raise BadInput(
+            _("{field}: keep the name under {max} characters").format(
+                field="user.name", max=NAME_MAX
+            )
+        )
     check_header_text(settings.text("user.account"), field="user.account")
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     return normalize_address(f'"{quoted}" <{address}>' if name else address, field="user.email")

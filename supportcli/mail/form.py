@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from supportcli.i18n import language
 from supportcli.mail.checks import CheckedFile
 
 DETAILS = (  # key, Korean label, English label, hint
@@ -84,8 +85,11 @@ class Form:
 def assemble(
     details: dict[str, str], questions: tuple[tuple[str, str, str, str], ...] = DETAILS
 ) -> str:
-    """The answers as one readable body, labelled in the customer's language."""
-    korean = any("\uac00" <= ch <= "\ud7a3" for text in details.values() for ch in text)
+    """The answers as one readable body, labelled in the customer's language: Korean when
+    they write Korean or use the Korean interface (the desk reads both)."""
+    korean = language() == "ko" or any(
+        "\uac00" <= ch <= "\ud7a3" for text in details.values() for ch in text
+    )
     parts = []
     for key, ko, en, _ in questions:
         text = details.get(key, "").strip("\n")

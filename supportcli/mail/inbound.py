@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parseaddr, parsedate_to_datetime
 
+from supportcli.i18n import _
 from supportcli.mail import charsets, mime_walk
 from supportcli.mail.htmltext import html_to_text
 from supportcli.mail.mime_walk import Part
@@ -83,7 +84,9 @@ def read_answer(raw: bytes, limits: Limits = Limits(), *, whole: bool = True) ->
     except MemoryError:
         raise
     except Exception as exc:  # a bug of ours must not cost the answer: file what we can
-        return _flat_reading(raw, limits, f"could not be read as MIME ({type(exc).__name__})")
+        return _flat_reading(
+            raw, limits, _("could not be read as MIME ({error})").format(error=type(exc).__name__)
+        )
 
 
 class _Reader:
@@ -108,8 +111,9 @@ class _Reader:
             text, full = _then(text, forwards), _then(full, forwards)
         if not self.keep_files and self.files_skipped:
             self.notes.append(
-                f"message over {_mb(self.limits.max_bytes)}: {self.files_skipped} file(s) "
-                "not kept (the raw message is)"
+                _("message over {size}: {count} file(s) not kept (the raw message is)").format(
+                    size=_mb(self.limits.max_bytes), count=self.files_skipped
+                )
             )
         return _incoming(head, self.notes, text=text, full=full, files=tuple(self.files))
 
@@ -157,9 +161,13 @@ class _Reader:
         limit = self.limits.max_text_bytes
         data, whole = mime_walk.body_bytes(part, limit)
         if part.size > limit:
-            self.notes.append(f"{part.label()}: text longer than {_mb(limit)}, the rest not read")
+            self.notes.append(
+                _("{part}: text longer than {size}, the rest not read").format(
+                    part=part.label(), size=_mb(limit)
+                )
+            )
         elif not whole:
-            self.notes.append(f"{part.label()}: {_encoding(part)} broken, kept as far as it went")
+            self.notes.append(_broken(part))
         return _clean_newlines(charsets.decode(data, part.param("charset")))
 
     # Files and forwarded messages: every leaf that is not body text, anywhere in the tree.
@@ -182,7 +190,11 @@ class _Reader:
     def _file(self, part: Part) -> None:
         kind = part.content_type
         if kind.startswith("image/") and part.size < 1024 and _inline(part):
-            self.notes.append(f"{part.label()}: tiny inline image dropped (a spacer or tracker)")
+            self.notes.append(
+                _("{part}: tiny inline image dropped (a spacer or tracker)").format(
+                    part=part.label()
+                )
+            )
             return
         self._keep(part, _file_name(part))
 
@@ -192,7 +204,7 @@ class _Reader:
             return
         data, whole = mime_walk.body_bytes(part)
         if not whole:
-            self.notes.append(f"{part.label()}: {_encoding(part)} broken, kept as far as it went")
+            self.notes.append(_broken(part))
         key = hashlib.sha256(data).hexdigest() + name
         if key in self.seen:
             return  # the same file in two renditions of one message
@@ -429,10 +441,10 @@ def _when(value: str, notes: list[str]) -> str | None:
             moment = moment.replace(tzinfo=UTC)
         moment = moment.astimezone(UTC)
     except Exception:  # out of range, unreadable: parsedate raises several kinds
-        notes.append("Date unreadable or out of range: the time of filing is used")
+        notes.append(_("Date unreadable or out of range: the time of filing is used"))
         return None
     if not 1900 <= moment.year <= 9998:
-        notes.append("Date out of range: the time of filing is used")
+        notes.append(_("Date out of range: the time of filing is used"))
         return None
     return moment.isoformat(timespec="microseconds")
 
@@ -486,8 +498,15 @@ def _bounded(text: str, limit: int) -> str:
 def _bounded_notes(notes: list[str]) -> tuple[str, ...]:
     unique = list(dict.fromkeys(_bounded(charsets.clean(n), 300) for n in notes))
     if len(unique) > _MAX_NOTES:
-        unique = unique[: _MAX_NOTES - 1] + [f"and {len(unique) - _MAX_NOTES + 1} more notes"]
+        more = len(unique) - _MAX_NOTES + 1
+        unique = unique[: _MAX_NOTES - 1] + [_("and {count} more notes").format(count=more)]
     return tuple(unique)
+
+
+def _broken(part: Part) -> str:
+    return _("{part}: {encoding} broken, kept as far as it went").format(
+        part=part.label(), encoding=_encoding(part)
+    )
 
 
 def _mb(size: int) -> str:

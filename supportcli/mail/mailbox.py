@@ -18,6 +18,7 @@ from datetime import datetime
 
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput, SupportError
+from supportcli.i18n import _
 from supportcli.mail.checks import tls_context
 
 HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"
@@ -48,12 +49,14 @@ class ImapSettings:
         host = settings.require("imap.host")
         user = settings.text("imap.user")
         if not user:
-            raise BadInput("imap.user is not set: `support config set imap.user NAME`")
+            raise BadInput(_("imap.user is not set: `support config set imap.user NAME`"))
         password = load_password("imap", user) or load_password("smtp", settings.text("smtp.user"))
         if not password:
             raise BadInput(
-                "no IMAP password: set SUPPORT_IMAP_PASSWORD or run "
-                "`support config password --imap`"
+                _(
+                    "no IMAP password: set SUPPORT_IMAP_PASSWORD or run "
+                    "`support config password --imap`"
+                )
             )
         return cls(
             host=host,
@@ -106,17 +109,27 @@ class Mailbox:
             self._login()
             typ, data = self.imap.select(_quote(folder_name(s.folder)), readonly=True)
             if typ != "OK":
-                raise MailboxError(f"cannot open folder {s.folder}: {_text(data)}")
+                raise MailboxError(
+                    _("cannot open folder {folder}: {reason}").format(
+                        folder=s.folder, reason=_text(data)
+                    )
+                )
             self.uidvalidity = int(_text(self.imap.response("UIDVALIDITY")[1]) or 0)
         except ssl.SSLCertVerificationError as exc:
             raise MailboxError(
-                f"{s.host}: the server's certificate is not trusted "
-                f"({exc.verify_message}); no password was sent"
+                _(
+                    "{host}: the server's certificate is not trusted ({reason}); "
+                    "no password was sent"
+                ).format(host=s.host, reason=exc.verify_message)
             ) from exc
         except imaplib.IMAP4.error as exc:
             raise MailboxError(f"{s.host}: {exc}") from exc
         except OSError as exc:
-            raise MailboxError(f"cannot reach {s.host}:{s.port}: {exc}") from exc
+            raise MailboxError(
+                _("cannot reach {host}:{port}: {reason}").format(
+                    host=s.host, port=s.port, reason=exc
+                )
+            ) from exc
 
     def _login(self) -> None:
         s = self.settings
@@ -129,8 +142,10 @@ class Mailbox:
                 self.imap.login(s.user, s.password)
         except imaplib.IMAP4.error as exc:
             raise MailboxError(
-                f"{s.host}: login refused ({exc}); check imap.user and the "
-                "IMAP password (an app password for Gmail and Naver)"
+                _(
+                    "{host}: login refused ({reason}); check imap.user and the "
+                    "IMAP password (an app password for Gmail and Naver)"
+                ).format(host=s.host, reason=exc)
             ) from exc
 
     def new_uids(self, after: int, since: datetime | None) -> list[int]:
@@ -140,7 +155,7 @@ class Mailbox:
             criteria += ["SINCE", since.strftime("%d-%b-%Y")]
         typ, data = self.imap.uid("SEARCH", None, *criteria)  # type: ignore[arg-type]  # no CHARSET
         if typ != "OK":
-            raise MailboxError(f"search failed: {_text(data)}")
+            raise MailboxError(_("search failed: {reason}").format(reason=_text(data)))
         return sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > after)
 
     def headers(self, uids: list[int]) -> Iterator[list[Head]]:
@@ -166,7 +181,7 @@ class Mailbox:
         return None if found is None else Fetched(found, complete=complete, size=head.size)
 
     def _one(self, uid: int, what: str) -> bytes | None:
-        for _, _, data in self._fetch(str(uid), what):
+        for _uid, _line, data in self._fetch(str(uid), what):
             return data
         return None
 
@@ -176,11 +191,13 @@ class Mailbox:
             typ, data = self.imap.uid("FETCH", uids, f"(UID {what})")
         except (imaplib.IMAP4.error, OSError) as exc:  # the connection, not one message
             raise MailboxError(
-                f"{self.settings.host}: lost while reading ({exc}); the next sync goes on "
-                "from the last message filed"
+                _(
+                    "{host}: lost while reading ({reason}); the next sync goes on "
+                    "from the last message filed"
+                ).format(host=self.settings.host, reason=exc)
             ) from exc
         if typ != "OK":
-            raise MailboxError(f"fetch failed: {_text(data)}")
+            raise MailboxError(_("fetch failed: {reason}").format(reason=_text(data)))
         for item in data:
             if isinstance(item, tuple) and (found := _UID.search(item[0])):
                 yield int(found.group(1)), item[0], item[1]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supportcli import __version__
+from supportcli.i18n import _
 from supportcli.text import header_problem
 
 if TYPE_CHECKING:
@@ -191,9 +192,11 @@ def _checked_bytes(name: str, path: Path, sha256: str | None) -> bytes:
     data = path.read_bytes()
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         raise AttachmentChanged(
-            f"the stored copy of {name} ({path}) is not the file that was attached: its "
-            "SHA-256 differs; nothing was sent (attach the file again with "
-            "`support email --edit` for a draft, or send a new inquiry)"
+            _(
+                "the stored copy of {name} ({path}) is not the file that was attached: its "
+                "SHA-256 differs; nothing was sent (attach the file again with "
+                "`support email --edit` for a draft, or send a new inquiry)"
+            ).format(name=name, path=path)
         )
     return data
 
@@ -297,7 +300,7 @@ def _no_breaks(value: str) -> str:
     trusted, since a header is written here as is."""
     problem = header_problem(value)
     if problem:
-        raise ValueError(f"refusing a header value: {problem}")
+        raise ValueError(_("refusing a header value: {problem}").format(problem=problem))
     return value
 
 

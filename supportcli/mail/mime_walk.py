@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import unquote_to_bytes
 
+from supportcli.i18n import _
 from supportcli.mail import charsets
 
 # The header fields anything here reads; the others are skipped as they are parsed.
@@ -84,7 +85,11 @@ class Part:
         return self.end - self.start
 
     def label(self) -> str:
-        return f"part {self.number}" if self.number else "the message"
+        return _label(self.number)
+
+
+def _label(number: str) -> str:
+    return _("part {number}").format(number=number) if number else _("the message")
 
 
 def parse(buf: bytes, *, max_depth: int, max_parts: int) -> tuple[Part, list[str]]:
@@ -99,7 +104,11 @@ def parse(buf: bytes, *, max_depth: int, max_parts: int) -> tuple[Part, list[str
             continue
         if part.depth >= max_depth:
             part.unread = True
-            notes.append(f"{part.label()}: nested deeper than {max_depth} levels, not read")
+            notes.append(
+                _("{part}: nested deeper than {depth} levels, not read").format(
+                    part=part.label(), depth=max_depth
+                )
+            )
             continue
         if part.content_type in _MESSAGES:
             part.inner = _inner_message(part, notes)
@@ -108,13 +117,19 @@ def parse(buf: bytes, *, max_depth: int, max_parts: int) -> tuple[Part, list[str
             continue
         spans = _children(part, limit=max_parts - count + 1)
         if spans is None:
-            notes.append(f"{part.label()}: multipart without its boundary, read as plain text")
+            notes.append(
+                _("{part}: multipart without its boundary, read as plain text").format(
+                    part=part.label()
+                )
+            )
             part.as_text = True
             continue
         default = "message/rfc822" if part.content_type == "multipart/digest" else "text/plain"
         for n, (start, end) in enumerate(spans, 1):
             if count >= max_parts:
-                notes.append(f"more than {max_parts} parts: the rest were not read")
+                notes.append(
+                    _("more than {count} parts: the rest were not read").format(count=max_parts)
+                )
                 stack.clear()
                 break
             number = f"{part.number}.{n}" if part.number else str(n)
@@ -133,8 +148,9 @@ def _part(
 ) -> Part:
     headers, body = head_fields(buf, start, end)
     if body is None:
-        where = f"part {number}" if number else "the message"
-        notes.append(f"{where}: header section over 1 MB, body not read")
+        notes.append(
+            _("{part}: header section over 1 MB, body not read").format(part=_label(number))
+        )
         body = end
     if "/" not in params(headers.get("content-type", ""))[0]:
         headers["content-type"] = default
@@ -210,7 +226,11 @@ def _inner_message(part: Part, notes: list[str]) -> Part:
     mail program base64-encoded it, which RFC 2046 forbids and some do)."""
     data, whole = payload(part)
     if not whole:
-        notes.append(f"{part.label()}: forwarded message undecodable, kept as far as it went")
+        notes.append(
+            _("{part}: forwarded message undecodable, kept as far as it went").format(
+                part=part.label()
+            )
+        )
     buf = part.buf if data is None else data
     start, end = (part.start, part.end) if data is None else (0, len(data))
     return _part(buf, start, end, part.depth + 1, part.number, "text/plain", notes)

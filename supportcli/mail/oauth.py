@@ -14,6 +14,7 @@ import smtplib
 import subprocess
 
 from supportcli.errors import SupportError
+from supportcli.i18n import _
 
 TOKEN_TIMEOUT = 30.0  # a helper may refresh the token over the network first
 
@@ -27,28 +28,42 @@ def token(command: str, *, setting: str) -> str:
     try:
         args = shlex.split(command)
     except ValueError as exc:
-        raise TokenError(f"{setting}: cannot read the command ({exc})") from None
+        raise TokenError(
+            _("{setting}: cannot read the command ({reason})").format(setting=setting, reason=exc)
+        ) from None
     if not args:
-        raise TokenError(f"{setting} is empty")
+        raise TokenError(_("{setting} is empty").format(setting=setting))
     try:
         done = subprocess.run(
             args, stdin=subprocess.DEVNULL, capture_output=True, timeout=TOKEN_TIMEOUT
         )
     except FileNotFoundError:
-        raise TokenError(f"{setting}: {args[0]} not found") from None
+        raise TokenError(
+            _("{setting}: {command} not found").format(setting=setting, command=args[0])
+        ) from None
     except subprocess.TimeoutExpired:
-        raise TokenError(f"{setting}: gave no token within {TOKEN_TIMEOUT:g} s") from None
+        raise TokenError(
+            _("{setting}: gave no token within {seconds:g} s").format(
+                setting=setting, seconds=TOKEN_TIMEOUT
+            )
+        ) from None
     except OSError as exc:
-        raise TokenError(f"{setting}: cannot run {args[0]} ({exc.strerror})") from None
+        raise TokenError(
+            _("{setting}: cannot run {command} ({reason})").format(
+                setting=setting, command=args[0], reason=exc.strerror
+            )
+        ) from None
     if done.returncode != 0:
         why = done.stderr.decode(errors="replace").strip().splitlines()
         raise TokenError(
-            f"{setting}: the command failed with exit {done.returncode}"
+            _("{setting}: the command failed with exit {code}").format(
+                setting=setting, code=done.returncode
+            )
             + (f" ({why[-1][:200]})" if why else "")
         )
     lines = done.stdout.decode(errors="replace").strip().splitlines()
     if not lines or not lines[0].strip() or not lines[0].strip().isascii():
-        raise TokenError(f"{setting}: the command printed no token")
+        raise TokenError(_("{setting}: the command printed no token").format(setting=setting))
     return lines[0].strip()
 
 

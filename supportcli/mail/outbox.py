@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 
 from supportcli.errors import BadInput
+from supportcli.i18n import _
 from supportcli.mail.checks import CheckedFile
 from supportcli.mail.claim import RETRIED, SENDABLE, Result
 from supportcli.mail.delivery import send
@@ -104,7 +105,9 @@ def _replace(
     """Save an edited draft over the old one, keeping its id and Message-ID."""
     current = reads.status_of(db, inquiry_id)
     if current != EmailStatus.DRAFT:
-        raise BadInput(f"inquiry {inquiry_id} is {current}, not a draft")
+        raise BadInput(
+            _("inquiry {id} is {status}, not a draft").format(id=inquiry_id, status=current)
+        )
     meta = (
         json.dumps({"details": composed.details}, ensure_ascii=False)
         if composed.details is not None
@@ -131,12 +134,15 @@ def _follow_up(db: Database, inquiry_id: int, body: str, copies: list[StoredFile
     rec = reads.get_record(db, inquiry_id)
     if rec.channel != Channel.EMAIL or rec.email is None:
         raise BadInput(
-            f"inquiry {inquiry_id} is a chat; continue it with `support chat --resume {inquiry_id}`"
+            _("inquiry {id} is a chat; continue it with `support chat --resume {id}`").format(
+                id=inquiry_id
+            )
         )
     if rec.status == EmailStatus.DRAFT:
         raise BadInput(
-            f"inquiry {inquiry_id} is still a draft: send it first "
-            f"(`support outbox send {inquiry_id}`)"
+            _("inquiry {id} is still a draft: send it first (`support outbox send {id}`)").format(
+                id=inquiry_id
+            )
         )
     queue.add_follow_up(
         db,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from supportcli.i18n import N_
+
 ADDRESS = "%EMAILADDRESS%"
 LOCALPART = "%EMAILLOCALPART%"
 
@@ -37,23 +39,24 @@ class Provider:
     imap: Server
     steps_ko: tuple[str, ...]
     steps_en: tuple[str, ...]
-    # Shown when the login is refused: the usual cause at this provider.
+    # Shown when the login is refused: the usual cause at this provider. Marked N_ below:
+    # shown as `_(provider.login_hint)`, in the language of that moment.
     login_hint: str
     # MX hosts ending in one of these: a custom domain hosted here (Workspace, 365).
     mx_suffixes: tuple[str, ...] = ()
     oauth2_only: bool = False  # basic-auth SMTP retired: XOAUTH2 with a token command
 
 
-NAVER_HINT = (
+NAVER_HINT = N_(
     "네이버 메일 → 환경설정 → POP3/IMAP 설정에서 'IMAP/SMTP 사용'을 '사용함'으로 저장하고, "
     '2단계 인증을 쓰면 애플리케이션 비밀번호로 로그인하세요 (Naver: turn on "IMAP/SMTP 사용" '
     "in mail settings, and log in with an application password if two-step verification is on)"
 )
-KAKAO_HINT = (
+KAKAO_HINT = N_(
     "메일 환경설정에서 IMAP/SMTP 사용을 켜고, 2단계 인증을 쓰면 앱 비밀번호로 로그인하세요 "
     "(turn on IMAP/SMTP in the mail settings; with two-step verification, use an app password)"
 )
-MICROSOFT_NOTE = (
+MICROSOFT_NOTE = N_(
     "Microsoft는 SMTP 기본 인증(아이디와 비밀번호)을 종료했습니다: OAuth 2.0(XOAUTH2) 토큰이 "
     "필요합니다 — smtp.oauth2_token_command에 액세스 토큰을 출력하는 명령을 설정하세요. "
     "(Microsoft has retired basic authentication for SMTP: OAuth 2.0 (XOAUTH2) is needed; set "
@@ -141,7 +144,7 @@ _NATE = Provider(
         "Log in to Nate Mail → in its settings (환경설정), turn on POP3/SMTP and IMAP access",
         "The login name is the whole address, @nate.com included",
     ),
-    login_hint=(
+    login_hint=N_(
         "네이트 메일 환경설정에서 IMAP/SMTP 사용을 켰는지 확인하세요 "
         "(check that IMAP/SMTP access is on in Nate Mail's settings)"
     ),
@@ -170,7 +173,7 @@ _GMAIL = Provider(
         "A work or school account (Google Workspace) may have app passwords turned off by "
         "its administrator: then use OAuth through smtp.oauth2_token_command",
     ),
-    login_hint=(
+    login_hint=N_(
         "Google은 계정 비밀번호 로그인을 받지 않습니다: 2단계 인증을 켜고 앱 비밀번호로 "
         "로그인하세요 (Google refuses your account password here: turn on 2-Step "
         "Verification and log in with an app password)"
@@ -237,7 +240,7 @@ _ICLOUD = Provider(
         "Passwords': generate one (two-factor authentication must be on)",
         "Use that app-specific password instead of your Apple Account password",
     ),
-    login_hint=(
+    login_hint=N_(
         "iCloud는 앱 암호로만 로그인됩니다 (iCloud Mail needs an app-specific password "
         "from account.apple.com)"
     ),
@@ -257,7 +260,7 @@ _YAHOO = Provider(
         "Yahoo Account Info → 'Account Security' → 'Generate app password'",
         "Use that app password instead of your Yahoo password",
     ),
-    login_hint=(
+    login_hint=N_(
         "Yahoo는 앱 비밀번호로 로그인해야 합니다 (Yahoo Mail needs an app password: "
         "Account Security → Generate app password)"
     ),

@@ -31,11 +31,13 @@ from typing import Any
 from supportcli import paths, system
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
+from supportcli.i18n import N_, _
 from supportcli.mail import oauth
 from supportcli.mail.checks import tls_context
 from supportcli.mail.message import AttachmentChanged, Outgoing, envelope_address, render
 
-APP_PASSWORD_HINT = (
+# N_: translated where used (`_(APP_PASSWORD_HINT)`), in the language of that moment.
+APP_PASSWORD_HINT = N_(
     "if your provider uses two-step verification (Gmail, Naver), "
     "log in with an app password, stored with `support config password`"
 )
@@ -86,7 +88,10 @@ class ServerSettings:
             password = load_password("smtp", user) if user else None
             if not password:
                 raise BadInput(
-                    "no SMTP password: set SUPPORT_SMTP_PASSWORD or run `support config password`"
+                    _(
+                        "no SMTP password: set SUPPORT_SMTP_PASSWORD or run "
+                        "`support config password`"
+                    )
                 )
         return cls(
             host=host,
@@ -266,9 +271,9 @@ def classify(exc: BaseException) -> DeliveryError:
         return exc
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return DeliveryError(
-            f"login refused: {_reply(exc.smtp_code, exc.smtp_error)}",
+            _("login refused: {reply}").format(reply=_reply(exc.smtp_code, exc.smtp_error)),
             temporary=False,
-            hint=APP_PASSWORD_HINT,
+            hint=_(APP_PASSWORD_HINT),
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
@@ -276,28 +281,38 @@ def classify(exc: BaseException) -> DeliveryError:
             f"{addr}: {_reply(code, text)}" for addr, (code, text) in exc.recipients.items()
         )
         return DeliveryError(
-            f"recipients refused: {reasons}", temporary=any(400 <= c < 500 for c in codes)
+            _("recipients refused: {reasons}").format(reasons=reasons),
+            temporary=any(400 <= c < 500 for c in codes),
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         reason = _reply(exc.smtp_code, exc.smtp_error)
         return DeliveryError(reason, temporary=not 500 <= exc.smtp_code < 600)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return DeliveryError(
-            f"the server's certificate is not trusted ({exc.verify_message}); "
-            "nothing was sent and no password was given",
+            _(
+                "the server's certificate is not trusted ({reason}); "
+                "nothing was sent and no password was given"
+            ).format(reason=exc.verify_message),
             temporary=False,
-            hint="set smtp.ca_file for a server with its own CA",
+            hint=_("set smtp.ca_file for a server with its own CA"),
         )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return DeliveryError(f"the server does not support what we need: {exc}", temporary=False)
+        return DeliveryError(
+            _("the server does not support what we need: {reason}").format(reason=exc),
+            temporary=False,
+        )
     if isinstance(exc, TimeoutError | socket.timeout):
-        return DeliveryError("the server did not answer in time", temporary=True)
+        return DeliveryError(_("the server did not answer in time"), temporary=True)
     if isinstance(exc, ConnectionRefusedError):
-        return DeliveryError("the server refused the connection", temporary=True)
+        return DeliveryError(_("the server refused the connection"), temporary=True)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return DeliveryError(f"the server closed the connection ({exc})", temporary=True)
+        return DeliveryError(
+            _("the server closed the connection ({reason})").format(reason=exc), temporary=True
+        )
     if isinstance(exc, OSError | smtplib.SMTPException):
-        return DeliveryError(f"could not reach the server: {exc}", temporary=True)
+        return DeliveryError(
+            _("could not reach the server: {reason}").format(reason=exc), temporary=True
+        )
     raise exc
 
 

@@ -19,6 +19,7 @@ from supportcli.errors import (
     StorageError,
     SupportError,
 )
+from supportcli.i18n import N_, _
 from supportcli.mail import checks
 from supportcli.mail.drafts import new_message_id, sender_of
 from supportcli.mail.facts import escalation_facts, short_transcript
@@ -72,8 +73,10 @@ def _recipients(request: EmailRequest, settings: Settings) -> list[str]:
     to = request.to or ([settings.text("desk.email")] if settings.text("desk.email") else [])
     if not to:
         raise BadInput(
-            "--to: no recipient: pass --to or set desk.email "
-            "(`support config set desk.email ADDRESS`)"
+            _(
+                "--to: no recipient: pass --to or set desk.email "
+                "(`support config set desk.email ADDRESS`)"
+            )
         )
     return checks.check_addresses(to, field="--to")
 
@@ -82,8 +85,8 @@ def _from_chat(chat_id: int, *, db: Database | None = None) -> tuple[str, str, s
     """(subject, short transcript, topic) of the chat the inquiry starts from."""
     chat = reads.get_record(db or connect(), chat_id)
     if chat.channel != Channel.CHAT:
-        raise BadInput(f"--from-chat: inquiry {chat_id} is not a chat")
-    subject = one_clean_line(chat.subject) or f"Chat #{chat.id}"
+        raise BadInput(_("--from-chat: inquiry {id} is not a chat").format(id=chat_id))
+    subject = one_clean_line(chat.subject) or _("Chat #{id}").format(id=chat.id)
     return subject, short_transcript(chat), chat.topic
 
 
@@ -96,11 +99,13 @@ def compose_flags(request: EmailRequest, settings: Settings) -> Composed:
         body = f"{body.rstrip()}\n\n{transcript}" if body else transcript
         topic = topic or chat_topic
     if subject is None:
-        raise BadInput("--subject is required without a terminal")
+        raise BadInput(_("--subject is required without a terminal"))
     if body is None:
         raise BadInput(
-            "a body is required without a terminal: pass --body TEXT, "
-            "--body-file PATH or --body-file -"
+            _(
+                "a body is required without a terminal: pass --body TEXT, "
+                "--body-file PATH or --body-file -"
+            )
         )
     files = _files(request.attach, settings)
     return Composed(
@@ -178,12 +183,16 @@ def sent_or_raise(result: Result) -> Outcome:
     """A sent inquiry's outcome; one line naming the inquiry when it did not go."""
     if result.status == "queued":
         raise Queued(
-            f"inquiry #{result.inquiry_id} is saved but not sent yet: {result.reason}; "
-            "it waits in the outbox (`support outbox send`)"
+            _(
+                "inquiry #{id} is saved but not sent yet: {reason}; "
+                "it waits in the outbox (`support outbox send`)"
+            ).format(id=result.inquiry_id, reason=result.reason)
         )
     if result.status == "failed":
         raise SupportError(
-            f"inquiry #{result.inquiry_id} was not sent: {result.reason}; it is kept in the outbox",
+            _("inquiry #{id} was not sent: {reason}; it is kept in the outbox").format(
+                id=result.inquiry_id, reason=result.reason
+            ),
             hint=result.hint,
         )
     return Outcome("sent", result.inquiry_id, refused=dict(result.refused))
@@ -202,14 +211,18 @@ def send_outbox(
             _sendable(reads.get_record(db, inquiry_id))  # one clear line, before sending
         return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
     if resend:
-        raise BadInput("--resend: name the inquiries to send again (support outbox send ID)")
+        raise BadInput(_("--resend: name the inquiries to send again (support outbox send ID)"))
     return send(db, pending(db), settings, statuses=RETRIED, progress=progress)
 
 
 def _sendable(rec: Inquiry) -> None:
     """A draft with an empty body is refused (without a terminal nothing can ask for it)."""
     if rec.status == EmailStatus.DRAFT and rec.messages and not rec.messages[0].body.strip():
-        raise BadInput(f"body: the message is empty; write it with `support email --edit {rec.id}`")
+        raise BadInput(
+            _("body: the message is empty; write it with `support email --edit {id}`").format(
+                id=rec.id
+            )
+        )
 
 
 def outbox_exit(results: list[Result]) -> int:
@@ -234,9 +247,9 @@ def interactive_email(
         return _keep_interrupted(stop, replacing)
     if choice == "cancel":  # after "Discard this inquiry?" was answered yes
         if replacing is None:
-            raise Cancelled("cancelled; nothing was saved")
+            raise Cancelled(_("cancelled; nothing was saved"))
         discard_draft(replacing)
-        raise Cancelled(f"cancelled; draft #{replacing} is discarded")
+        raise Cancelled(_("cancelled; draft #{id} is discarded").format(id=replacing))
     composed = _composed(form, request.from_chat)
     if choice != "draft":
         composed.subject = checks.check_subject(composed.subject, field="subject")
@@ -246,13 +259,15 @@ def interactive_email(
         except BadInput as missing:  # keep what was written, then say what to set
             kept = submit(composed, draft=True, settings=settings, replacing=replacing)
             raise BadInput(
-                f"{missing.message}; your inquiry is saved as draft #{kept.inquiry_id}: "
-                f"send it later with `support outbox send {kept.inquiry_id}`"
+                _(
+                    "{problem}; your inquiry is saved as draft #{id}: "
+                    "send it later with `support outbox send {id}`"
+                ).format(problem=missing.message, id=kept.inquiry_id)
             ) from None
     try:
         return submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
     except (OSError, StorageError) as exc:
-        raise rescue(_as_text(composed), "your inquiry", exc) from exc
+        raise rescue(_as_text(composed), N_("your inquiry"), exc) from exc
 
 
 def discard_draft(inquiry_id: int) -> None:
@@ -261,7 +276,9 @@ def discard_draft(inquiry_id: int) -> None:
     db = connect()
     rec = reads.get_record(db, inquiry_id)
     if rec.status != EmailStatus.DRAFT:
-        raise BadInput(f"inquiry {inquiry_id} is {rec.status}, not a draft")
+        raise BadInput(
+            _("inquiry {id} is {status}, not a draft").format(id=inquiry_id, status=rec.status)
+        )
     writes.delete_inquiries(db, [inquiry_id])  # its own transaction, as `support delete`
     maintenance.forget_deleted_text(db)
     if rec.parent_id is not None:
@@ -296,7 +313,7 @@ def _form_from_draft(inquiry_id: int) -> Form:
     rec = reads.get_record(db, inquiry_id)
     envelope = rec.email
     if rec.status != EmailStatus.DRAFT or envelope is None:
-        raise BadInput(f"--edit: inquiry {inquiry_id} is not an email draft")
+        raise BadInput(_("--edit: inquiry {id} is not an email draft").format(id=inquiry_id))
     first = rec.messages[0]
     # Answers to the form's questions (possibly none yet), or None: a body written whole.
     details: dict[str, str] | None = (first.meta or {}).get("details")  # type: ignore[assignment]
@@ -343,20 +360,24 @@ def _keep_interrupted(stop: ComposeInterrupted, replacing: int | None) -> Outcom
     try:
         inquiry_id = record(connect(), composed, status=EmailStatus.DRAFT, replacing=replacing)
     except (OSError, StorageError) as exc:
-        raise rescue(_as_text(composed), "your draft", exc) from exc
+        raise rescue(_as_text(composed), N_("your draft"), exc) from exc
     return Outcome("stopped", inquiry_id, interrupt=stop.interrupt)
 
 
 def _as_text(composed: Composed) -> str:
     """An inquiry as plain text, for when it cannot be stored."""
-    files = "".join(f"Attachment: {f.path}\n" for f in composed.files)
-    return f"To: {', '.join(composed.to)}\nSubject: {composed.subject}\n{files}\n{composed.body}"
+    lines = [
+        _("To: {addresses}").format(addresses=", ".join(composed.to)),
+        _("Subject: {subject}").format(subject=composed.subject),
+        *(_("Attachment: {path}").format(path=f.path) for f in composed.files),
+    ]
+    return "\n".join(lines) + f"\n\n{composed.body}"
 
 
 def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> Outcome:
     """A follow-up in the inquiry's thread, recorded, then sent like any inquiry."""
     if body is None:
-        raise BadInput("a body is required: pass --body TEXT, --body-file PATH or --body-file -")
+        raise BadInput(_("a body is required: pass --body TEXT, --body-file PATH or --body-file -"))
     files = _files(attach, settings)
     body = checks.check_body(body)
     check_server(settings)

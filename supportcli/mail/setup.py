@@ -11,6 +11,7 @@ from email.utils import parseaddr
 from supportcli.addresses import normalize_address
 from supportcli.config import KEYS, Settings, parse_value
 from supportcli.errors import SupportError
+from supportcli.i18n import N_, _
 from supportcli.mail import providers
 from supportcli.mail.discover import Discovery, Found, discover
 from supportcli.mail.providers import Server
@@ -24,17 +25,23 @@ GENERIC_STEPS_EN = (
     "With two-step verification, create an app password and use it instead of your "
     "account password",
 )
-BY_HAND = (
+# N_: translated where used, in the language of that moment.
+BY_HAND = N_(
     "set them by hand: support config set smtp.host HOST (and smtp.port, smtp.security, "
     "imap.host, imap.port, imap.security)"
 )
 SOURCES = {
-    "preset": "bundled preset",
-    "autoconfig": "the domain's autoconfig file",
-    "ispdb": "Thunderbird's ISPDB",
-    "mx": "the domain's MX record",
-    "srv": "DNS SRV records",
+    "preset": N_("bundled preset"),
+    "autoconfig": N_("the domain's autoconfig file"),
+    "ispdb": N_("Thunderbird's ISPDB"),
+    "mx": N_("the domain's MX record"),
+    "srv": N_("DNS SRV records"),
 }
+
+
+def source_label(source: str) -> str:
+    """Where discovery found the settings, in the interface's language."""
+    return _(SOURCES[source])
 
 
 class NothingFound(SupportError):
@@ -48,9 +55,11 @@ def find(address: str) -> Discovery:
     if result.found is None:
         domain = address.rpartition("@")[2]
         raise NothingFound(
-            f"no mail settings found for {domain} (no preset, autoconfig file, ISPDB entry, "
-            f"MX or SRV record)",
-            hint=BY_HAND,
+            _(
+                "no mail settings found for {domain} (no preset, autoconfig file, ISPDB entry, "
+                "MX or SRV record)"
+            ).format(domain=domain),
+            hint=_(BY_HAND),
         )
     return result
 

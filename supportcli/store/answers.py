@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from supportcli.errors import NotFound
+from supportcli.i18n import _
 from supportcli.records import Answer, Event, MailboxPosition, Role, UnreadMail
 from supportcli.store import writes
 from supportcli.store.attachments import StoredFile
@@ -188,7 +189,11 @@ def raw_of(db: Database, inquiry_id: int, number: int) -> tuple[str, int] | None
         (inquiry_id, number - 1),
     ).fetchone()
     if row is None:
-        raise NotFound(f"inquiry {inquiry_id} has no message {number}; see `support show`")
+        raise NotFound(
+            _("inquiry {id} has no message {number}; see `support show`").format(
+                id=inquiry_id, number=number
+            )
+        )
     return (row[0], row[1]) if row[0] else None
 
 

@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from supportcli import paths
 from supportcli.errors import StorageError
+from supportcli.i18n import N_, _
 from supportcli.store.dialect import Database, is_postgres
 
 _CHUNK = 1 << 20
@@ -59,7 +60,7 @@ def keep_bytes(data: bytes, filename: str) -> StoredFile:
 
 
 def keep_stream(source: BinaryIO, name: str, *, origin: Path | bytes | None = None) -> StoredFile:
-    folder = paths.ensure_private_dir(paths.attachments_dir(), "attachment folder")
+    folder = paths.ensure_private_dir(paths.attachments_dir(), N_("attachment folder"))
     tmp = folder / f".incoming.{os.getpid()}.{os.urandom(4).hex()}"
     digest = hashlib.sha256()
     size = 0
@@ -96,19 +97,23 @@ def restore(stored: StoredFile) -> None:
     else:
         again = keep_copy(stored.source, filename=stored.filename)
     if again.sha256 != stored.sha256:
-        raise StorageError(f"{stored.filename} changed while it was being attached")
+        raise StorageError(
+            _("{name} changed while it was being attached").format(name=stored.filename)
+        )
 
 
 def stored_bytes(stored: StoredFile) -> bytes:
     """The bytes of a kept copy, for a shared history's blob. A delete in another process
     may set the copy aside between `restore` and this read (it waits for our blob row only
     once we have inserted it, and the bytes are read first): then it is kept again."""
-    for _ in range(3):
+    for _attempt in range(3):
         try:
             return stored_path(stored.sha256).read_bytes()
         except FileNotFoundError:
             restore(stored)
-    raise StorageError(f"the stored copy of {stored.filename} keeps disappearing")
+    raise StorageError(
+        _("the stored copy of {name} keeps disappearing").format(name=stored.filename)
+    )
 
 
 def set_aside(shas: Sequence[str], moved: list[tuple[Path, Path]]) -> None:
@@ -134,5 +139,5 @@ def put_back(moved: Sequence[tuple[Path, Path]]) -> None:
 
 
 def drop(moved: Sequence[tuple[Path, Path]]) -> None:
-    for _, aside in moved:
+    for _original, aside in moved:
         aside.unlink(missing_ok=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from supportcli import paths, system
 from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
+from supportcli.i18n import N_, _
 from supportcli.store.dialect import Database, is_postgres, is_postgres_url
 from supportcli.store.migrations import MIGRATIONS
 from supportcli.store.search import fold, terms
@@ -63,11 +64,13 @@ def resolve(target: str | None = None) -> Path:
     """The SQLite file named by SUPPORT_DB (a path or a sqlite:/// URL) or the default."""
     value = target or paths.db_target()
     if "://" in value:
-        scheme, _, rest = value.partition("://")
+        scheme, _sep, rest = value.partition("://")
         if scheme != "sqlite":
             raise StorageError(
-                f"SUPPORT_DB: {scheme} databases are not supported; use a path to an SQLite "
-                "file, sqlite:///path or postgresql+psycopg://user@host/database"
+                _(
+                    "SUPPORT_DB: {scheme} databases are not supported; use a path to an SQLite "
+                    "file, sqlite:///path or postgresql+psycopg://user@host/database"
+                ).format(scheme=scheme)
             )
         value = rest[1:] if rest.startswith("/") else rest
     return Path(value).expanduser().absolute()
@@ -108,10 +111,10 @@ def _connect_sqlite(value: str) -> Database:
     try:
         if path not in _VERIFIED:
             if not path.exists():
-                paths.ensure_private_dir(path.parent, "history folder")
+                paths.ensure_private_dir(path.parent, N_("history folder"))
                 _create(path)
-            paths.check_private(path.parent, "history folder")
-            paths.check_private(path, "history")
+            paths.check_private(path.parent, N_("history folder"))
+            paths.check_private(path, N_("history"))
             _check_companions(path)
             version = _check_ours(path)
         db = _open(path)
@@ -131,8 +134,10 @@ def _connect_postgres(url: str):  # type: ignore[no-untyped-def]
         from supportcli.store import postgres
     except ImportError:
         raise StorageError(
-            "SUPPORT_DB names a PostgreSQL database, but psycopg is not installed: "
-            "pip install 'support[postgres]'"
+            _(
+                "SUPPORT_DB names a PostgreSQL database, but psycopg is not installed: "
+                "pip install 'support[postgres]'"
+            )
         ) from None
     db = postgres.connect(url, password=_db_password(url))
     try:
@@ -210,15 +215,15 @@ def index_pending(db: Database) -> None:
 def describe(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "malformed" in text or "not a database" in text:
-        return "the history file is damaged (it is not a complete SQLite database)"
+        return _("the history file is damaged (it is not a complete SQLite database)")
     if "full" in text:
-        return "the disk is full"
+        return _("the disk is full")
     if "disk I/O error" in text:
-        return "could not write to the disk (is it full or failing?)"
+        return _("could not write to the disk (is it full or failing?)")
     if "readonly" in text or "unable to open" in text:
-        return "cannot write the history here (is its folder read-only?)"
+        return _("cannot write the history here (is its folder read-only?)")
     if "locked" in text:
-        return "the history stayed busy (locked by another support process)"
+        return _("the history stayed busy (locked by another support process)")
     return text
 
 
@@ -323,11 +328,17 @@ def _check_companions(path: Path) -> None:
     for suffix in ("-wal", "-shm", "-journal"):
         companion = Path(f"{path}{suffix}")
         if companion.is_symlink() or (companion.exists() and not companion.is_file()):
-            kind = "a symbolic link" if companion.is_symlink() else "not a regular file"
-            raise StorageError(
-                f"{companion} is {kind}; SQLite will not use it, so the history cannot be "
-                "opened (remove it if you did not put it there)"
-            )
+            if companion.is_symlink():
+                problem = _(
+                    "{companion} is a symbolic link; SQLite will not use it, so the history "
+                    "cannot be opened (remove it if you did not put it there)"
+                )
+            else:
+                problem = _(
+                    "{companion} is not a regular file; SQLite will not use it, so the history "
+                    "cannot be opened (remove it if you did not put it there)"
+                )
+            raise StorageError(problem.format(companion=companion))
 
 
 def _check_ours(path: Path) -> int:
@@ -335,20 +346,28 @@ def _check_ours(path: Path) -> int:
     with path.open("rb") as handle:
         header = handle.read(100)
     if not header:
-        raise NotOurDatabase(f"{path} is an empty file, not a support history; left untouched")
+        raise NotOurDatabase(
+            _("{path} is an empty file, not a support history; left untouched").format(path=path)
+        )
     if not header.startswith(_MAGIC) or len(header) < 100:
         raise NotOurDatabase(
-            f"{path} is not a support history (not an SQLite database); left untouched"
+            _("{path} is not a support history (not an SQLite database); left untouched").format(
+                path=path
+            )
         )
     (version,) = struct.unpack(">i", header[60:64])
     (app_id,) = struct.unpack(">i", header[68:72])
     if app_id != APPLICATION_ID:
         raise NotOurDatabase(
-            f"{path} is another program's SQLite database, not a support history; left untouched"
+            _(
+                "{path} is another program's SQLite database, not a support history; left untouched"
+            ).format(path=path)
         )
     if version > len(MIGRATIONS):
         raise NotOurDatabase(
-            f"{path} was written by a newer version of support; upgrade support to open it"
+            _(
+                "{path} was written by a newer version of support; upgrade support to open it"
+            ).format(path=path)
         )
     system.tighten(path, 0o600)
     return version
@@ -406,7 +425,10 @@ def _migrate(db: Database) -> list[str]:
         done = {row[0] for row in db.execute("SELECT name FROM _support_migrations")}
         if done - {name for name, _ in MIGRATIONS}:
             raise NotOurDatabase(
-                "the history was written by a newer version of support; upgrade support to open it"
+                _(
+                    "the history was written by a newer version of support; "
+                    "upgrade support to open it"
+                )
             )
         for name, step in MIGRATIONS:
             if name in done:

@@ -25,6 +25,7 @@ import psycopg
 from psycopg import pq
 
 from supportcli.errors import NotOurDatabase, StorageError, StorageFailure
+from supportcli.i18n import _
 from supportcli.store.search import WORD, fold
 
 SCHEMA = "support"
@@ -133,16 +134,16 @@ def describe(exc: psycopg.Error) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, psycopg.OperationalError):
         if "password" in text or "authentication" in text:
-            return "the database refused the login (check the user and its password)"
+            return _("the database refused the login (check the user and its password)")
         if "does not exist" in text:
-            return f"the database said: {text}"
+            return _("the database said: {text}").format(text=text)
         if "timeout" in text or "Connection refused" in text or "connect" in text:
-            return "cannot reach the shared history's database server (is it running?)"
-        return f"lost the connection to the shared history's database ({text})"
+            return _("cannot reach the shared history's database server (is it running?)")
+        return _("lost the connection to the shared history's database ({text})").format(text=text)
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        return f"this database user may not do that: {text}"
+        return _("this database user may not do that: {text}").format(text=text)
     if isinstance(exc, psycopg.errors.DiskFull):
-        return "the database server's disk is full"
+        return _("the database server's disk is full")
     return text
 
 
@@ -223,6 +224,8 @@ def claim_schema(db: PgConnection) -> None:
     }
     if tables and "_support_migrations" not in tables:
         raise NotOurDatabase(
-            f"{db.where}: the schema {SCHEMA!r} holds another program's tables, "
-            "not a support history; left untouched"
+            _(
+                "{where}: the schema {schema!r} holds another program's tables, "
+                "not a support history; left untouched"
+            ).format(where=db.where, schema=SCHEMA)
         )

@@ -13,6 +13,7 @@ from itertools import islice
 from typing import TypeVar
 
 from supportcli.errors import BadInput, NotFound
+from supportcli.i18n import _
 from supportcli.records import (
     ALL_STATUSES,
     INQUIRY_COLUMNS,
@@ -24,7 +25,7 @@ from supportcli.records import (
 )
 from supportcli.store.dialect import Database, is_postgres
 from supportcli.store.migrations import SEQ_BITS
-from supportcli.store.search import fts5, fts5_all, query_words
+from supportcli.store.search import Term, fts5_any, fts5_word, query_words
 from supportcli.topics import check_topic
 
 T = TypeVar("T")
@@ -49,15 +50,21 @@ class Filters:
 
     def check(self) -> Filters:
         if self.channel and self.channel not in CHANNELS:
-            raise BadInput(f"--channel: choose chat or email, not {self.channel!r}")
+            raise BadInput(
+                _("--channel: choose chat or email, not {value!r}").format(value=self.channel)
+            )
         if self.status and self.status not in ALL_STATUSES:
             raise BadInput(
-                f"--status: unknown status {self.status!r}; choose one of {', '.join(ALL_STATUSES)}"
+                _("--status: unknown status {value!r}; choose one of {choices}").format(
+                    value=self.status, choices=", ".join(ALL_STATUSES)
+                )
             )
         if self.topic:
             self.topic = check_topic(self.topic)
         if self.limit is not None and not 0 <= self.limit <= MAX_ID:
-            raise BadInput(f"--limit: must be a whole number from 0 (no limit) to {MAX_ID}")
+            raise BadInput(
+                _("--limit: must be a whole number from 0 (no limit) to {max}").format(max=MAX_ID)
+            )
         return self
 
     def where(self) -> tuple[str, dict[str, object]]:
@@ -76,10 +83,10 @@ class Filters:
             clauses.append("created_at < :until")
         return " AND ".join(clauses), params
 
-    def words(self) -> list[tuple[list[str], bool]]:
+    def words(self) -> list[list[Term]]:
         words = query_words(self.search or "")
         if not words:
-            raise BadInput("--search: give at least one letter or digit to look for")
+            raise BadInput(_("--search: give at least one letter or digit to look for"))
         return words
 
 
@@ -90,8 +97,10 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise BadInput(
-            f"{flag}: {text!r} is not an ISO 8601 date or time "
-            "(for example 2026-11-26 or 2026-11-26T09:30)"
+            _(
+                "{flag}: {text!r} is not an ISO 8601 date or time "
+                "(for example 2026-11-26 or 2026-11-26T09:30)"
+            ).format(flag=flag, text=text)
         ) from None
     date_only = len(text.strip()) <= 10
     try:
@@ -101,7 +110,11 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
             moment = moment.astimezone()
         return moment.astimezone(UTC).isoformat(timespec="microseconds")
     except (OverflowError, OSError):  # a moment at the calendar's very edge: 0001 or 9999
-        raise BadInput(f"{flag}: {text!r} is out of range: give a date from 0002 to 9998") from None
+        raise BadInput(
+            _("{flag}: {text!r} is out of range: give a date from 0002 to 9998").format(
+                flag=flag, text=text
+            )
+        ) from None
 
 
 def list_rows(db: Database, filters: Filters) -> list[Inquiry]:
@@ -188,10 +201,10 @@ _PENDING = "SELECT inquiry_id FROM search_pending ORDER BY inquiry_id DESC"
 
 
 def _intersected(
-    db: Database, words: list[tuple[list[str], bool]], where: str, params: dict[str, object]
+    db: Database, words: list[list[Term]], where: str, params: dict[str, object]
 ) -> Iterator[int]:
-    match = " AND ".join(f"({fts5_all(tokens, prefix)})" for tokens, prefix in words)
-    phrases = [fts5(tokens, prefix) for tokens, prefix in words if len(tokens) > 1]
+    match = " AND ".join(f"({fts5_word(word)})" for word in words)
+    phrases = [fts5_any(word) for word in words if _has_long(word)]
     join = " JOIN inquiry ON inquiry.id = search_inquiry.rowid" if where else ""
     sql = (
         f"SELECT search_inquiry.rowid FROM search_inquiry{join} WHERE search_inquiry MATCH "
@@ -205,7 +218,7 @@ def _intersected(
 def _in_messages(
     db: Database,
     inquiry_id: int,
-    words: list[tuple[list[str], bool]],
+    words: list[list[Term]],
     where: str,
     params: dict[str, object],
 ) -> bool:
@@ -214,7 +227,13 @@ def _in_messages(
         keep = f"SELECT 1 FROM inquiry WHERE id = :inquiry_id AND {where}"
         if db.execute(keep, {**params, "inquiry_id": inquiry_id}).fetchone() is None:
             return False
-    return all(_has_phrase(db, inquiry_id, fts5(tokens, prefix)) for tokens, prefix in words)
+    return all(_has_phrase(db, inquiry_id, fts5_any(word)) for word in words)
+
+
+def _has_long(word: list[Term]) -> bool:
+    """Whether a spelling of the word has several tokens, to be confirmed as a phrase (a
+    word whose spellings are all one token was matched whole by the inquiry index)."""
+    return any(len(tokens) > 1 for tokens, _ in word)
 
 
 def _has_phrase(db: Database, inquiry_id: int, phrase: str) -> bool:
@@ -242,12 +261,14 @@ def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
     from supportcli.store.postgres import tsquery, tsquery_all
 
     words = filters.words()
-    terms = " & ".join(f"({tsquery_all(tokens, prefix)})" for tokens, prefix in words)
+    terms = " & ".join(
+        "(" + " | ".join(f"({tsquery_all(t, p)})" for t, p in word) + ")" for word in words
+    )
     where, params = filters.where()
     clauses = [where] if where else []
-    for n, (tokens, prefix) in enumerate(words):
-        if len(tokens) > 1:
-            params[f"phrase{n}"] = tsquery(tokens, prefix)
+    for n, word in enumerate(words):
+        if _has_long(word):
+            params[f"phrase{n}"] = " | ".join(f"({tsquery(t, p)})" for t, p in word)
             clauses.append(
                 "EXISTS (SELECT 1 FROM search_fts WHERE search_fts.inquiry_id = inquiry.id "
                 f"AND tokens @@ CAST(:phrase{n} AS tsquery))"
@@ -277,14 +298,14 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def status_of(db: Database, inquiry_id: int) -> str:
     row = db.execute("SELECT status FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
+        raise NotFound(_("no inquiry {id}; see `support list`").format(id=inquiry_id))
     return str(row[0])
 
 
 def get_record(db: Database, inquiry_id: int) -> Inquiry:
     row = db.execute(f"SELECT {_COLUMNS} FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
+        raise NotFound(_("no inquiry {id}; see `support list`").format(id=inquiry_id))
     return next(_complete(db, [row]))
 
 

@@ -25,6 +25,7 @@ import unicodedata
 # Hangul syllables and compatibility jamo, CJK ideographs, hiragana and katakana.
 _CJK = "\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{_CJK}]+")
+CJK_OR_NOT = re.compile(f"[{_CJK}]+|[^{_CJK}]+")  # a token cut into CJK runs and the rest
 WORD = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits
 
 
@@ -48,21 +49,47 @@ def terms(*texts: str | None) -> str:
     return " ".join(dict.fromkeys(piece for text in texts for piece in fold(text).split()))
 
 
-def query_words(text: str) -> list[tuple[list[str], bool]]:
-    """Each word of a query as the tokens the index holds for it, and whether its last
-    token is matched as a prefix (words are; a Korean bigram is matched whole)."""
+Term = tuple[list[str], bool]  # one spelling of a query word: its tokens, prefix or not
+
+
+def query_words(text: str) -> list[list[Term]]:
+    """Each word of a query as the spellings it stands for (결재 -> 결재, 결제: see
+    korean.variants), each as the tokens the index holds for it and whether its last
+    token is matched as a prefix (words are; a Korean bigram is matched whole). A word
+    is found when any of its spellings is."""
+    # Imported here: only a search needs the table, and `support list` stays fast.
+    from supportcli.korean import variants
+
     words = []
     for word in unicodedata.normalize("NFKC", text).split():
-        tokens = WORD.findall(fold(word))
-        if tokens:
-            last = tokens[-1]
-            words.append((tokens, not CJK_RUN.fullmatch(last) or len(last) == 1))
+        spellings = []
+        for variant in variants(word):
+            tokens = WORD.findall(fold(variant))
+            if tokens and (tokens, _prefix(tokens)) not in spellings:
+                spellings.append((tokens, _prefix(tokens)))
+        if spellings:
+            words.append(spellings)
     return words
+
+
+def _prefix(tokens: list[str]) -> bool:
+    last = tokens[-1]
+    return not CJK_RUN.fullmatch(last) or len(last) == 1
 
 
 def fts5(tokens: list[str], prefix: bool) -> str:
     """One query word as an FTS5 phrase (`"결제 제했"`, `"invoice"*`)."""
     return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
+
+
+def fts5_any(spellings: list[Term]) -> str:
+    """One query word as a phrase of any of its spellings, for `search_fts`."""
+    return " OR ".join(fts5(tokens, prefix) for tokens, prefix in spellings)
+
+
+def fts5_word(spellings: list[Term]) -> str:
+    """One query word for the inquiry index: all the tokens of any of its spellings."""
+    return " OR ".join(f"({fts5_all(tokens, prefix)})" for tokens, prefix in spellings)
 
 
 def fts5_all(tokens: list[str], prefix: bool) -> str:

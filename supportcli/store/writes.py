@@ -12,6 +12,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from supportcli.errors import NotFound
+from supportcli.i18n import _
 from supportcli.records import Event, RefusedTransition, next_status
 from supportcli.store import attachments
 from supportcli.store.attachments import StoredFile
@@ -125,7 +126,7 @@ def change_status(
             "SELECT status, previous_status FROM inquiry WHERE id = ?", (inquiry_id,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"no inquiry {inquiry_id}; see `support list`")
+            raise NotFound(_("no inquiry {id}; see `support list`").format(id=inquiry_id))
         current, before = row
         try:
             status = next_status(event, current, before_closing=before)
@@ -148,7 +149,7 @@ def set_body(db: Database, message_id: int, body: str, meta: str | None) -> None
             (body, meta, message_id),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no message {message_id}")
+            raise NotFound(_("no message {id}").format(id=message_id))
         if is_postgres(db):
             _index(db, (row[0] << SEQ_BITS) + row[1], body)
             _reindex_inquiry(db, row[0])
@@ -228,7 +229,7 @@ def update_inquiry(db: Database, inquiry_id: int, **fields: object) -> None:
             f"UPDATE inquiry SET {assignments} WHERE id = ?", (*fields.values(), inquiry_id)
         )
         if cursor.rowcount == 0:
-            raise NotFound(f"no inquiry {inquiry_id}")
+            raise NotFound(_("no inquiry {id}").format(id=inquiry_id))
         if "subject" in fields and is_postgres(db):
             _index(db, inquiry_id << SEQ_BITS, str(fields["subject"]))
             _reindex_inquiry(db, inquiry_id)
@@ -256,7 +257,7 @@ def _delete_rows(db: Database, ids: Sequence[int]) -> list[str]:
     }
     missing = [str(i) for i in ids if i not in found]
     if missing:
-        raise NotFound(f"no inquiry {', '.join(missing)}; nothing was deleted")
+        raise NotFound(_("no inquiry {ids}; nothing was deleted").format(ids=", ".join(missing)))
     shas = [
         row[0]
         for row in db.execute(

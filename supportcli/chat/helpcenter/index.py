@@ -11,13 +11,13 @@ answer quotes one)."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from supportcli import paths
@@ -42,12 +42,18 @@ def analyzer_version() -> str:
 
 
 def analyzer_files() -> dict[str, Path]:
-    modules: dict[str, ModuleType] = {retrieval.__name__: retrieval}
-    for value in vars(retrieval).values():
-        name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", "")
-        if isinstance(name, str) and name.startswith("supportcli.") and name in sys.modules:
-            modules[name] = sys.modules[name]
-    return {name: Path(module.__file__) for name, module in modules.items() if module.__file__}
+    """retrieval.py and the modules of ours it imports from (read from its source: a
+    constant such as a compiled pattern does not say which module it came from)."""
+    path = Path(str(retrieval.__file__))
+    found = {retrieval.__name__: path}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        for name in names:
+            module = sys.modules.get(name) if name.startswith("supportcli.") else None
+            if module is not None and module.__file__:
+                found[name] = Path(module.__file__)
+    return found
 
 
 def doc_terms(article: Article) -> Counter[str]:
@@ -130,6 +136,19 @@ class StoredIndex(Index):
         self.avg = total / max(self.n, 1)
         self.unknown_idf = math.log(1 + (self.n + 0.5) / 0.5)
         self._ranked: dict[tuple[Any, ...], list[Hit]] = {}  # a chat asks the same twice
+        self._weights: dict[str, float] = {}
+
+    def weight(self, term: str) -> float:
+        """How telling a term is: its idf (a term no article holds, the highest), as
+        `retrieval.Index.weight`."""
+        if term not in self._weights:
+            found = store.document_frequencies(connect(self.target), [term]).get(term)
+            self._weights[term] = (
+                self.unknown_idf
+                if not found
+                else math.log(1 + (self.n - found + 0.5) / (found + 0.5))
+            )
+        return self._weights[term]
 
     def rank(
         self,
