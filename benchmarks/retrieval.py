@@ -71,8 +71,13 @@ WANTED = {"none": "abstain", "human": "escalate", "greeting": "smalltalk"}
 
 def evaluate(agent=None, path: Path = QUESTIONS) -> dict[str, object]:  # type: ignore[no-untyped-def]
     if agent is None:
+        import os
+        import tempfile
+
         from supportcli.chat.kb import KbAgent
 
+        # The agent's articles live in a history (issue 18): a scratch one unless told.
+        os.environ.setdefault("SUPPORT_HOME", tempfile.mkdtemp(prefix="retrieval-"))
         agent = KbAgent()
     asked = questions(path)
     started = time.perf_counter()

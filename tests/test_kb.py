@@ -16,8 +16,12 @@ QUESTIONS = Path(__file__).parent / "data" / "kb_questions.tsv"
 
 
 @pytest.fixture(scope="module")
-def agent():
-    return KbAgent()
+def agent(tmp_path_factory):
+    # Its own SUPPORT_HOME: a module's fixture starts before each test's `home`, and the
+    # agent's articles live in a history.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SUPPORT_HOME", str(tmp_path_factory.mktemp("kb-home")))
+        yield KbAgent()
 
 
 def _questions():

@@ -24,10 +24,12 @@ ONLY_IN = {
     "rich": ("render/", "ui/", "console.py"),
     "typer": ("cli/",),
     "sqlite3": ("store/",),
-    # Mail discovery only: never on the `--help` or `list` path.
-    "httpx": ("mail/discover.py",),
+    # Mail discovery and importing help centers only: never on the `--help` or `list` path.
+    "httpx": ("mail/discover.py", "chat/helpcenter/fetch.py"),
     "dns": ("mail/discover.py",),
-    "defusedxml": ("mail/discover.py",),
+    "defusedxml": ("mail/discover.py", "chat/helpcenter/sitemap.py"),
+    "selectolax": ("chat/helpcenter/extract.py",),
+    "markdownify": ("chat/helpcenter/extract.py",),
 }
 
 

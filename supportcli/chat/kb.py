@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from supportcli.chat import articles as article_files
 from supportcli.chat import smalltalk
 from supportcli.chat.agent import Answer, Citation, Turn
 from supportcli.chat.articles import Article
-from supportcli.chat.retrieval import Hit, Index, content_heads, language_of, terms
+from supportcli.chat.helpcenter.folders import open_index
+from supportcli.chat.retrieval import Hit, content_heads, language_of, terms
 from supportcli.korean import understand
 
 if TYPE_CHECKING:
@@ -77,10 +77,9 @@ class KbAgent:
     name = "kb"
 
     def __init__(self, settings: Settings | None = None) -> None:
-        extra = settings.text("chat.kb_dir") if settings is not None else None
-        found, problems = article_files.load(extra or None)
-        self.skipped = problems  # for the caller to report: an agent never prints
-        self.index = Index(found)
+        # The articles live in the history's index (bundled, chat.kb_dir, `kb add`);
+        # skipped files are for the caller to report: an agent never prints.
+        self.index, self.skipped = open_index(settings)
         self._about: dict[str, tuple[set[str], set[str]]] = {}
 
     def answer(self, conversation: Sequence[Turn], *, topic: str) -> Answer:

@@ -5,23 +5,17 @@ pipe comes in as a `ChatIO`; questions and the email step come in as callbacks."
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from supportcli.account import Ask, require_identity
 from supportcli.chat.agent import Agent, load_agent
-from supportcli.chat.articles import Article
-from supportcli.chat.retrieval import Hit, language_of
 from supportcli.chat.session import ChatIO, ChatSession, MakeEmail
 from supportcli.config import Settings
-from supportcli.errors import BadInput, NotFound
+from supportcli.errors import BadInput
 from supportcli.i18n import tr
 from supportcli.records import NEW, Event, Message, next_status
 from supportcli.store import reads, writes
 from supportcli.store.db import connect
 from supportcli.topics import check_topic
-
-if TYPE_CHECKING:
-    from supportcli.chat.kb import KbAgent
 
 
 def open_chat(
@@ -72,21 +66,3 @@ def after_bad_line(session: ChatSession, bad: BadInput) -> BadInput:
             id=session.inquiry_id,
         )
     )
-
-
-def kb_agent() -> KbAgent:
-    # Imported here: the kb agent and its articles load only for `kb` commands.
-    from supportcli.chat.kb import KbAgent
-
-    return KbAgent(Settings.load())
-
-
-def kb_search(agent: KbAgent, text: str) -> list[Hit]:
-    return agent.search(text, language=language_of(text))
-
-
-def kb_article(agent: KbAgent, slug: str) -> Article:
-    for article in agent.index.articles:
-        if article.slug == slug:
-            return article
-    raise NotFound(tr("no help article {slug}; see `support kb search`", slug=repr(slug)))

@@ -18,7 +18,10 @@ if TYPE_CHECKING:  # for annotations only: command bodies import what they run
     from supportcli.store.dialect import Database
 
 kb_app = typer.Typer(
-    help=_("Search the help-center articles the chat agent answers from."),
+    help=_(
+        "The help-center articles the chat agent answers from: search them, import help "
+        "centers (kb add), keep them current (kb sync)."
+    ),
     no_args_is_help=True,
     epilog=examples("support kb search 환불"),
 )
@@ -123,10 +126,10 @@ def _say(line: str) -> None:
 
 
 def _kb_agent() -> KbAgent:
-    from supportcli.chat import service
+    from supportcli.chat import lookup
 
-    agent = service.kb_agent()
-    for problem in service.skipped_articles(agent):
+    agent = lookup.kb_agent()
+    for problem in agent.skipped:
         _say(tr("support: skipped a help article: {problem}", problem=problem))
     return agent
 
@@ -143,9 +146,9 @@ def kb_search(
     limit: int = typer.Option(5, "-n", "--limit", help=_("How many articles.")),
     as_json: bool = typer.Option(False, "--json", help=_("As JSON.")),
 ) -> None:
-    from supportcli.chat import service
+    from supportcli.chat import lookup
 
-    hits = [hit.as_json() for hit in service.kb_search(_kb_agent(), " ".join(text))[:limit]]
+    hits = [hit.as_json() for hit in lookup.kb_search(_kb_agent(), " ".join(text))[:limit]]
     if as_json:
         from supportcli.render.export import json_text
 
@@ -166,10 +169,10 @@ def kb_search(
 def kb_show(
     slug: str = typer.Argument(..., help=_("The article's name (from kb search).")),
 ) -> None:
-    from supportcli.chat import service
+    from supportcli.chat import lookup
     from supportcli.render.human import article
 
-    found = service.kb_article(_kb_agent(), slug)
+    found = lookup.kb_article(_kb_agent(), slug)
     console.out().print(article(found.title, found.body, found.link))
 
 

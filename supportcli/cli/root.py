@@ -8,7 +8,7 @@ import sys
 import typer
 
 from supportcli import __version__, console
-from supportcli.cli import chat, clicktext, doctor, email, examples, history, settings, setup
+from supportcli.cli import chat, clicktext, doctor, email, examples, history, kb, settings, setup
 from supportcli.errors import ExitCode, SupportError
 from supportcli.i18n import _, particles
 from supportcli.text import visible
@@ -51,6 +51,7 @@ def root(
 
 
 chat.register(app)
+kb.register(chat.kb_app)
 email.register(app)
 history.register(app)
 settings.register(app)

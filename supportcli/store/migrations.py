@@ -535,6 +535,76 @@ def m011_answers_kept_whole(db: Database) -> None:
     )
 
 
+def m012_help_center(db: Database) -> None:
+    """Help-center articles in the history (issue 18): the sources they come from (the
+    bundled articles, `chat.kb_dir`, and what `support kb add` imported), the articles
+    with what a later sync compares (the source's update time, ETag, Last-Modified, a hash
+    of the content), the mapping of a source's categories to our topics, and a BM25 term
+    index: `kb_term` holds each article's terms with their frequency (its primary key
+    answers "which articles hold these terms", and their count is a term's document
+    frequency), `kb_article.length` the article's length in terms (with what ranking reads
+    of an article in the covering index `kb_article_rank`: a ranking query touches
+    thousands of articles, and their rows, bodies and all, are 20x the index's pages);
+    `kb_state` the totals and the analyzer version the terms were made with. The same
+    tables on both engines (SQLite keeps `kb_term` clustered by its key: WITHOUT ROWID)."""
+    without_rowid = "" if is_postgres(db) else " WITHOUT ROWID"
+    run_script(
+        db,
+        f"""
+        CREATE TABLE kb_source (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('bundled', 'folder', 'zendesk', 'sitemap')),
+            origin TEXT NOT NULL CHECK (origin IN ('bundled', 'setting', 'user')),
+            location TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            locales TEXT NOT NULL DEFAULT '',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            added_at TEXT NOT NULL,
+            synced_at TEXT,
+            fingerprint TEXT,
+            problems TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE kb_article (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES kb_source (id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            link TEXT NOT NULL,
+            title TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            category TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL,
+            length INTEGER NOT NULL,
+            keywords TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL,
+            updated_at TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            content_hash TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX kb_article_key ON kb_article (source_id, key);
+        CREATE INDEX kb_article_slug ON kb_article (slug);
+        CREATE INDEX kb_article_rank ON kb_article (id, language, length, topic, slug);
+        CREATE TABLE kb_term (
+            term TEXT NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES kb_article (id) ON DELETE CASCADE,
+            freq INTEGER NOT NULL,
+            PRIMARY KEY (term, article_id)
+        ){without_rowid};
+        CREATE INDEX kb_term_article ON kb_term (article_id);
+        CREATE TABLE kb_topic (
+            source_id INTEGER NOT NULL REFERENCES kb_source (id) ON DELETE CASCADE,
+            category TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            chosen TEXT NOT NULL CHECK (chosen IN ('auto', 'user')),
+            PRIMARY KEY (source_id, category)
+        );
+        CREATE TABLE kb_state (name TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", m001_initial),
     ("m002_conversation_state", m002_conversation_state),
@@ -547,4 +617,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m009_ids_never_reused", m009_ids_never_reused),
     ("m010_inquiry_search", m010_inquiry_search),
     ("m011_answers_kept_whole", m011_answers_kept_whole),
+    ("m012_help_center", m012_help_center),
 ]

@@ -221,6 +221,105 @@ class SupportMigration(SQLModel, table=True):
     applied_at: str = _text()
 
 
+KB_KINDS = "'bundled', 'folder', 'zendesk', 'sitemap'"
+
+
+class KbSource(SQLModel, table=True):
+    """Where help-center articles come from: the bundled ones, chat.kb_dir, `kb add`."""
+
+    __tablename__ = "kb_source"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({KB_KINDS})", name="kb_source_kind_check"),
+        CheckConstraint("origin IN ('bundled', 'setting', 'user')", name="kb_source_origin_check"),
+    )
+
+    id: int | None = _id()
+    kind: str = _text()
+    origin: str = _text()
+    location: str = _text(unique=True)
+    name: str = _text(server_default="")
+    locales: str = _text(server_default="")
+    enabled: int = _int(sa_column_kwargs={"server_default": text("1")})
+    added_at: str = _text()
+    synced_at: str | None = _text(default=None)
+    fingerprint: str | None = _text(default=None, description="a folder's files at import")
+    problems: str = _text(server_default="", description="what the last import skipped")
+
+
+class KbArticle(SQLModel, table=True):
+    """One article; `length` is its length in index terms (BM25)."""
+
+    __tablename__ = "kb_article"
+    __table_args__ = (
+        Index("kb_article_key", "source_id", "key", unique=True),
+        Index("kb_article_slug", "slug"),
+        # what ranking reads of each article it scores, without the rows' pages (m012)
+        Index("kb_article_rank", "id", "language", "length", "topic", "slug"),
+    )
+
+    id: int | None = _id()
+    source_id: int = _int(foreign_key="kb_source.id", ondelete="CASCADE")
+    key: str = _text(description="the source's own name for it: id/locale, URL, file")
+    slug: str = _text()
+    link: str = _text()
+    title: str = _text()
+    topic: str = _text()
+    category: str = _text(server_default="")
+    language: str = _text()
+    length: int = _int()
+    keywords: str = _text(server_default="", description="one a line")
+    body: str = _text()
+    updated_at: str | None = _text(default=None, description="the source's update time")
+    etag: str | None = _text(default=None)
+    last_modified: str | None = _text(default=None)
+    content_hash: str = _text()
+    imported_at: str = _text()
+
+
+class KbTerm(SQLModel, table=True):
+    """The term index: an article's terms and how often each occurs in it."""
+
+    __tablename__ = "kb_term"
+    __table_args__ = (Index("kb_term_article", "article_id"), {"sqlite_with_rowid": False})
+
+    term: str = _text(primary_key=True)
+    article_id: int = Field(
+        primary_key=True,
+        foreign_key="kb_article.id",
+        ondelete="CASCADE",
+        sa_type=Int,
+        sa_column_kwargs={"autoincrement": False},
+    )
+    freq: int = _int()
+
+
+class KbTopic(SQLModel, table=True):
+    """Which of our topics a source's category stands for (`support kb topics`)."""
+
+    __tablename__ = "kb_topic"
+    __table_args__ = (CheckConstraint("chosen IN ('auto', 'user')", name="kb_topic_chosen_check"),)
+
+    source_id: int = Field(
+        primary_key=True,
+        foreign_key="kb_source.id",
+        ondelete="CASCADE",
+        sa_type=Int,
+        sa_column_kwargs={"autoincrement": False},
+    )
+    category: str = _text(primary_key=True)
+    topic: str = _text()
+    chosen: str = _text()
+
+
+class KbState(SQLModel, table=True):
+    """The index's totals (articles, terms) and the analyzer version of its terms."""
+
+    __tablename__ = "kb_state"
+
+    name: str = _text(primary_key=True)
+    value: str = _text()
+
+
 TABLES = (
     Inquiry,
     Message,
@@ -229,6 +328,11 @@ TABLES = (
     MailboxState,
     UnreadMail,
     SupportMigration,
+    KbSource,
+    KbArticle,
+    KbTerm,
+    KbTopic,
+    KbState,
 )  # both engines
 
 POSTGRES_ONLY = MetaData()

@@ -1,0 +1,1 @@
+"""Help centers: importing them (kb add/sync) and the index chats answer from."""
