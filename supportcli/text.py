@@ -88,19 +88,27 @@ def _joins_emoji(text: str, at: int) -> bool:
     )
 
 
-def local_time(stamp: str | None, *, relative: bool = False, zone: bool = False) -> str:
-    """A stored UTC time as people read it: local, to the minute ("2026-11-26 21:24"),
-    with its UTC offset when `zone` (for a file read elsewhere: "2026-11-26 21:24 +09:00"),
-    or how long ago when `relative`."""
+def _parsed(stamp: str | None) -> tuple[datetime, datetime] | str:
+    """A stored UTC time and the same moment in the local zone; or, for no time, "", and
+    for a time the calendar cannot hold in this zone (31 Dec 9999 east of UTC) or not a
+    time at all, the text as stored, rather than failing the whole listing."""
     if not stamp:
         return ""
     try:
         moment = datetime.fromisoformat(stamp)
-        local = moment.astimezone()
+        return moment, moment.astimezone()
     except (ValueError, OverflowError):
-        # A time the calendar cannot hold in this zone (31 Dec 9999 east of UTC), or not a
-        # time at all: shown as stored rather than failing the whole listing.
         return visible_line(stamp[:32])
+
+
+def local_time(stamp: str | None, *, relative: bool = False, zone: bool = False) -> str:
+    """A stored UTC time as people read it: local, to the minute ("2026-11-26 21:24"),
+    with its UTC offset when `zone` (for a file read elsewhere: "2026-11-26 21:24 +09:00"),
+    or how long ago when `relative`."""
+    parsed = _parsed(stamp)
+    if isinstance(parsed, str):
+        return parsed
+    moment, local = parsed
     if relative:
         seconds = (datetime.now(UTC) - moment).total_seconds()
         if seconds < 60:
@@ -119,13 +127,10 @@ def shown_time(stamp: str | None, *, relative: bool = False) -> str:
     minute ("2026-11-26 21:24", in Korean "2026년 11월 26일 21:24"), or how long ago
     ("3m ago", "3분 전", "어제"). Machine formats (export, the mail's transcript) keep
     `local_time`, which never changes with the language."""
-    if not stamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stamp)
-        local = moment.astimezone()
-    except (ValueError, OverflowError):
-        return visible_line(stamp[:32])
+    parsed = _parsed(stamp)
+    if isinstance(parsed, str):
+        return parsed
+    moment, local = parsed
     if relative:
         ago = _ago((datetime.now(UTC) - moment).total_seconds())
         if ago is not None:
