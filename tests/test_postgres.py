@@ -204,6 +204,30 @@ def test_many_first_runs_at_once_migrate_once(shared, pg_server):
     assert Counter(names) == Counter(name for name, _ in dbmod.MIGRATIONS)
 
 
+def test_many_first_chats_at_once_import_the_help_center_once(shared, pg_server):
+    """Several machines opening the help-center index of a fresh shared history at once:
+    one imports the bundled articles, the others wait and find them (found by
+    reliability/concurrency.py: a second importer died on kb_article's unique key)."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "supportcli", "kb", "search", "환불", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(6)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=90)
+        assert proc.returncode == 0, err.decode()
+        assert json.loads(out)  # every one found articles
+    name = shared.rsplit("/", 1)[1]
+    with pg_server.admin(name) as admin:
+        counts = admin.execute(
+            "SELECT count(*), count(DISTINCT key) FROM support.kb_article"
+        ).fetchone()
+    assert counts[0] == counts[1] == 34
+
+
 def test_password_from_the_environment_and_never_shown(run, pg_server, shared, home):
     secret = quote(pg_server.password, safe="")
     without = shared.replace(f":{secret}@", "@")

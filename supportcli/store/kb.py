@@ -81,6 +81,19 @@ def source(db: Database, location: str) -> Source | None:
     return Source(*row) if row else None
 
 
+# One PostgreSQL advisory lock ("kb") for every change to the help-center tables: several
+# machines opening a fresh shared history import the bundled articles at once, and without
+# it each one's check-then-insert raced the others' to kb_article's unique key.
+_KB_LOCK = 0x6B62
+
+
+def lock(db: Database) -> None:
+    """Inside a transaction: wait until no other process is changing the help-center
+    index, until this transaction ends. SQLite's write transactions are serial already."""
+    if is_postgres(db):
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_KB_LOCK,))
+
+
 def add_source(
     db: Database, *, kind: str, origin: str, location: str, name: str = "", locales: str = ""
 ) -> Source:
@@ -145,6 +158,7 @@ def stored(db: Database, source_id: int) -> dict[str, Stored]:
 def put_article(db: Database, article: ArticleRow, postings: Counter[str]) -> int:
     """Insert or replace an article (matched by source and key) with its terms, inside
     the caller's transaction. An article keeps its id when it changes."""
+    lock(db)  # another importer's row becomes visible to the SELECT below, or none exists
     length = sum(postings.values())
     row = db.execute(
         "SELECT id, length FROM kb_article WHERE source_id = ? AND key = ?",

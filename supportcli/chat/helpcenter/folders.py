@@ -82,6 +82,7 @@ def _refresh(db: Database, location: str, folder: Path, *, kind: str, origin: st
     found = store.source(db, location)
     if found is None:
         with transaction(db):
+            store.lock(db)
             found = store.source(db, location) or store.add_source(
                 db, kind=kind, origin=origin, location=location
             )
