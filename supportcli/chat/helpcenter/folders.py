@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportcli.chat.articles import BUNDLED, ArticleError, parse
-from supportcli.chat.helpcenter.importer import Outcome, Versions, Writer
 from supportcli.chat.helpcenter.index import StoredIndex, analyzer_version, as_article, doc_terms
 from supportcli.store import kb as store
 from supportcli.store.db import connect, now, transaction
 from supportcli.store.dialect import Database
 
 if TYPE_CHECKING:
+    from supportcli.chat.helpcenter.importer import Outcome
     from supportcli.config import Settings
 
 BUNDLED_LOCATION = "bundled"
@@ -40,6 +40,9 @@ def fingerprint(folder: Path) -> str:
 
 def import_folder(db: Database, source: store.Source, folder: Path) -> Outcome:
     """Import the folder's articles; skipped files are the outcome's problems."""
+    # Imported here: a chat or `kb search` whose folders did not change never writes (~30 ms).
+    from supportcli.chat.helpcenter.importer import Versions, Writer
+
     mark = fingerprint(folder)
     writer = Writer(db, source)
     problems = []
