@@ -56,48 +56,45 @@ OPTION_HELP = frozenset(
 # Click's messages as the copy inside Typer writes them, each read back into a msgid
 # with named parts. A part named `problem` is itself a message, read back the same way.
 # Compiled on the first error (never for English, nor for a run without a usage error).
-PATTERNS = [
-    (p, msgid)
-    for p, msgid in (
-        (
-            r"Invalid value for (?P<name>.+?): (?P<problem>.+)",
-            N_("Invalid value for {name}: {problem}"),
-        ),
-        (r"Invalid value: (?P<problem>.+)", N_("Invalid value: {problem}")),
-        (r"Missing argument (?P<name>.+)\.", N_("Missing argument {name}.")),
-        (r"Missing option (?P<name>.+)\.", N_("Missing option {name}.")),
-        (r"Missing parameter (?P<name>.+)\.", N_("Missing parameter {name}.")),
-        (
-            r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.+)\)",
-            N_("No such option: {name} (Possible options: {options})"),
-        ),
-        (r"No such option: (?P<name>.+)", N_("No such option: {name}")),
-        (
-            r"Option (?P<name>'.+') requires an argument\.",
-            N_("Option {name} requires an argument."),
-        ),
-        (
-            r"Option (?P<name>'.+') does not take a value\.",
-            N_("Option {name} does not take a value."),
-        ),
-        (
-            r"Got unexpected extra argument\(s\) \((?P<args>.*)\)",
-            N_("Got unexpected extra argument(s) ({args})"),
-        ),
-        (r"(?P<value>.+) is not a valid integer\.", N_("{value} is not a valid integer.")),
-        (r"(?P<value>.+) is not a valid int\.", N_("{value} is not a valid integer.")),
-        (r"(?P<value>.+) is not a valid float\.", N_("{value} is not a valid number.")),
-        (
-            r"(?P<value>.+) is not in the range (?P<range>.+)\.",
-            N_("{value} is not in the range {range}."),
-        ),
-        (r"(?P<value>.+) is not one of (?P<choices>.+)\.", N_("{value} is not one of {choices}.")),
-        (
-            r"(?P<value>.+) is not a valid boolean\. Recognized values: (?P<values>.+)",
-            N_("{value} is not a valid boolean. Recognized values: {values}"),
-        ),
-    )
-]
+PATTERNS = (
+    (
+        r"Invalid value for (?P<name>.+?): (?P<problem>.+)",
+        N_("Invalid value for {name}: {problem}"),
+    ),
+    (r"Invalid value: (?P<problem>.+)", N_("Invalid value: {problem}")),
+    (r"Missing argument (?P<name>.+)\.", N_("Missing argument {name}.")),
+    (r"Missing option (?P<name>.+)\.", N_("Missing option {name}.")),
+    (r"Missing parameter (?P<name>.+)\.", N_("Missing parameter {name}.")),
+    (
+        r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.+)\)",
+        N_("No such option: {name} (Possible options: {options})"),
+    ),
+    (r"No such option: (?P<name>.+)", N_("No such option: {name}")),
+    (
+        r"Option (?P<name>'.+') requires an argument\.",
+        N_("Option {name} requires an argument."),
+    ),
+    (
+        r"Option (?P<name>'.+') does not take a value\.",
+        N_("Option {name} does not take a value."),
+    ),
+    (
+        r"Got unexpected extra argument\(s\) \((?P<args>.*)\)",
+        N_("Got unexpected extra argument(s) ({args})"),
+    ),
+    (r"(?P<value>.+) is not a valid integer\.", N_("{value} is not a valid integer.")),
+    (r"(?P<value>.+) is not a valid int\.", N_("{value} is not a valid integer.")),
+    (r"(?P<value>.+) is not a valid float\.", N_("{value} is not a valid number.")),
+    (
+        r"(?P<value>.+) is not in the range (?P<range>.+)\.",
+        N_("{value} is not in the range {range}."),
+    ),
+    (r"(?P<value>.+) is not one of (?P<choices>.+)\.", N_("{value} is not one of {choices}.")),
+    (
+        r"(?P<value>.+) is not a valid boolean\. Recognized values: (?P<values>.+)",
+        N_("{value} is not a valid boolean. Recognized values: {values}"),
+    ),
+)
 
 
 @cache
