@@ -179,16 +179,3 @@ def particles(text: str) -> str:
         return consonant if sound else vowel
 
     return _PARTICLE.sub(agree, text)
-
-
-def particle(word: str, pair: str) -> str:
-    """`word` followed by the right one of a particle pair such as "을/를", "이/가", "은/는",
-    "과/와" or "으로/로" (the form after a consonant first); written the usual way, 을(를),
-    where the word's last sound cannot be told."""
-    after_consonant, after_vowel = pair.split("/")
-    sound = final_sound(word)
-    if sound is None:
-        return f"{word}{after_consonant}({after_vowel})"
-    if after_consonant == "으로":
-        return word + ("로" if sound in ("", "ㄹ") else "으로")
-    return word + (after_consonant if sound else after_vowel)

@@ -184,20 +184,20 @@ def test_topics_stay_put_for_scripts(lang: str) -> None:
     assert described()["other"] == expected[lang]
 
 
-def test_particle() -> None:
-    from supportcli.i18n import particle
+def test_particles_agree_with_the_word_before_them() -> None:
+    from supportcli.i18n import particles
 
-    assert particle("문의", "을/를") == "문의를"
-    assert particle("답변", "을/를") == "답변을"
-    assert particle("3", "이/가") == "3이"  # 삼
-    assert particle("2", "이/가") == "2가"  # 이
-    assert particle("10", "은/는") == "10은"  # 십
-    assert particle("파일", "으로/로") == "파일로"
-    assert particle("7", "으로/로") == "7로"  # 칠: ㄹ takes 로
-    assert particle("6", "으로/로") == "6으로"  # 육
-    assert particle("SMTP", "이/가") == "SMTP가"  # 피
-    assert particle("HTML", "은/는") == "HTML은"  # 엘
-    assert particle("…", "을/를") == "…을(를)"  # cannot tell: both
+    assert particles("문의을(를)") == "문의를"
+    assert particles("답변을(를)") == "답변을"
+    assert particles("3이(가)") == "3이"  # 삼
+    assert particles("2이(가)") == "2가"  # 이
+    assert particles("10은(는)") == "10은"  # 십
+    assert particles("파일(으)로") == "파일로"
+    assert particles("7(으)로") == "7로"  # 칠: ㄹ takes 로
+    assert particles("6(으)로") == "6으로"  # 육
+    assert particles("SMTP이(가)") == "SMTP가"  # 피
+    assert particles("HTML은(는)") == "HTML은"  # 엘
+    assert particles("…을(를)") == "…을(를)"  # cannot tell: both
 
 
 # --- the catalog ---------------------------------------------------------------------------
