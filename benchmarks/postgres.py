@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import SUPPORT, Result, base_env, median, ms, paired  # noqa: E402
+from run import SUPPORT, Result, base_env, median, ms, paired, query_shapes  # noqa: E402
 
 TARGETS = [
     ("list", ["list"]),
@@ -71,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument(
+        "--shapes",
+        action="store_true",
+        help="also every search shape of issue 21 (run.py's query_shapes)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=HERE.parent / "docs" / "performance-postgres.md"
     )
     args = parser.parse_args(argv)
@@ -97,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         generate(str(sqlite_path), args.inquiries, args.messages, args.seed, sq_env)
         show_id = str(a_long_inquiry(sqlite_path))
         results = []
-        for name, command in TARGETS:
+        targets = TARGETS + (
+            [(" ".join(argv_), argv_) for _, argv_, _ in query_shapes()] if args.shapes else []
+        )
+        for name, command in targets:
             argv_ = [str(SUPPORT), *(show_id if a == "{show_id}" else a for a in command)]
             result = paired(
                 Result(name, ""), argv_, pg_env, argv_, sq_env, warmup=args.warmup, runs=args.runs
