@@ -4,9 +4,10 @@ returns what happened (or raises one of our errors) for the command line to say.
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from supportcli.account import Ask, require_identity
@@ -20,7 +21,7 @@ from supportcli.errors import (
     SupportError,
 )
 from supportcli.i18n import N_, _
-from supportcli.mail import checks
+from supportcli.mail import checks, privacy
 from supportcli.mail.drafts import new_message_id, sender_of
 from supportcli.mail.facts import escalation_facts, short_transcript
 from supportcli.mail.form import ComposeInterrupted, Form
@@ -49,6 +50,15 @@ class EmailRequest:
     dry_run: bool = False
     yes: bool = False
     edit: int | None = None
+    pii: str | None = None  # --pii: mask, keep or refuse; None: the setting pii.mode
+
+
+# At a terminal: the customer's decision on what the guard found; None to edit first.
+AskPrivacy = Callable[[Sequence[privacy.Part]], "privacy.Decision | None"]
+
+
+class EditFirst(Exception):
+    """The customer chose to edit the text before sending it (the guard's `edit`)."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,15 @@ def attachment_limit_mb(settings: Settings) -> float:
     return float(settings.get("email.max_attachment_mb"))  # type: ignore[arg-type]
 
 
-def dry_run(composed: Composed) -> bytes:
-    """The exact bytes that would be sent; nothing is recorded."""
+def dry_run(composed: Composed, *, pii: str | None, settings: Settings) -> bytes:
+    """The exact bytes that would be sent, after the personal-data guard decided as it
+    would for the real run (so `refuse` refuses here too); nothing is recorded."""
+    decision = decide(composed, privacy.mode_of(pii, settings), ask=None)
+    with guarded(composed, decision) as out:
+        return _dry_run(out)
+
+
+def _dry_run(composed: Composed) -> bytes:
 
     def guess(name: str) -> str:
         return mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -153,7 +170,50 @@ def dry_run(composed: Composed) -> bytes:
             chat_id=composed.parent_id,
             details=composed.details,
         )
+        if composed.pii and composed.pii["masked"] and out.facts is not None:
+            out.facts = privacy.mask_everywhere(out.facts)
     return render(out)
+
+
+def decide(composed: Composed, mode: str, ask: AskPrivacy | None) -> privacy.Decision | None:
+    """The guard's decision on an outgoing message: None when it holds nothing personal;
+    `mask` and `keep` decide alone; otherwise the customer decides at a terminal (`ask`
+    given), and a script is refused (exit 2) before anything is recorded."""
+    parts = privacy.scan_parts(composed.subject, composed.body, composed.files)
+    if not parts:
+        return None
+    if mode in ("ask", "refuse") and ask is not None:
+        decision = ask(parts)
+        if decision is None:
+            raise EditFirst
+        return decision
+    return privacy.decide_without_asking(parts, mode)
+
+
+@contextlib.contextmanager
+def guarded(composed: Composed, decision: privacy.Decision | None) -> Iterator[Composed]:
+    """The inquiry as the decision makes it: what is sent and recorded. The form's answers
+    (kept to edit a draft, and sent in an escalation's facts part) are masked whole when
+    anything was masked: they cannot follow a finding-by-finding choice."""
+    with privacy.applied(decision, composed.subject, composed.body, composed.files) as out:
+        details = composed.details
+        if out.masked_any and details:
+            details = privacy.mask_everywhere(details)
+        yield replace(
+            composed,
+            subject=out.subject,
+            body=out.body,
+            files=out.files,
+            details=details,
+            pii=(out.meta or {}).get("pii"),
+        )
+
+
+def submit_flags(composed: Composed, *, pii: str | None, settings: Settings) -> Outcome:
+    """The non-interactive send: guarded by `--pii` or pii.mode (refused by default)."""
+    decision = decide(composed, privacy.mode_of(pii, settings), ask=None)
+    with guarded(composed, decision) as out:
+        return submit(out, draft=False, settings=settings)
 
 
 def submit(
@@ -204,11 +264,18 @@ def send_outbox(
     progress: Callable[[Result], None] | None = None,
     *,
     resend: bool = False,
+    pii: str | None = None,
 ) -> list[Result]:
+    """Send the named inquiries (drafts too, each through the personal-data guard first:
+    a draft was never reviewed), or everything queued and failed."""
     db = connect()
     if ids:
-        for inquiry_id in ids:
-            _sendable(reads.get_record(db, inquiry_id))  # one clear line, before sending
+        records = [reads.get_record(db, inquiry_id) for inquiry_id in ids]
+        for rec in records:
+            _sendable(rec)  # one clear line, before sending
+        mode = privacy.mode_of(pii, settings)
+        for rec in records:  # all decided before the first is sent
+            _guard_draft(db, rec, mode)
         return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
     if resend:
         raise BadInput(_("--resend: name the inquiries to send again (support outbox send ID)"))
@@ -223,6 +290,49 @@ def _sendable(rec: Inquiry) -> None:
                 id=rec.id
             )
         )
+
+
+def _guard_draft(db: Database, rec: Inquiry, mode: str) -> None:
+    """A draft about to be sent by `outbox send`: nothing can ask, so the mode decides;
+    masked, the draft is saved over itself masked before it goes (what is sent is what
+    the history keeps)."""
+    if rec.status != EmailStatus.DRAFT or rec.email is None or not rec.messages:
+        return
+    composed = _composed_draft(db, rec)
+    parts = privacy.scan_parts(composed.subject, composed.body, composed.files)
+    if not parts:
+        return
+    decision = privacy.decide_without_asking(parts, mode, draft=rec.id)
+    with guarded(composed, decision) as out:
+        record(db, out, status=EmailStatus.DRAFT, replacing=rec.id)
+
+
+def _composed_draft(db: Database, rec: Inquiry) -> Composed:
+    assert rec.email is not None
+    first = rec.messages[0]
+    details = (first.meta or {}).get("details")
+    return Composed(
+        body=first.body,
+        topic=rec.topic,
+        subject=rec.subject,
+        sender=rec.email.sender,
+        to=list(rec.email.to),
+        cc=list(rec.email.cc),
+        files=[
+            checks.CheckedFile(local_copy(db, a.sha256), a.filename, a.size)
+            for a in rec.attachments
+        ],
+        parent_id=rec.parent_id,
+        details=details if isinstance(details, dict) else None,
+    )
+
+
+def personal_data_in(inquiry_id: int) -> str:
+    """The kinds of personal data an email draft holds, for one line ("" when none)."""
+    db = connect()
+    composed = _composed_draft(db, reads.get_record(db, inquiry_id))
+    parts = privacy.scan_parts(composed.subject, composed.body, composed.files)
+    return privacy.kinds_in(parts)
 
 
 def outbox_exit(results: list[Result]) -> int:
@@ -240,7 +350,11 @@ def interactive_email(
     """The composer fills the form; Ctrl-C keeps what was typed as a draft."""
     settings = require_identity(settings, ask=ask)
     form, replacing = _initial_form(request, settings)
-    ask_more = not (request.yes and form.subject and form.has_words())
+    mode = privacy.mode_of(request.pii, settings)
+    # --yes skips the review, unless personal data is found and the mode asks about it.
+    ask_more = not (request.yes and form.subject and form.has_words()) or (
+        mode in ("ask", "refuse") and bool(privacy.scan_parts(form.subject, form.body, form.files))
+    )
     try:
         choice = composer.run(form, ask_everything=replacing is None) if ask_more else "send"
     except ComposeInterrupted as stop:
@@ -251,6 +365,7 @@ def interactive_email(
         discard_draft(replacing)
         raise Cancelled(_("cancelled; draft #{id} is discarded").format(id=replacing))
     composed = _composed(form, request.from_chat)
+    decision = None
     if choice != "draft":
         composed.subject = checks.check_subject(composed.subject, field="subject")
         checks.check_body(composed.body, field="body")
@@ -264,10 +379,13 @@ def interactive_email(
                     "send it later with `support outbox send {id}`"
                 ).format(problem=missing.message, id=kept.inquiry_id)
             ) from None
-    try:
-        return submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
-    except (OSError, StorageError) as exc:
-        raise rescue(_as_text(composed), N_("your inquiry"), exc) from exc
+        # The composer's review decided (form.privacy); with --yes the mode decides.
+        decision = form.privacy or decide(composed, mode, ask=None)
+    with guarded(composed, decision) as out:
+        try:
+            return submit(out, draft=choice == "draft", settings=settings, replacing=replacing)
+        except (OSError, StorageError) as exc:
+            raise rescue(_as_text(out), N_("your inquiry"), exc) from exc
 
 
 def discard_draft(inquiry_id: int) -> None:
@@ -374,15 +492,27 @@ def _as_text(composed: Composed) -> str:
     return "\n".join(lines) + f"\n\n{composed.body}"
 
 
-def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> Outcome:
-    """A follow-up in the inquiry's thread, recorded, then sent like any inquiry."""
+def reply(
+    inquiry_id: int,
+    body: str | None,
+    attach: list[str],
+    settings: Settings,
+    *,
+    pii: str | None = None,
+    ask: AskPrivacy | None = None,
+) -> Outcome:
+    """A follow-up in the inquiry's thread, guarded like an inquiry (`ask`: the customer
+    decides at a terminal; EditFirst when they want to change the text), recorded, then
+    sent like any inquiry."""
     if body is None:
         raise BadInput(_("a body is required: pass --body TEXT, --body-file PATH or --body-file -"))
     files = _files(attach, settings)
-    body = checks.check_body(body)
+    composed = Composed(checks.check_body(body), files=files, reply_to=inquiry_id)
+    decision = decide(composed, privacy.mode_of(pii, settings), ask)
     check_server(settings)
     db = connect()
-    record(db, Composed(body, files=files, reply_to=inquiry_id), status=EmailStatus.QUEUED)
+    with guarded(composed, decision) as out:
+        record(db, out, status=EmailStatus.QUEUED)
     (result,) = send(db, [inquiry_id], settings)
     return sent_or_raise(result)
 

@@ -62,12 +62,18 @@ def add_follow_up(
     body: str,
     rfc_message_id: str,
     copies: Sequence[StoredFile],
+    meta: dict[str, object] | None = None,
 ) -> int:
     """A customer message waiting to be sent in the thread; the inquiry goes back to the
     queue. Returns the message's row id."""
     with transaction(db):
         message_id = writes.add_message(
-            db, inquiry_id=inquiry_id, role="customer", body=body, rfc_message_id=rfc_message_id
+            db,
+            inquiry_id=inquiry_id,
+            role="customer",
+            body=body,
+            rfc_message_id=rfc_message_id,
+            meta=meta,
         )
         db.execute("UPDATE message SET delivery = 'pending' WHERE id = ?", (message_id,))
         for stored in copies:
