@@ -192,3 +192,51 @@ def test_a_chat_warns_when_the_customer_types_personal_data(run, srv):
     child.close()
     record = only_record(run)
     assert record["messages"][0]["body"] == f"카드 {CARD} 결제 취소해 주세요"
+
+
+def test_yes_at_a_terminal_still_asks_about_personal_data(run, srv):
+    child = spawn(srv, "--subject", "s", "--body", f"번호 {RRN}", "--yes")
+    child.expect("What now")  # the review, without the form's questions
+    assert "File to attach" not in child.before and "What happened" not in child.before
+    child.sendline("")
+    child.expect("1 finding")
+    child.expect("Send personal data")
+    child.sendline("")
+    assert finished(child, srv) == f"번호 {RRN_MASKED}"
+
+
+def test_a_chats_email_at_a_terminal_masks_the_transcript_and_the_facts(run, srv):
+    child = spawn(srv, "--topic", "payment", command="chat")
+    child.expect("you ›")
+    child.sendline(f"주민번호 {RRN} 로 가입했는데 결제가 안 돼요")
+    child.expect("Careful")
+    child.expect("you ›")
+    child.sendline("/email")
+    child.expect("What is still wrong")
+    child.expect("›")
+    child.send("아직 결제가 안 됩니다\x1b\r")
+    for question in ("Exact error", "already tried", "Environment"):
+        child.expect(question)
+        child.expect("›")
+        child.send("\x1b\r")
+    child.expect("File to attach")
+    child.sendline("")
+    child.expect("What now")
+    child.sendline("")  # send
+    child.expect("2 findings")  # the subject (the chat's first line) and the transcript
+    child.expect("Send personal data")
+    child.sendline("")  # mask all
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    (got,) = srv.wait_for(1)
+    assert RRN not in got.message["Subject"] and RRN_MASKED in got.message["Subject"]
+    body = text_part(got.message)
+    assert RRN not in body and f"주민번호 {RRN_MASKED} 로 가입했는데" in body
+    (facts,) = [
+        p for p in got.message.iter_attachments() if p.get_filename() == "support-inquiry.json"
+    ]
+    assert RRN not in facts.get_content().decode()
+    email = json.loads(run("show", "2", "--json", check=True).stdout)
+    assert RRN not in json.dumps(email, ensure_ascii=False)
+    assert email["messages"][0]["meta"]["pii"]["masked"] == {"rrn": 2}

@@ -351,12 +351,17 @@ def interactive_email(
     settings = require_identity(settings, ask=ask)
     form, replacing = _initial_form(request, settings)
     mode = privacy.mode_of(request.pii, settings)
-    # --yes skips the review, unless personal data is found and the mode asks about it.
-    ask_more = not (request.yes and form.subject and form.has_words()) or (
+    complete = bool(request.yes and form.subject and form.has_words())
+    # --yes skips the review, unless personal data is found and the mode asks about it:
+    # then the review comes, without the form's questions.
+    ask_more = not complete or (
         mode in ("ask", "refuse") and bool(privacy.scan_parts(form.subject, form.body, form.files))
     )
     try:
-        choice = composer.run(form, ask_everything=replacing is None) if ask_more else "send"
+        if ask_more:
+            choice = composer.run(form, ask_everything=replacing is None and not complete)
+        else:
+            choice = "send"
     except ComposeInterrupted as stop:
         return _keep_interrupted(stop, replacing)
     if choice == "cancel":  # after "Discard this inquiry?" was answered yes
