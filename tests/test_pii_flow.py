@@ -86,6 +86,8 @@ def test_mask_sends_and_records_exactly_the_masked_text(run, srv, home, tmp_path
         "masked": {"card": 3, "rrn": 1},
         "kept": {},
     }
+    shown = run("show", "1", check=True).stdout
+    assert "masked before sending: card number ×3, resident registration number ×1" in shown
     # The original is nowhere: not in the history, its WAL, the stored attachment, a log.
     assert digits_anywhere(home, CARD) == [] and stored_anywhere(home, RRN) == []
     for fmt in ("json", "csv", "markdown"):
