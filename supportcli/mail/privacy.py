@@ -20,7 +20,7 @@ from typing import Any
 
 from supportcli import pii
 from supportcli.config import PII_CHOICES, Settings
-from supportcli.errors import BadInput
+from supportcli.errors import BadInput, SupportError
 from supportcli.i18n import _, tr
 from supportcli.mail.checks import CheckedFile
 
@@ -57,7 +57,7 @@ class Spot:
 
 
 def spots(parts: Sequence[Part]) -> list[Spot]:
-    found = []
+    found: list[Spot] = []
     for part in parts:
         for finding in part.findings:
             found.append(Spot(len(found) + 1, part, finding))
@@ -224,17 +224,19 @@ def applied(
         yield Applied(subject, body, list(files), None, masked_any=False)
         return
     # Only the parts with something masked change; a part kept whole goes as it is.
-    current = {"subject": subject, "body": body}
+    current: dict[str, str | None] = {"subject": subject, "body": body}
     current |= {f"file:{n}": attachment_text(f)[0] for n, f in enumerate(files)}
-    texts = {}
+    texts: dict[str, str] = {}
     for part in decision.parts:
-        masked = decision.masked(part)
         now = current.get(part.key)
-        if now is None:
-            continue
-        if now != part.text:  # changed since the review: masked whole, to be safe
-            texts[part.key] = pii.mask(now, pii.scan(now))
-        elif masked:
+        if now is not None and now != part.text:  # a bug: fail closed, nothing goes
+            raise SupportError(
+                tr(
+                    "{part} changed after its personal-data review; nothing was sent",
+                    part=part.name,
+                )
+            )
+        if masked := decision.masked(part):
             texts[part.key] = pii.mask(part.text, masked)
     counts = decision.counts()
     with tempfile.TemporaryDirectory(prefix="support-masked-") as folder:

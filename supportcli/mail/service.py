@@ -416,7 +416,7 @@ def _initial_form(request: EmailRequest, settings: Settings) -> tuple[Form, int 
         to=_recipients(request, settings),
         cc=checks.check_addresses(request.cc, field="--cc"),
         topic=check_topic(request.topic) if request.topic else "other",
-        subject=request.subject or "",
+        subject=(request.subject or "").strip(),  # as it is sent: the guard scans this
         files=[checks.check_attachment(p) for p in request.attach],
     )
     if request.body is not None:
