@@ -55,7 +55,7 @@ def test_refused_by_default_nothing_sent_nothing_recorded(run, srv):
     assert records(run) == []
 
 
-def test_mask_sends_and_records_exactly_the_masked_text(run, srv, home, tmp_path):
+def test_mask_sends_and_records_exactly_the_masked_text(engine, run, srv, home, tmp_path):
     log = tmp_path / "결제 로그.txt"
     log.write_text(f"card={CARD}\nok\n", encoding="utf-8")
     result = run(
@@ -159,7 +159,7 @@ def test_dry_run_shows_what_the_mode_would_send(run, srv):
     assert records(run) == [] and srv.connections == 0
 
 
-def test_a_draft_is_kept_as_written_and_outbox_send_guards_it(run, srv):
+def test_a_draft_is_kept_as_written_and_outbox_send_guards_it(engine, run, srv):
     env = smtp_env(srv)
     draft = run("email", "--subject", "s", "--body", BODY, "--draft", env=env)
     assert draft.returncode == 0, draft.stderr
@@ -178,7 +178,7 @@ def test_a_draft_is_kept_as_written_and_outbox_send_guards_it(run, srv):
     assert record["messages"][0]["meta"]["pii"]["masked"] == {"card": 1, "rrn": 1}
 
 
-def test_reply_is_guarded_too(run, srv, home):
+def test_reply_is_guarded_too(engine, run, srv, home):
     env = smtp_env(srv)
     run("email", "--subject", "s", "--body", "first", env=env, check=True)
     refused = run("reply", "1", "--body", f"카드는 {CARD}", env=env)

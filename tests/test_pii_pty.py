@@ -28,8 +28,10 @@ def srv():
         yield server
 
 
-def spawn(srv, *args, command="email", editor=None):
+def spawn(srv, *args, command="email", editor=None, lang=None):
     env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
+    if lang:
+        env["SUPPORT_LANG"] = lang
     env.pop("EDITOR", None)
     env.pop("VISUAL", None)
     if editor:
@@ -168,11 +170,14 @@ def test_the_setting_mask_shows_and_masks_without_asking(run, srv):
     assert finished(child, srv).startswith(f"주민번호 {RRN_MASKED}\n")
 
 
-def test_reply_at_a_terminal_asks_too(run, srv):
+def test_reply_at_a_terminal_asks_too_in_korean(run, srv):
     run("email", "--subject", "s", "--body", "처음", env=smtp_env(srv), check=True)
-    child = spawn(srv, "1", "--body", f"카드 {CARD}", command="reply")
-    child.expect("1 finding")
-    child.expect("Send personal data")
+    child = spawn(srv, "1", "--body", f"카드 {CARD}", command="reply", lang="ko")
+    child.expect("보내는 내용에 개인정보가 1건 있습니다")
+    child.expect("카드 번호")
+    child.expect("본문 1행")
+    child.expect("개인정보를 보낼까요")
+    child.expect("모두 가리고 보내기")
     child.sendline("")
     child.expect(pexpect.EOF)
     child.close()
