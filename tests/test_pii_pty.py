@@ -131,7 +131,7 @@ def test_edit_goes_back_and_what_is_left_is_checked_again(run, srv, tmp_path):
     child.send(DOWN * 3)  # -> edit first
     child.sendline("")
     child.expect("Edit which part")
-    child.send(DOWN * 4)  # subject, topic, attachments, cc -> whole body in $EDITOR
+    child.send(DOWN * 5)  # subject, topic, body, attachments, cc -> whole body in $EDITOR
     child.sendline("")
     child.expect("What now")
     child.sendline("")  # send: the card is still there
@@ -139,6 +139,23 @@ def test_edit_goes_back_and_what_is_left_is_checked_again(run, srv, tmp_path):
     child.expect("Send personal data")
     child.sendline("")  # mask all
     assert finished(child, srv) == f"주민번호 (생략)\n카드 {CARD_MASKED} 로 결제했어요\n"
+
+
+def test_edit_without_an_editor_rewrites_the_body_at_the_prompt(run, srv):
+    child = draft(run, srv)
+    to_the_findings(child)
+    child.send(DOWN * 3)  # -> edit first
+    child.sendline("")
+    child.expect("Edit which part")
+    child.send(DOWN * 2)  # subject, topic -> body
+    child.sendline("")
+    child.expect("›")
+    child.expect("로 결제했어요")  # the body, drawn for editing
+    child.send("\x7f" * 80 + "개인정보는 빼고 다시 씁니다\x1b\r")
+    child.expect("What now")
+    child.sendline("")  # send: nothing left to ask about
+    assert finished(child, srv) == "개인정보는 빼고 다시 씁니다"
+    assert "meta" not in only_record(run)["messages"][0]
 
 
 def test_a_masked_attachment_goes_masked(run, srv, tmp_path):

@@ -114,6 +114,19 @@ class Composer:
             default=self.form.details.get(key, ""), keep=keep
         )
 
+    def _ask_body(self) -> None:
+        question = Text("? ", style="bold green")
+        question.append(_("Body"), style="bold")
+        question.append(f"  {MULTILINE_HINT}", style="dim")
+        console.out().print(question)
+
+        def keep(typed: str) -> None:  # Ctrl-C: what is being typed is kept too
+            self.form.body_override = typed
+
+        self.form.body_override = prompts.long_text(
+            default=self.form.body_override or "", keep=keep
+        )
+
     def _ask_files(self) -> None:
         while True:
 
@@ -181,6 +194,8 @@ class Composer:
         parts = [("subject", _("Subject")), ("topic", _("Topic"))]
         if self.form.body_override is None:
             parts += [(key, _asked(ko, en)) for key, ko, en, _hint in self.form.questions]
+        else:  # a body written whole (--body, a draft, $EDITOR): edited whole, here too
+            parts.append(("body", _("Body")))
         parts += [("files", _("Attachments")), ("cc", _("Cc"))]
         if _editor():
             parts.append(("editor", _("Whole body in $EDITOR")))
@@ -199,6 +214,8 @@ class Composer:
             self._ask_cc()
         elif part == "editor":
             self._edit_body()
+        elif part == "body":
+            self._ask_body()
         else:
             self._ask_detail(part)
 
