@@ -262,3 +262,34 @@ def test_a_chats_email_at_a_terminal_masks_the_transcript_and_the_facts(run, srv
     email = json.loads(run("show", "2", "--json", check=True).stdout)
     assert RRN not in json.dumps(email, ensure_ascii=False)
     assert email["messages"][0]["meta"]["pii"]["masked"] == {"rrn": 2}
+
+
+def test_a_transcript_cut_in_the_editor_still_leaves_the_facts_part_masked(run, srv, tmp_path):
+    env = smtp_env(srv)
+    chat = f"결제가 안 돼요\n카드는 {CARD} 입니다\n/email\n"
+    run("chat", input=chat, env=env, check=True)  # chat 1, email draft 2
+    editor = tmp_path / "editor.sh"  # the customer keeps only their own words
+    editor.write_text('#!/bin/sh\nprintf "결제가 계속 실패합니다\\n" > "$1"\n')
+    editor.chmod(0o755)
+    child = spawn(srv, "--edit", "2", editor=str(editor))
+    child.expect("What is still wrong")
+    child.expect("›")
+    child.send("아직 안 돼요\x1b\r")
+    for question in ("Exact error", "already tried", "Environment"):
+        child.expect(question)
+        child.expect("›")
+        child.send("\x1b\r")
+    child.expect("File to attach")
+    child.sendline("")
+    child.expect("EDITOR")
+    child.send("y")
+    child.expect("What now")
+    child.sendline("")  # send: the body holds nothing personal any more
+    assert finished(child, srv) == "결제가 계속 실패합니다\n"
+    (facts,) = [
+        p
+        for p in srv.messages[0].message.iter_attachments()
+        if p.get_filename() == "support-inquiry.json"
+    ]
+    turns = json.loads(facts.get_content())["turns"]
+    assert f"카드는 {CARD_MASKED} 입니다" in [t.get("text") for t in turns]

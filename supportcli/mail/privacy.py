@@ -269,8 +269,7 @@ def _masked_files(
 
 def mask_everywhere(value: Any) -> Any:
     """Every finding masked in every string of a JSON-like value: an escalation's facts
-    part and the form's answers, which are rebuilt from the chat and so cannot follow a
-    finding-by-finding choice; whenever anything was masked they are masked whole."""
+    part and the form's answers, which cannot follow a finding-by-finding choice."""
     if isinstance(value, str):
         return pii.mask(value, pii.scan(value))
     if isinstance(value, dict):
@@ -280,7 +279,10 @@ def mask_everywhere(value: Any) -> Any:
     return value
 
 
-def masked_before(meta: dict[str, object] | None) -> bool:
-    """Whether a recorded message had personal data masked before it went out."""
+def facts_masked(meta: dict[str, object] | None) -> bool:
+    """Whether an escalation's facts part goes masked: always, unless the customer kept
+    everything the guard found. The part is rebuilt from the chat when it is sent, and
+    the chat may hold what the body no longer shows (a transcript cut in $EDITOR), so
+    masking it unasked is the safe side."""
     found = (meta or {}).get("pii")
-    return isinstance(found, dict) and bool(found.get("masked"))
+    return not (isinstance(found, dict) and found.get("kept") and not found.get("masked"))

@@ -170,7 +170,7 @@ def _dry_run(composed: Composed) -> bytes:
             chat_id=composed.parent_id,
             details=composed.details,
         )
-        if composed.pii and composed.pii["masked"] and out.facts is not None:
+        if out.facts is not None and privacy.facts_masked(composed.meta()):
             out.facts = privacy.mask_everywhere(out.facts)
     return render(out)
 
