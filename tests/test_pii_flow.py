@@ -159,9 +159,11 @@ def test_dry_run_shows_what_the_mode_would_send(run, srv):
     assert records(run) == [] and srv.connections == 0
 
 
-def test_a_draft_is_kept_as_written_and_outbox_send_guards_it(engine, run, srv):
+def test_a_draft_is_kept_as_written_and_outbox_send_guards_it(engine, run, srv, home, tmp_path):
     env = smtp_env(srv)
-    draft = run("email", "--subject", "s", "--body", BODY, "--draft", env=env)
+    log = tmp_path / "log.txt"
+    log.write_text(f"rrn={RRN}\n", encoding="utf-8")
+    draft = run("email", "--subject", "s", "--body", BODY, "--attach", str(log), "--draft", env=env)
     assert draft.returncode == 0, draft.stderr
     refused = run("outbox", "send", "1", env=env)
     assert refused.returncode == 2
@@ -175,7 +177,14 @@ def test_a_draft_is_kept_as_written_and_outbox_send_guards_it(engine, run, srv):
     (record,) = records(run)
     assert text_part(got.message) == record["messages"][0]["body"]
     assert RRN not in record["messages"][0]["body"] and RRN_MASKED in text_part(got.message)
-    assert record["messages"][0]["meta"]["pii"]["masked"] == {"card": 1, "rrn": 1}
+    assert record["messages"][0]["meta"]["pii"]["masked"] == {"card": 1, "rrn": 2}
+    (part,) = got.message.iter_attachments()
+    assert part.get_content() == f"rrn={RRN_MASKED}\n"
+    # The draft held the originals; masked over itself, it leaves them in no file (the
+    # search index, the write-ahead log, the copy of the attachment).
+    if engine == "sqlite":
+        assert stored_anywhere(home, RRN) == [] and digits_anywhere(home, CARD) == []
+        assert stored_anywhere(home, RRN[-7:]) == []  # nor its digits, as search terms
 
 
 def test_reply_is_guarded_too(engine, run, srv, home):

@@ -305,6 +305,7 @@ def _guard_draft(db: Database, rec: Inquiry, mode: str) -> None:
     decision = privacy.decide_without_asking(parts, mode, draft=rec.id)
     with guarded(composed, decision) as out:
         record(db, out, status=EmailStatus.DRAFT, replacing=rec.id)
+    _forget_originals(out)
 
 
 def _composed_draft(db: Database, rec: Inquiry) -> Composed:
@@ -391,6 +392,19 @@ def interactive_email(
             return submit(out, draft=choice == "draft", settings=settings, replacing=replacing)
         except (OSError, StorageError) as exc:
             raise rescue(_as_text(out), N_("your inquiry"), exc) from exc
+        finally:
+            if replacing is not None:
+                _forget_originals(out)
+
+
+def _forget_originals(masked: Composed) -> None:
+    """A draft saved over itself masked: what it held before is left nowhere in the
+    history's files (the search index's old segments, the write-ahead log)."""
+    if masked.pii and masked.pii["masked"]:
+        # After the inquiry is recorded (and perhaps sent): a failure here must not hide
+        # what became of it.
+        with contextlib.suppress(OSError, StorageError):
+            maintenance.forget_deleted_text(connect())
 
 
 def discard_draft(inquiry_id: int) -> None:

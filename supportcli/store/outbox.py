@@ -34,7 +34,13 @@ def replace_draft(
 ) -> None:
     """Write an edited draft over the old one in one transaction, keeping its id and
     Message-ID: its first message, its files, its envelope and its inquiry row, whose
-    status `event` decides (saved again as a draft, or queued to be sent)."""
+    status `event` decides (saved again as a draft, or queued to be sent). Copies of
+    files it no longer carries are removed when nothing else refers to them (a masked
+    copy replacing the original, issue 19)."""
+    old = [
+        row[0]
+        for row in db.execute("SELECT sha256 FROM attachment WHERE inquiry_id = ?", (inquiry_id,))
+    ]
     with transaction(db):
         first = db.execute(
             "SELECT min(id) FROM message WHERE inquiry_id = ?", (inquiry_id,)
@@ -53,6 +59,8 @@ def replace_draft(
             ),
         )
         writes.change_status(db, inquiry_id, event, subject=subject, topic=topic)
+    kept = {stored.sha256 for stored in copies}
+    writes.discard_unreferenced(db, [sha for sha in old if sha not in kept])
 
 
 def add_follow_up(
