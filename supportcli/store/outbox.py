@@ -59,8 +59,17 @@ def replace_draft(
             ),
         )
         writes.change_status(db, inquiry_id, event, subject=subject, topic=topic)
-    kept = {stored.sha256 for stored in copies}
-    writes.discard_unreferenced(db, [sha for sha in old if sha not in kept])
+        kept = {stored.sha256 for stored in copies}
+        dropped = [sha for sha in dict.fromkeys(old) if sha not in kept]
+        if is_postgres(db) and dropped:  # the shared history's own copies, as in a delete
+            db.execute(
+                f"SELECT sha256 FROM attachment_blob WHERE sha256 IN ({_marks(dropped)}) "
+                "ORDER BY sha256 FOR UPDATE",
+                tuple(dropped),
+            )
+            for sha in writes._unreferenced(db, dropped):
+                db.execute("DELETE FROM attachment_blob WHERE sha256 = ?", (sha,))
+    writes.discard_unreferenced(db, dropped)
 
 
 def add_follow_up(
