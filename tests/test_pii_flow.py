@@ -71,6 +71,11 @@ def test_mask_sends_and_records_exactly_the_masked_text(engine, run, srv, home, 
         env=smtp_env(srv),
     )
     assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "Sent inquiry #1.",
+        "Masked before sending: card number ×3, resident registration number ×1",
+        "email 1",
+    ]
     (got,) = srv.wait_for(1)
     body = text_part(got.message)
     assert body == BODY.replace(RRN, RRN_MASKED).replace(CARD, CARD_MASKED)
@@ -98,6 +103,7 @@ def test_mask_sends_and_records_exactly_the_masked_text(engine, run, srv, home, 
 def test_keep_sends_as_written_and_records_the_kinds(run, srv):
     result = run("email", "--subject", "s", "--body", BODY, "--pii", "keep", env=smtp_env(srv))
     assert result.returncode == 0, result.stderr
+    assert "Sent as written: card number ×1, resident registration number ×1" in result.stderr
     (got,) = srv.wait_for(1)
     assert text_part(got.message) == BODY
     (record,) = records(run)

@@ -92,7 +92,7 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
 
 
 def _say_personal_data(email_id: int) -> None:
-    from supportcli.mail.service import personal_data_in
+    from supportcli.mail.guard import personal_data_in
 
     kinds = personal_data_in(email_id)
     if kinds:

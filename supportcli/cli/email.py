@@ -127,6 +127,7 @@ def say_outcome(outcome: Outcome) -> int:
     code = 0 if outcome.interrupt is None else exit_code(outcome.interrupt)
     if outcome.kind == "sent":
         _say(tr("Sent inquiry #{id}.", id=n))
+        _say_personal_data(outcome)
         for addr, reason in outcome.refused.items():
             _say(tr("warning: the server refused {address}: {reason}", address=addr, reason=reason))
     elif outcome.kind == "draft":
@@ -153,6 +154,18 @@ def say_outcome(outcome: Outcome) -> int:
     return code
 
 
+def _say_personal_data(outcome: Outcome) -> None:
+    """What the personal-data guard did, in kinds and counts (never the values)."""
+    if not outcome.pii:
+        return
+    from supportcli.mail.privacy import kinds_line
+
+    if outcome.pii.get("masked"):
+        _say(tr("Masked before sending: {kinds}", kinds=kinds_line(outcome.pii["masked"])))
+    if outcome.pii.get("kept"):
+        _say(tr("Sent as written: {kinds}", kinds=kinds_line(outcome.pii["kept"])))
+
+
 def _say(line: str) -> None:
     # Server replies and stored names reach this line: shown, never obeyed.
     print(visible(particles(line)), file=sys.stderr, flush=True)
@@ -177,6 +190,7 @@ def reply(
     if not console.interactive():
         say_outcome(service.reply(inquiry_id, text, files, Settings.load(), pii=pii))
         return
+    from supportcli.mail.guard import EditFirst
     from supportcli.ui import privacy
 
     while True:
@@ -186,7 +200,7 @@ def reply(
             outcome = service.reply(
                 inquiry_id, text, files, Settings.load(), pii=pii, ask=privacy.ask
             )
-        except service.EditFirst:
+        except EditFirst:
             text = _ask_follow_up(text)
             continue
         say_outcome(outcome)

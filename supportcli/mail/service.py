@@ -4,9 +4,8 @@ returns what happened (or raises one of our errors) for the command line to say.
 
 from __future__ import annotations
 
-import contextlib
 import mimetypes
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -25,6 +24,13 @@ from supportcli.mail import checks, privacy
 from supportcli.mail.drafts import new_message_id, sender_of
 from supportcli.mail.facts import escalation_facts, short_transcript
 from supportcli.mail.form import ComposeInterrupted, Form
+from supportcli.mail.guard import (
+    AskPrivacy,
+    decide,
+    forget_originals,
+    guard_draft,
+    guarded,
+)
 from supportcli.mail.message import Outgoing, render
 from supportcli.mail.outbox import RETRIED, SENDABLE, Composed, Result, pending, record, send
 from supportcli.records import Channel, EmailStatus, Event, Inquiry
@@ -53,14 +59,6 @@ class EmailRequest:
     pii: str | None = None  # --pii: mask, keep or refuse; None: the setting pii.mode
 
 
-# At a terminal: the customer's decision on what the guard found; None to edit first.
-AskPrivacy = Callable[[Sequence[privacy.Part]], "privacy.Decision | None"]
-
-
-class EditFirst(Exception):
-    """The customer chose to edit the text before sending it (the guard's `edit`)."""
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What became of an inquiry: `sent`, saved as a `draft`, or `stopped` by the customer
@@ -70,6 +68,7 @@ class Outcome:
     inquiry_id: int | None
     refused: dict[str, str] = field(default_factory=dict)
     interrupt: KeyboardInterrupt | None = None
+    pii: dict[str, dict[str, int]] | None = None  # what the guard masked and kept
 
 
 class Composer(Protocol):
@@ -175,40 +174,6 @@ def _dry_run(composed: Composed) -> bytes:
     return render(out)
 
 
-def decide(composed: Composed, mode: str, ask: AskPrivacy | None) -> privacy.Decision | None:
-    """The guard's decision on an outgoing message: None when it holds nothing personal;
-    `mask` and `keep` decide alone; otherwise the customer decides at a terminal (`ask`
-    given), and a script is refused (exit 2) before anything is recorded."""
-    parts = privacy.scan_parts(composed.subject, composed.body, composed.files)
-    if not parts:
-        return None
-    if mode in ("ask", "refuse") and ask is not None:
-        decision = ask(parts)
-        if decision is None:
-            raise EditFirst
-        return decision
-    return privacy.decide_without_asking(parts, mode)
-
-
-@contextlib.contextmanager
-def guarded(composed: Composed, decision: privacy.Decision | None) -> Iterator[Composed]:
-    """The inquiry as the decision makes it: what is sent and recorded. The form's answers
-    (kept to edit a draft, and sent in an escalation's facts part) are masked whole when
-    anything was masked: they cannot follow a finding-by-finding choice."""
-    with privacy.applied(decision, composed.subject, composed.body, composed.files) as out:
-        details = composed.details
-        if out.masked_any and details:
-            details = privacy.mask_everywhere(details)
-        yield replace(
-            composed,
-            subject=out.subject,
-            body=out.body,
-            files=out.files,
-            details=details,
-            pii=(out.meta or {}).get("pii"),
-        )
-
-
 def submit_flags(composed: Composed, *, pii: str | None, settings: Settings) -> Outcome:
     """The non-interactive send: guarded by `--pii` or pii.mode (refused by default)."""
     decision = decide(composed, privacy.mode_of(pii, settings), ask=None)
@@ -228,7 +193,7 @@ def submit(
     if draft:
         return Outcome("draft", inquiry_id)
     (result,) = send(db, [inquiry_id], settings)
-    return sent_or_raise(result)
+    return replace(sent_or_raise(result), pii=composed.pii)
 
 
 def check_server(settings: Settings) -> None:
@@ -275,7 +240,7 @@ def send_outbox(
             _sendable(rec)  # one clear line, before sending
         mode = privacy.mode_of(pii, settings)
         for rec in records:  # all decided before the first is sent
-            _guard_draft(db, rec, mode)
+            guard_draft(db, rec, mode)
         return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
     if resend:
         raise BadInput(_("--resend: name the inquiries to send again (support outbox send ID)"))
@@ -290,50 +255,6 @@ def _sendable(rec: Inquiry) -> None:
                 id=rec.id
             )
         )
-
-
-def _guard_draft(db: Database, rec: Inquiry, mode: str) -> None:
-    """A draft about to be sent by `outbox send`: nothing can ask, so the mode decides;
-    masked, the draft is saved over itself masked before it goes (what is sent is what
-    the history keeps)."""
-    if rec.status != EmailStatus.DRAFT or rec.email is None or not rec.messages:
-        return
-    composed = _composed_draft(db, rec)
-    parts = privacy.scan_parts(composed.subject, composed.body, composed.files)
-    if not parts:
-        return
-    decision = privacy.decide_without_asking(parts, mode, draft=rec.id)
-    with guarded(composed, decision) as out:
-        record(db, out, status=EmailStatus.DRAFT, replacing=rec.id)
-    _forget_originals(out)
-
-
-def _composed_draft(db: Database, rec: Inquiry) -> Composed:
-    assert rec.email is not None
-    first = rec.messages[0]
-    details = (first.meta or {}).get("details")
-    return Composed(
-        body=first.body,
-        topic=rec.topic,
-        subject=rec.subject,
-        sender=rec.email.sender,
-        to=list(rec.email.to),
-        cc=list(rec.email.cc),
-        files=[
-            checks.CheckedFile(local_copy(db, a.sha256), a.filename, a.size)
-            for a in rec.attachments
-        ],
-        parent_id=rec.parent_id,
-        details=details if isinstance(details, dict) else None,
-    )
-
-
-def personal_data_in(inquiry_id: int) -> str:
-    """The kinds of personal data an email draft holds, for one line ("" when none)."""
-    db = connect()
-    composed = _composed_draft(db, reads.get_record(db, inquiry_id))
-    parts = privacy.scan_parts(composed.subject, composed.body, composed.files)
-    return privacy.kinds_in(parts)
 
 
 def outbox_exit(results: list[Result]) -> int:
@@ -394,17 +315,7 @@ def interactive_email(
             raise rescue(_as_text(out), N_("your inquiry"), exc) from exc
         finally:
             if replacing is not None:
-                _forget_originals(out)
-
-
-def _forget_originals(masked: Composed) -> None:
-    """A draft saved over itself masked: what it held before is left nowhere in the
-    history's files (the search index's old segments, the write-ahead log)."""
-    if masked.pii and masked.pii["masked"]:
-        # After the inquiry is recorded (and perhaps sent): a failure here must not hide
-        # what became of it.
-        with contextlib.suppress(OSError, StorageError):
-            maintenance.forget_deleted_text(connect())
+                forget_originals(out)
 
 
 def discard_draft(inquiry_id: int) -> None:
@@ -533,7 +444,7 @@ def reply(
     with guarded(composed, decision) as out:
         record(db, out, status=EmailStatus.QUEUED)
     (result,) = send(db, [inquiry_id], settings)
-    return sent_or_raise(result)
+    return replace(sent_or_raise(result), pii=out.pii)
 
 
 def escalate(db: Database, chat_id: int, settings: Settings) -> int:
