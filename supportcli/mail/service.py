@@ -233,12 +233,12 @@ def send_outbox(
 ) -> list[Result]:
     """Send the named inquiries (drafts too, each through the personal-data guard first:
     a draft was never reviewed), or everything queued and failed."""
+    mode = privacy.mode_of(pii, settings)
     db = connect()
     if ids:
         records = [reads.get_record(db, inquiry_id) for inquiry_id in ids]
         for rec in records:
             _sendable(rec)  # one clear line, before sending
-        mode = privacy.mode_of(pii, settings)
         for rec in records:  # all decided before the first is sent
             guard_draft(db, rec, mode)
         return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
