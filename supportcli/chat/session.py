@@ -134,7 +134,8 @@ class ChatSession:
         if found:
             kinds = ", ".join(f"{pii.label(k)} ×{n}" for k, n in sorted(found.items()))
             self.io.notice(
-                tr(
+                "⚠ "
+                + tr(
                     "Careful: this message holds personal data ({kinds}). It is kept in "
                     "your chat history on this machine; better not to share it here. An "
                     "email made from this chat asks before sending it.",
@@ -200,7 +201,8 @@ class ChatSession:
             return False
         if not self.io.interactive:
             self.io.notice(
-                tr(
+                "⚠ "
+                + tr(
                     "Not saved: {path} exists (without a terminal /save never replaces a file; "
                     "/save --force PATH does)",
                     path=path,
