@@ -19,6 +19,7 @@ from supportcli.i18n import tr
 from supportcli.text import header_problem
 
 SECURITY_CHOICES = ("ssl", "starttls", "none")
+PII_CHOICES = ("mask", "keep", "refuse", "ask")  # mail/privacy.py's MODES
 KEYRING_SERVICE = "support"
 
 
@@ -128,6 +129,14 @@ KEYS: dict[str, Key] = {
             "float",
             limits=(0.001, 10240.0),
         ),
+        Key(
+            "pii.mode",
+            "SUPPORT_PII_MODE",
+            "personal data in an outgoing email: mask, keep, refuse, or ask (default: ask "
+            "at a terminal; without one ask refuses)",
+            "choice",
+            PII_CHOICES,
+        ),
     )
 }
 
@@ -142,6 +151,7 @@ DEFAULTS: dict[str, object] = {
     "email.max_attachment_mb": 25.0,
     "imap.max_message_mb": 50.0,
     "ui.language": "auto",
+    "pii.mode": "ask",
 }
 PORTS = {
     "smtp": {"ssl": 465, "starttls": 587, "none": 25},

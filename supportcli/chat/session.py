@@ -5,12 +5,13 @@ it is shown and before the next line is read: a killed process loses nothing on 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from supportcli import outfile
+from supportcli import outfile, pii
 from supportcli.chat.agent import Agent, Answer, Turn
 from supportcli.errors import BadInput, StorageError
 from supportcli.i18n import N_, _, tr
@@ -123,7 +124,24 @@ class ChatSession:
         except (OSError, StorageError) as exc:
             raise rescue(text, _("your message"), exc) from exc
         self.conversation.append(Turn("customer", text))
+        self._warn_personal(text)
         self._answer()
+
+    def _warn_personal(self, text: str) -> None:
+        """A customer line holding personal data is kept (the chat stays on this machine,
+        in the history), but they are told, before it could travel in an email."""
+        found = Counter(f.kind for f in pii.scan(text))
+        if found:
+            kinds = ", ".join(f"{pii.label(k)} ×{n}" for k, n in sorted(found.items()))
+            self.io.notice(
+                "⚠ "
+                + tr(
+                    "Careful: this message holds personal data ({kinds}). It is kept in "
+                    "your chat history on this machine; better not to share it here. An "
+                    "email made from this chat asks before sending it.",
+                    kinds=kinds,
+                )
+            )
 
     def _answer(self) -> None:
         answer: Answer | None = None
@@ -183,7 +201,8 @@ class ChatSession:
             return False
         if not self.io.interactive:
             self.io.notice(
-                tr(
+                "⚠ "
+                + tr(
                     "Not saved: {path} exists (without a terminal /save never replaces a file; "
                     "/save --force PATH does)",
                     path=path,

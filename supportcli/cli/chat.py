@@ -85,9 +85,25 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
                 email=outcome.email_id,
             )
         )
+        _say_personal_data(outcome.email_id)
         _say(f"email {outcome.email_id}")  # the last line scripts read: never translated
     _farewell(session.inquiry_id, interactive, interrupted=False)
     return 0
+
+
+def _say_personal_data(email_id: int) -> None:
+    from supportcli.mail.guard import personal_data_in
+
+    kinds = personal_data_in(email_id)
+    if kinds:
+        _say(
+            tr(
+                "The transcript holds personal data ({kinds}): `support email --edit {id}` "
+                "asks what to mask before it is sent",
+                kinds=kinds,
+                id=email_id,
+            )
+        )
 
 
 def _choose_topic() -> str:

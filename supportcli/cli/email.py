@@ -25,6 +25,11 @@ outbox_app = typer.Typer(
     epilog=examples("support outbox", "support outbox send"),
 )
 ATTACH = _("Attach a file; repeat for more.")
+PII = _(
+    "Personal data found (resident numbers, card numbers...): mask it, keep it, or refuse "
+    "to send (exit 2). Default: the setting pii.mode, whose `ask` asks at a terminal and "
+    "refuses without one."
+)
 
 
 def email(
@@ -55,6 +60,7 @@ def email(
     edit: int | None = typer.Option(
         None, "--edit", metavar="ID", callback=checked_ids, help=_("Reopen a draft.")
     ),
+    pii: str | None = typer.Option(None, "--pii", metavar="MODE", help=PII),
 ) -> None:
     from supportcli.config import Settings
     from supportcli.mail import service
@@ -71,6 +77,7 @@ def email(
         dry_run=dry_run,
         yes=yes,
         edit=edit,
+        pii=pii,
     )
     settings = Settings.load()
     if console.interactive() and not dry_run and not draft:
@@ -84,23 +91,29 @@ def email(
         )
     composed = service.compose_flags(request, settings)
     if dry_run:
-        sys.stdout.buffer.write(service.dry_run(composed))
+        sys.stdout.buffer.write(service.dry_run(composed, pii=pii, settings=settings))
         sys.stdout.flush()
         return
-    say_outcome(service.submit(composed, draft=draft, settings=settings))
+    if draft:  # a draft stays on this machine: the guard runs when it is sent
+        say_outcome(service.submit(composed, draft=True, settings=settings))
+        return
+    say_outcome(service.submit_flags(composed, pii=pii, settings=settings))
 
 
 def compose_at_terminal(request: EmailRequest, settings: Settings | None = None) -> int:
     """The composer at a terminal; returns the exit code (a signal's when stopped)."""
     from supportcli.config import Settings
-    from supportcli.mail import service
+    from supportcli.mail import privacy, service
     from supportcli.signals import stop_signals_interrupt
     from supportcli.ui import prompts
     from supportcli.ui.composer import Composer
     from supportcli.ui.interrupt import end_running_prompt
 
     settings = settings or Settings.load()
-    composer = Composer(limit_mb=service.attachment_limit_mb(settings))
+    composer = Composer(
+        limit_mb=service.attachment_limit_mb(settings),
+        pii_mode=privacy.mode_of(request.pii, settings),
+    )
     with stop_signals_interrupt(end_running_prompt):
         outcome = service.interactive_email(request, settings, composer=composer, ask=prompts.ask)
     return say_outcome(outcome)
@@ -114,6 +127,7 @@ def say_outcome(outcome: Outcome) -> int:
     code = 0 if outcome.interrupt is None else exit_code(outcome.interrupt)
     if outcome.kind == "sent":
         _say(tr("Sent inquiry #{id}.", id=n))
+        _say_personal_data(outcome)
         for addr, reason in outcome.refused.items():
             _say(tr("warning: the server refused {address}: {reason}", address=addr, reason=reason))
     elif outcome.kind == "draft":
@@ -140,6 +154,18 @@ def say_outcome(outcome: Outcome) -> int:
     return code
 
 
+def _say_personal_data(outcome: Outcome) -> None:
+    """What the personal-data guard did, in kinds and counts (never the values)."""
+    if not outcome.pii:
+        return
+    from supportcli.mail.privacy import kinds_line
+
+    if outcome.pii.get("masked"):
+        _say(tr("Masked before sending: {kinds}", kinds=kinds_line(outcome.pii["masked"])))
+    if outcome.pii.get("kept"):
+        _say(tr("Sent as written: {kinds}", kinds=kinds_line(outcome.pii["kept"])))
+
+
 def _say(line: str) -> None:
     # Server replies and stored names reach this line: shown, never obeyed.
     print(visible(particles(line)), file=sys.stderr, flush=True)
@@ -154,19 +180,40 @@ def reply(
         None, "--body-file", metavar="PATH", help=_("Read it from PATH, or - for stdin.")
     ),
     attach: list[Path] = typer.Option([], "--attach", help=ATTACH),
+    pii: str | None = typer.Option(None, "--pii", metavar="MODE", help=PII),
 ) -> None:
     from supportcli.config import Settings
     from supportcli.mail import service
 
     text = _body(body, body_file)
-    if text is None and console.interactive():
-        from supportcli.ui import prompts
-        from supportcli.ui.composer import MULTILINE_HINT
+    files = [str(p) for p in attach]
+    if not console.interactive():
+        say_outcome(service.reply(inquiry_id, text, files, Settings.load(), pii=pii))
+        return
+    from supportcli.mail.guard import EditFirst
+    from supportcli.ui import privacy
 
-        # The question on its own line: the typing area gets the terminal's width.
-        console.out().print(f"? {_('Your follow-up')}  {MULTILINE_HINT}")
-        text = prompts.long_text()
-    say_outcome(service.reply(inquiry_id, text, [str(p) for p in attach], Settings.load()))
+    while True:
+        if text is None:
+            text = _ask_follow_up()
+        try:
+            outcome = service.reply(
+                inquiry_id, text, files, Settings.load(), pii=pii, ask=privacy.ask
+            )
+        except EditFirst:
+            text = _ask_follow_up(text)
+            continue
+        say_outcome(outcome)
+        return
+
+
+def _ask_follow_up(default: str = "") -> str:
+    from supportcli.ui import prompts
+    from supportcli.ui.composer import MULTILINE_HINT
+
+    # The question on its own line: the typing area gets the terminal's width.
+    console.out().print(f"? {_('Your follow-up')}  {MULTILINE_HINT}")
+    return prompts.long_text(default=default)
 
 
 def sync(
@@ -264,6 +311,16 @@ def outbox_send(
             "(check your Sent folder first)."
         ),
     ),
+    pii: str | None = typer.Option(
+        None,
+        "--pii",
+        metavar="MODE",
+        help=_(
+            "A draft holding personal data: mask it, keep it, or refuse to send it (exit 2). "
+            "Default: the setting pii.mode; `ask` refuses here (review a draft with "
+            "`support email --edit ID`)."
+        ),
+    ),
 ) -> None:
     from supportcli.config import Settings
     from supportcli.mail import service
@@ -273,7 +330,7 @@ def outbox_send(
     from supportcli.ui.progress import sending_progress
 
     with sending_progress(enabled=len(ids) != 1) as progress:
-        results = service.send_outbox(ids, settings, progress=progress, resend=resend)
+        results = service.send_outbox(ids, settings, progress=progress, resend=resend, pii=pii)
     worth_a_line = [r for r in results if r.status != "sent" or r.refused]
     for result in results if len(results) <= 5 else worth_a_line:
         _print_result(result)

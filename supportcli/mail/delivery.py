@@ -24,6 +24,7 @@ from supportcli.mail.claim import (
 )
 from supportcli.mail.facts import escalation_facts
 from supportcli.mail.message import AttachmentChanged, Outgoing, thread_references
+from supportcli.mail.privacy import facts_masked, mask_everywhere
 from supportcli.records import Channel, Delivery, Inquiry, Message
 from supportcli.store import attachments, reads
 from supportcli.store.dialect import Database
@@ -91,6 +92,8 @@ def _message(
             chat_id=rec.parent_id,
             details=(message.meta or {}).get("details"),
         )
+        if facts is not None and facts_masked(message.meta):  # the chat keeps the originals
+            facts = mask_everywhere(facts)
     subject = rec.subject
     if references and not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"

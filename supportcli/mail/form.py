@@ -5,9 +5,13 @@ case (mail/service.py) records and sends what it holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from supportcli.i18n import language
 from supportcli.mail.checks import CheckedFile
+
+if TYPE_CHECKING:
+    from supportcli.mail.privacy import Decision
 
 DETAILS = (  # key, Korean label, English label, hint
     (
@@ -58,6 +62,8 @@ class Form:
     files: list[CheckedFile] = field(default_factory=list)
     chat_id: int | None = None  # the chat this inquiry continues (an escalation)
     transcript: str = ""  # that chat's short transcript, after the customer's words
+    # The customer's choice on the personal data the review found (mail/privacy.py).
+    privacy: Decision | None = None
 
     @property
     def questions(self) -> tuple[tuple[str, str, str, str], ...]:

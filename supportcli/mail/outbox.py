@@ -50,6 +50,18 @@ class Composed:
     parent_id: int | None = None  # the chat this inquiry continues
     details: dict[str, str] | None = None  # the composer's answers, to edit a draft later
     reply_to: int | None = None
+    # What the personal-data guard masked and kept, as kinds and counts (mail/privacy.py).
+    pii: dict[str, dict[str, int]] | None = None
+
+    def meta(self) -> dict[str, object] | None:
+        """The message's meta: the form's answers (an empty dict is kept too: the form's
+        questions are still to be answered) and what the guard masked."""
+        found: dict[str, object] = {}
+        if self.details is not None:
+            found["details"] = self.details
+        if self.pii is not None:
+            found["pii"] = self.pii
+        return found or None
 
 
 def record(db: Database, composed: Composed, *, status: str, replacing: int | None = None) -> int:
@@ -60,7 +72,7 @@ def record(db: Database, composed: Composed, *, status: str, replacing: int | No
     go in one transaction. Returns the inquiry's id."""
     copies = [attachments.keep_copy(f.path, filename=f.name) for f in composed.files]
     if composed.reply_to is not None:
-        _follow_up(db, composed.reply_to, composed.body, copies)
+        _follow_up(db, composed, copies)
         return composed.reply_to
     event = Event.EMAIL_DRAFT if status == EmailStatus.DRAFT else Event.EMAIL_QUEUE
     if replacing is not None:
@@ -70,8 +82,7 @@ def record(db: Database, composed: Composed, *, status: str, replacing: int | No
 
 
 def _new(db: Database, composed: Composed, copies: list[StoredFile], status: str) -> int:
-    # An empty dict is kept too: the form's questions are still to be answered.
-    meta = {"details": composed.details} if composed.details is not None else None
+    meta = composed.meta()
     with transaction(db):
         inquiry_id = writes.create_inquiry(
             db,
@@ -108,11 +119,7 @@ def _replace(
         raise BadInput(
             _("inquiry {id} is {status}, not a draft").format(id=inquiry_id, status=current)
         )
-    meta = (
-        json.dumps({"details": composed.details}, ensure_ascii=False)
-        if composed.details is not None
-        else None
-    )
+    meta = composed.meta()
     queue.replace_draft(
         db,
         inquiry_id=inquiry_id,
@@ -120,7 +127,7 @@ def _replace(
         topic=composed.topic,
         event=event,
         body=composed.body,
-        meta=meta,
+        meta=json.dumps(meta, ensure_ascii=False) if meta is not None else None,
         sender=composed.sender,
         to=composed.to,
         cc=composed.cc,
@@ -128,9 +135,11 @@ def _replace(
     )
 
 
-def _follow_up(db: Database, inquiry_id: int, body: str, copies: list[StoredFile]) -> None:
+def _follow_up(db: Database, composed: Composed, copies: list[StoredFile]) -> None:
     """A follow-up in the thread, as a pending customer message; the inquiry waits in the
     outbox until it is sent."""
+    assert composed.reply_to is not None
+    inquiry_id = composed.reply_to
     rec = reads.get_record(db, inquiry_id)
     if rec.channel != Channel.EMAIL or rec.email is None:
         raise BadInput(
@@ -147,9 +156,10 @@ def _follow_up(db: Database, inquiry_id: int, body: str, copies: list[StoredFile
     queue.add_follow_up(
         db,
         inquiry_id=inquiry_id,
-        body=body,
+        body=composed.body,
         rfc_message_id=new_message_id(rec.email.sender),
         copies=copies,
+        meta=composed.meta(),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from supportcli.account import Ask, require_identity
@@ -20,10 +20,17 @@ from supportcli.errors import (
     SupportError,
 )
 from supportcli.i18n import N_, _
-from supportcli.mail import checks
+from supportcli.mail import checks, privacy
 from supportcli.mail.drafts import new_message_id, sender_of
 from supportcli.mail.facts import escalation_facts, short_transcript
 from supportcli.mail.form import ComposeInterrupted, Form
+from supportcli.mail.guard import (
+    AskPrivacy,
+    decide,
+    forget_originals,
+    guard_draft,
+    guarded,
+)
 from supportcli.mail.message import Outgoing, render
 from supportcli.mail.outbox import RETRIED, SENDABLE, Composed, Result, pending, record, send
 from supportcli.records import Channel, EmailStatus, Event, Inquiry
@@ -49,6 +56,7 @@ class EmailRequest:
     dry_run: bool = False
     yes: bool = False
     edit: int | None = None
+    pii: str | None = None  # --pii: mask, keep or refuse; None: the setting pii.mode
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Outcome:
     inquiry_id: int | None
     refused: dict[str, str] = field(default_factory=dict)
     interrupt: KeyboardInterrupt | None = None
+    pii: dict[str, dict[str, int]] | None = None  # what the guard masked and kept
 
 
 class Composer(Protocol):
@@ -130,8 +139,15 @@ def attachment_limit_mb(settings: Settings) -> float:
     return float(settings.get("email.max_attachment_mb"))  # type: ignore[arg-type]
 
 
-def dry_run(composed: Composed) -> bytes:
-    """The exact bytes that would be sent; nothing is recorded."""
+def dry_run(composed: Composed, *, pii: str | None, settings: Settings) -> bytes:
+    """The exact bytes that would be sent, after the personal-data guard decided as it
+    would for the real run (so `refuse` refuses here too); nothing is recorded."""
+    decision = decide(composed, privacy.mode_of(pii, settings), ask=None)
+    with guarded(composed, decision) as out:
+        return _dry_run(out)
+
+
+def _dry_run(composed: Composed) -> bytes:
 
     def guess(name: str) -> str:
         return mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -153,7 +169,16 @@ def dry_run(composed: Composed) -> bytes:
             chat_id=composed.parent_id,
             details=composed.details,
         )
+        if out.facts is not None and privacy.facts_masked(composed.meta()):
+            out.facts = privacy.mask_everywhere(out.facts)
     return render(out)
+
+
+def submit_flags(composed: Composed, *, pii: str | None, settings: Settings) -> Outcome:
+    """The non-interactive send: guarded by `--pii` or pii.mode (refused by default)."""
+    decision = decide(composed, privacy.mode_of(pii, settings), ask=None)
+    with guarded(composed, decision) as out:
+        return submit(out, draft=False, settings=settings)
 
 
 def submit(
@@ -168,7 +193,7 @@ def submit(
     if draft:
         return Outcome("draft", inquiry_id)
     (result,) = send(db, [inquiry_id], settings)
-    return sent_or_raise(result)
+    return replace(sent_or_raise(result), pii=composed.pii)
 
 
 def check_server(settings: Settings) -> None:
@@ -204,11 +229,18 @@ def send_outbox(
     progress: Callable[[Result], None] | None = None,
     *,
     resend: bool = False,
+    pii: str | None = None,
 ) -> list[Result]:
+    """Send the named inquiries (drafts too, each through the personal-data guard first:
+    a draft was never reviewed), or everything queued and failed."""
+    mode = privacy.mode_of(pii, settings)
     db = connect()
     if ids:
-        for inquiry_id in ids:
-            _sendable(reads.get_record(db, inquiry_id))  # one clear line, before sending
+        records = [reads.get_record(db, inquiry_id) for inquiry_id in ids]
+        for rec in records:
+            _sendable(rec)  # one clear line, before sending
+        for rec in records:  # all decided before the first is sent
+            guard_draft(db, rec, mode)
         return send(db, ids, settings, statuses=SENDABLE, progress=progress, resend=resend)
     if resend:
         raise BadInput(_("--resend: name the inquiries to send again (support outbox send ID)"))
@@ -240,9 +272,18 @@ def interactive_email(
     """The composer fills the form; Ctrl-C keeps what was typed as a draft."""
     settings = require_identity(settings, ask=ask)
     form, replacing = _initial_form(request, settings)
-    ask_more = not (request.yes and form.subject and form.has_words())
+    mode = privacy.mode_of(request.pii, settings)
+    complete = bool(request.yes and form.subject and form.has_words())
+    # --yes skips the review, unless personal data is found and the mode asks about it:
+    # then the review comes, without the form's questions.
+    ask_more = not complete or (
+        mode in ("ask", "refuse") and bool(privacy.scan_parts(form.subject, form.body, form.files))
+    )
     try:
-        choice = composer.run(form, ask_everything=replacing is None) if ask_more else "send"
+        if ask_more:
+            choice = composer.run(form, ask_everything=replacing is None and not complete)
+        else:
+            choice = "send"
     except ComposeInterrupted as stop:
         return _keep_interrupted(stop, replacing)
     if choice == "cancel":  # after "Discard this inquiry?" was answered yes
@@ -251,6 +292,7 @@ def interactive_email(
         discard_draft(replacing)
         raise Cancelled(_("cancelled; draft #{id} is discarded").format(id=replacing))
     composed = _composed(form, request.from_chat)
+    decision = None
     if choice != "draft":
         composed.subject = checks.check_subject(composed.subject, field="subject")
         checks.check_body(composed.body, field="body")
@@ -264,10 +306,16 @@ def interactive_email(
                     "send it later with `support outbox send {id}`"
                 ).format(problem=missing.message, id=kept.inquiry_id)
             ) from None
-    try:
-        return submit(composed, draft=choice == "draft", settings=settings, replacing=replacing)
-    except (OSError, StorageError) as exc:
-        raise rescue(_as_text(composed), N_("your inquiry"), exc) from exc
+        # The composer's review decided (form.privacy); with --yes the mode decides.
+        decision = form.privacy or decide(composed, mode, ask=None)
+    with guarded(composed, decision) as out:
+        try:
+            return submit(out, draft=choice == "draft", settings=settings, replacing=replacing)
+        except (OSError, StorageError) as exc:
+            raise rescue(_as_text(out), N_("your inquiry"), exc) from exc
+        finally:
+            if replacing is not None:
+                forget_originals(out)
 
 
 def discard_draft(inquiry_id: int) -> None:
@@ -293,7 +341,7 @@ def _initial_form(request: EmailRequest, settings: Settings) -> tuple[Form, int 
         to=_recipients(request, settings),
         cc=checks.check_addresses(request.cc, field="--cc"),
         topic=check_topic(request.topic) if request.topic else "other",
-        subject=request.subject or "",
+        subject=(request.subject or "").strip(),  # as it is sent: the guard scans this
         files=[checks.check_attachment(p) for p in request.attach],
     )
     if request.body is not None:
@@ -374,17 +422,29 @@ def _as_text(composed: Composed) -> str:
     return "\n".join(lines) + f"\n\n{composed.body}"
 
 
-def reply(inquiry_id: int, body: str | None, attach: list[str], settings: Settings) -> Outcome:
-    """A follow-up in the inquiry's thread, recorded, then sent like any inquiry."""
+def reply(
+    inquiry_id: int,
+    body: str | None,
+    attach: list[str],
+    settings: Settings,
+    *,
+    pii: str | None = None,
+    ask: AskPrivacy | None = None,
+) -> Outcome:
+    """A follow-up in the inquiry's thread, guarded like an inquiry (`ask`: the customer
+    decides at a terminal; EditFirst when they want to change the text), recorded, then
+    sent like any inquiry."""
     if body is None:
         raise BadInput(_("a body is required: pass --body TEXT, --body-file PATH or --body-file -"))
     files = _files(attach, settings)
-    body = checks.check_body(body)
+    composed = Composed(checks.check_body(body), files=files, reply_to=inquiry_id)
+    decision = decide(composed, privacy.mode_of(pii, settings), ask)
     check_server(settings)
     db = connect()
-    record(db, Composed(body, files=files, reply_to=inquiry_id), status=EmailStatus.QUEUED)
+    with guarded(composed, decision) as out:
+        record(db, out, status=EmailStatus.QUEUED)
     (result,) = send(db, [inquiry_id], settings)
-    return sent_or_raise(result)
+    return replace(sent_or_raise(result), pii=out.pii)
 
 
 def escalate(db: Database, chat_id: int, settings: Settings) -> int:

@@ -242,10 +242,28 @@ def message_heading(inquiry_id: int, number: int, message: Message) -> Text:
     notes = meta.get("notes")
     for note in notes if isinstance(notes, list) else ():
         line.append(f"\n… {visible_line(str(note))}", style="yellow")
+    line.append_text(_personal_data(meta.get("pii")))
     if message.raw_sha256:
         command = f"support show {inquiry_id} --raw {number}"
         line.append("\n" + tr("original: {command}", command=command), style="dim")
     return line
+
+
+def _personal_data(found: object) -> Text:
+    """What the personal-data guard did before the message went out (kinds and counts;
+    the values are never kept)."""
+    # Imported here: `support list` renders through this module and needs no detector.
+    from supportcli.pii import label
+
+    said = Text()
+    if not isinstance(found, dict):
+        return said
+    for key, words in (("masked", _("masked before sending")), ("kept", _("sent as written"))):
+        counts = found.get(key)
+        if isinstance(counts, dict) and counts:
+            kinds = ", ".join(f"{label(str(k))} ×{n}" for k, n in sorted(counts.items()))
+            said.append(f"\n🔒 {words}: {kinds}", style="dim")
+    return said
 
 
 # Above this, an agent's message is shown as plain text: Markdown's parse and layout of a

@@ -34,7 +34,13 @@ def replace_draft(
 ) -> None:
     """Write an edited draft over the old one in one transaction, keeping its id and
     Message-ID: its first message, its files, its envelope and its inquiry row, whose
-    status `event` decides (saved again as a draft, or queued to be sent)."""
+    status `event` decides (saved again as a draft, or queued to be sent). Copies of
+    files it no longer carries are removed when nothing else refers to them (a masked
+    copy replacing the original, issue 19)."""
+    old = [
+        row[0]
+        for row in db.execute("SELECT sha256 FROM attachment WHERE inquiry_id = ?", (inquiry_id,))
+    ]
     with transaction(db):
         first = db.execute(
             "SELECT min(id) FROM message WHERE inquiry_id = ?", (inquiry_id,)
@@ -53,6 +59,17 @@ def replace_draft(
             ),
         )
         writes.change_status(db, inquiry_id, event, subject=subject, topic=topic)
+        kept = {stored.sha256 for stored in copies}
+        dropped = [sha for sha in dict.fromkeys(old) if sha not in kept]
+        if is_postgres(db) and dropped:  # the shared history's own copies, as in a delete
+            db.execute(
+                f"SELECT sha256 FROM attachment_blob WHERE sha256 IN ({_marks(dropped)}) "
+                "ORDER BY sha256 FOR UPDATE",
+                tuple(dropped),
+            )
+            for sha in writes._unreferenced(db, dropped):
+                db.execute("DELETE FROM attachment_blob WHERE sha256 = ?", (sha,))
+    writes.discard_unreferenced(db, dropped)
 
 
 def add_follow_up(
@@ -62,12 +79,18 @@ def add_follow_up(
     body: str,
     rfc_message_id: str,
     copies: Sequence[StoredFile],
+    meta: dict[str, object] | None = None,
 ) -> int:
     """A customer message waiting to be sent in the thread; the inquiry goes back to the
     queue. Returns the message's row id."""
     with transaction(db):
         message_id = writes.add_message(
-            db, inquiry_id=inquiry_id, role="customer", body=body, rfc_message_id=rfc_message_id
+            db,
+            inquiry_id=inquiry_id,
+            role="customer",
+            body=body,
+            rfc_message_id=rfc_message_id,
+            meta=meta,
         )
         db.execute("UPDATE message SET delivery = 'pending' WHERE id = ?", (message_id,))
         for stored in copies:

@@ -24,8 +24,10 @@ from supportcli.mail.checks import (
     check_total_size,
 )
 from supportcli.mail.form import ComposeInterrupted, Form
+from supportcli.mail.privacy import scan_parts
 from supportcli.text import human_size
 from supportcli.topics import TOPICS
+from supportcli.ui import privacy as privacy_view
 from supportcli.ui import prompts
 
 MULTILINE_HINT = _("(Esc, Enter: done)")
@@ -34,8 +36,9 @@ MULTILINE_HINT = _("(Esc, Enter: done)")
 class Composer:
     """The terminal's side of mail.service.Composer."""
 
-    def __init__(self, *, limit_mb: float) -> None:
+    def __init__(self, *, limit_mb: float, pii_mode: str = "ask") -> None:
         self.limit_mb = limit_mb
+        self.pii_mode = pii_mode
 
     def run(self, form: Form, *, ask_everything: bool = True) -> str:
         """Fill the form, review it, and return the choice: send, draft or cancel."""
@@ -111,6 +114,19 @@ class Composer:
             default=self.form.details.get(key, ""), keep=keep
         )
 
+    def _ask_body(self) -> None:
+        question = Text("? ", style="bold green")
+        question.append(_("Body"), style="bold")
+        question.append(f"  {MULTILINE_HINT}", style="dim")
+        console.out().print(question)
+
+        def keep(typed: str) -> None:  # Ctrl-C: what is being typed is kept too
+            self.form.body_override = typed
+
+        self.form.body_override = prompts.long_text(
+            default=self.form.body_override or "", keep=keep
+        )
+
     def _ask_files(self) -> None:
         while True:
 
@@ -155,13 +171,31 @@ class Composer:
             elif choice == "send" and not self.form.body.strip():
                 console.err().print(_("The message is empty: tell us below."))
                 self._ask_words()
+            elif choice == "send" and not self._cleared():
+                self._edit_part()
             else:
                 return choice
+
+    def _cleared(self) -> bool:
+        """The personal-data guard on what is about to be sent: the customer's decision
+        (or pii.mode's) goes on the form; False when they chose to edit first."""
+        form = self.form
+        parts = scan_parts(form.subject, form.body, form.files)
+        form.privacy = None
+        if not parts:
+            return True
+        if self.pii_mode in ("mask", "keep"):
+            form.privacy = privacy_view.told(parts, self.pii_mode)
+            return True
+        form.privacy = privacy_view.ask(parts)
+        return form.privacy is not None
 
     def _edit_part(self) -> None:
         parts = [("subject", _("Subject")), ("topic", _("Topic"))]
         if self.form.body_override is None:
             parts += [(key, _asked(ko, en)) for key, ko, en, _hint in self.form.questions]
+        else:  # a body written whole (--body, a draft, $EDITOR): edited whole, here too
+            parts.append(("body", _("Body")))
         parts += [("files", _("Attachments")), ("cc", _("Cc"))]
         if _editor():
             parts.append(("editor", _("Whole body in $EDITOR")))
@@ -180,6 +214,8 @@ class Composer:
             self._ask_cc()
         elif part == "editor":
             self._edit_body()
+        elif part == "body":
+            self._ask_body()
         else:
             self._ask_detail(part)
 

@@ -98,3 +98,12 @@ def path(message: str, *, validate: Callable[[str], bool | str] | None = None) -
 def ask(label: str, validate: Callable[[str], bool | str]) -> str:
     """One checked line (account.Ask): the customer's name, address or account id."""
     return text(label, validate=validate)
+
+
+def checkbox(message: str, choices: Sequence[tuple[str, str]]) -> list[str]:
+    """Pick any of (value, label) pairs (Space marks one, Enter ends); returns the values."""
+    options = [questionary.Choice(title=label, value=value) for value, label in choices]
+    chosen = questionary.checkbox(
+        message, choices=options, instruction=_("(Space: mark, Enter: done)")
+    ).unsafe_ask()
+    return [str(value) for value in chosen or []]
