@@ -293,6 +293,11 @@ def _cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
+def cells(text: str) -> int:
+    """How many terminal cells `text` takes (combining marks none, wide characters two)."""
+    return sum(0 if unicodedata.category(c) in ("Mn", "Me") else _cells(c) for c in text)
+
+
 # ------------------------------------------------------------------- the shells' formats
 
 
@@ -307,13 +312,20 @@ def _emit(shell: str, items: list[tuple[str, str]], env: dict[str, str] | os._En
     elif shell == "fish":
         lines = [f"{value}\t{help}" if help else value for value, help in items]
     else:  # PowerShell splits each line at ":::"; an empty tooltip is refused there
-        lines = [f"{value}:::{help.replace(':::', '::') or ' '}" for value, help in items]
+        lines = [f"{value}:::{_no_triple(help) or ' '}" for value, help in items]
     out = sys.stdout
     if hasattr(out, "reconfigure"):
         out.reconfigure(errors="replace")  # a console that cannot show Korean gets ?s
     out.write("".join(line + "\n" for line in lines))
     out.flush()
     return 0
+
+
+def _no_triple(text: str) -> str:
+    """PowerShell's script splits each line at ":::": none may be left in a tooltip."""
+    while ":::" in text:
+        text = text.replace(":::", "::")
+    return text
 
 
 def _zsh(items: list[tuple[str, str]]) -> str:
