@@ -68,7 +68,7 @@ def answer(environ: dict[str, str] | os._Environ[str] | None = None) -> int | No
     try:
         args, incomplete = _words(shell, env)
         wanted = _wanted(args, incomplete)
-    except (ValueError, IndexError):  # words no shell sends: leave them to Typer
+    except (KeyError, ValueError, IndexError):  # words no shell sends: leave them to Typer
         return None
     if wanted is None:
         return None
@@ -76,10 +76,23 @@ def answer(environ: dict[str, str] | os._Environ[str] | None = None) -> int | No
     try:
         items = _ids(which, typed, exclude) if kind == "ids" else _values(which, typed)
     except Exception:  # noqa: BLE001 - no history, a broken one, a server away: offer nothing
+        _debug()
         items = []
     if joined and shell != "bash":  # `--topic=pay`: the shell completes the whole word
         items = [(joined + value, help) for value, help in items]
-    return _emit(shell, items, env)
+    try:
+        return _emit(shell, items, env)
+    except OSError:  # the shell stopped reading (a second TAB, Ctrl-C): nothing to say
+        return 0
+
+
+def _debug() -> None:
+    """Why nothing was offered, on standard error, with SUPPORT_DEBUG=1 only: at a
+    prompt anything printed would land in the middle of the command being typed."""
+    if os.environ.get("SUPPORT_DEBUG") == "1":
+        import traceback  # only to show what went wrong
+
+        traceback.print_exc()
 
 
 # ------------------------------------------------------------------- reading the words
