@@ -520,6 +520,10 @@ COMPLETIONS = [
         "zsh: `support chat --topic <TAB>` (described)",
         {"_SUPPORT_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "support chat --topic "},
     ),
+    (  # command and option names are still Typer's: the whole command line is loaded
+        "bash: `support sh<TAB>` (a command's name: Typer's own)",
+        {"_SUPPORT_COMPLETE": "complete_bash", "COMP_WORDS": "support sh", "COMP_CWORD": "1"},
+    ),
 ]
 COMPLETION_GOAL_S = 0.150
 
