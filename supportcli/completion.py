@@ -29,11 +29,11 @@ CHAT_STATUSES = ("open", "resolved", "unresolved", "escalated")
 EMAIL_STATUSES = ("draft", "queued", "sent", "failed", "answered", "closed")
 FORMATS = ("json", "jsonl", "csv", "markdown")
 
-_FILTERS = ("--channel", "--status", "--topic", "--since", "--until", "-q", "--search")
-_FILTERS += ("-n", "--limit")
+_FILTERS: tuple[str, ...] = ("--channel", "--status", "--topic", "--since", "--until")
+_FILTERS += ("-q", "--search", "-n", "--limit")
 # Per command: every option that takes a value (to tell values from arguments while
 # reading the words), the kind of id its argument is (store.recent.WHICH) and whether
-# it takes several. tests/test_completion.py keeps this equal to the Typer app.
+# it takes several. tests/test_completions.py keeps this equal to the Typer app.
 COMMANDS: dict[str, tuple[tuple[str, ...], str | None, bool]] = {
     "show": (("--raw",), "any", False),
     "reply": (("--body", "--body-file", "--attach"), "sent-email", False),
