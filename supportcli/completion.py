@@ -9,8 +9,8 @@ commands are imported, because the answer is wanted while the user waits at TAB 
 150 ms on a 100,000-inquiry history, docs/performance.md). What this module does not
 answer (command and option names, files) returns None and goes to Typer as before.
 
-Imports: os and sys here; store.recent (sqlite3) for ids; the store's connection for a
-PostgreSQL history, and i18n for the topics' descriptions, only when asked for them."""
+Imports: os, sys and unicodedata here; store.recent (sqlite3) for ids, and i18n for the
+topics' descriptions, only when asked for them."""
 
 from __future__ import annotations
 
@@ -221,63 +221,19 @@ def _ids(which: str, typed: str, exclude: set[str]) -> list[tuple[str, str]]:
     # Imported here: sqlite3 only when ids are offered.
     from supportcli.store import recent
 
-    engine, where = _history()
-    if engine == "postgresql":
-        rows = _from_postgres(where, which, typed, recent.LIMIT + len(exclude))
-    elif engine == "sqlite":
-        db = recent.open_readonly(where)
-        try:
-            rows = recent.newest(db, which, typed, recent.LIMIT + len(exclude))
-        finally:
-            db.close()
-    else:
-        return []
+    target = os.environ.get("SUPPORT_DB", "")
+    if not target:
+        # Imported here: the default history's folder (platformdirs when SUPPORT_HOME is
+        # not set), only when there is no SUPPORT_DB.
+        from supportcli.locations import data_dir
+
+        target = str(data_dir() / "history.db")
+    rows = recent.newest_in(target, which, typed, recent.LIMIT + len(exclude))
     return [
         (str(i), describe(subject) or f"({channel}, {topic})")
         for i, channel, topic, subject in rows
         if str(i) not in exclude
     ][: recent.LIMIT]
-
-
-def _history() -> tuple[str, str]:
-    """The history SUPPORT_DB names, as the store finds it: ("sqlite", path) of a file
-    that exists and is the user's, ("postgresql", URL), or ("", "") when there is none."""
-    value = os.environ.get("SUPPORT_DB", "")
-    if "://" in value:
-        scheme, _, rest = value.partition("://")
-        if scheme in ("postgresql+psycopg", "postgresql", "postgres"):
-            return "postgresql", value
-        if scheme != "sqlite":
-            return "", ""
-        value = rest[1:] if rest.startswith("/") else rest
-    if not value:
-        # Imported here: the default history's folder (platformdirs when SUPPORT_HOME is
-        # not set), only when there is no SUPPORT_DB.
-        from supportcli.locations import data_dir
-
-        value = str(data_dir() / "history.db")
-    path = os.path.abspath(os.path.expanduser(value))
-    try:
-        info = os.stat(path)
-    except OSError:
-        return "", ""  # no history yet: never create one for a completion
-    # Another user's file is refused by every command (paths.check_private); here it is
-    # simply not read.
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        return "", ""
-    return "sqlite", path
-
-
-def _from_postgres(url: str, which: str, typed: str, limit: int) -> list[tuple[int, str, str, str]]:
-    """A shared history, through the store's connection (psycopg, the password from the
-    keyring): slower to start than SQLite, and only for those who use one."""
-    # Imported here: the store's machinery only for a PostgreSQL history.
-    from supportcli.store import db, recent
-
-    try:
-        return recent.newest(db.connect(url), which, typed, limit)
-    finally:
-        db.close_all()
 
 
 # --------------------------------------------------------------------- one line of text

@@ -7,7 +7,10 @@ through the store's connection (`db.connect`)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+
+Row = tuple[int, str, str, str]  # id, channel, topic, subject
 
 LIMIT = 30  # a shell shows about a screen of them; older ones are typed by id
 
@@ -39,9 +42,45 @@ def open_readonly(path: str) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{uri}?mode=ro", uri=True, timeout=0.2)
 
 
-def newest(
-    db: object, which: str, prefix: str = "", limit: int = LIMIT
-) -> list[tuple[int, str, str, str]]:
+def newest_in(target: str, which: str, prefix: str = "", limit: int = LIMIT) -> list[Row]:
+    """`newest` in the history `target` names (SUPPORT_DB's value, or the default file).
+    An SQLite file is opened read-only, and only if it exists and is the user's (another
+    user's is refused by every command: paths.check_private); none, or another kind of
+    URL, has nothing to offer. A PostgreSQL history goes through the store's connection
+    (the keyring's password; it is migrated first if it must be, as by any command)."""
+    if "://" in target:
+        scheme, _, rest = target.partition("://")
+        if scheme != "sqlite":
+            return _newest_shared(target, which, prefix, limit)
+        target = rest[1:] if rest.startswith("/") else rest
+    path = os.path.abspath(os.path.expanduser(target))
+    try:
+        info = os.stat(path)
+    except OSError:
+        return []  # no history yet: never create one for a completion
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return []
+    db = open_readonly(path)
+    try:
+        return newest(db, which, prefix, limit)
+    finally:
+        db.close()
+
+
+def _newest_shared(url: str, which: str, prefix: str, limit: int) -> list[Row]:
+    # Imported here: the dialect (typing) and the connection machinery only for a URL.
+    from supportcli.store import db
+    from supportcli.store.dialect import is_postgres_url
+
+    if not is_postgres_url(url):
+        return []
+    try:
+        return newest(db.connect(url), which, prefix, limit)
+    finally:
+        db.close_all()
+
+
+def newest(db: object, which: str, prefix: str = "", limit: int = LIMIT) -> list[Row]:
     """(id, channel, topic, subject) of the newest `limit` inquiries of kind `which` whose
     id starts with the digits `prefix`, newest first.
 
@@ -55,7 +94,7 @@ def newest(
         return []
     condition, order = WHICH[which]
     sql = _SELECT + condition + order
-    found: list[tuple[int, str, str, str]] = []
+    found: list[Row] = []
     for low, high in reversed(_ranges(prefix, top)):
         rows = db.execute(sql, (low, high, limit - len(found)))  # type: ignore[attr-defined]
         found += [(int(i), str(c), str(t), str(s or "")) for i, c, t, s in rows.fetchall()]
