@@ -489,6 +489,68 @@ EXPORT_SQL = (
 )
 
 
+# Issue 20: what a shell asks `support` at TAB (completions/ scripts, Typer's protocol),
+# each answered from the history: (label, the request's environment).
+COMPLETIONS = [
+    (
+        "zsh: `support show <TAB>`",
+        {"_SUPPORT_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "support show "},
+    ),
+    (
+        "fish: `support reopen <TAB>` (closed ones)",
+        {
+            "_SUPPORT_COMPLETE": "complete_fish",
+            "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+            "_TYPER_COMPLETE_ARGS": "support reopen ",
+        },
+    ),
+    (
+        "bash: `support close 4<TAB>`",
+        {"_SUPPORT_COMPLETE": "complete_bash", "COMP_WORDS": "support close 4", "COMP_CWORD": "2"},
+    ),
+    (
+        "PowerShell: `support chat --resume 9<TAB>`",
+        {
+            "_SUPPORT_COMPLETE": "complete_powershell",
+            "_TYPER_COMPLETE_ARGS": "support chat --resume 9",
+            "_TYPER_COMPLETE_WORD_TO_COMPLETE": "9",
+        },
+    ),
+    (
+        "zsh: `support chat --topic <TAB>` (described)",
+        {"_SUPPORT_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "support chat --topic "},
+    ),
+    (  # command and option names are still Typer's: the whole command line is loaded
+        "bash: `support sh<TAB>` (a command's name: Typer's own)",
+        {"_SUPPORT_COMPLETE": "complete_bash", "COMP_WORDS": "support sh", "COMP_CWORD": "1"},
+    ),
+]
+COMPLETION_GOAL_S = 0.150
+
+
+def completions(sup: list[str], env: dict[str, str], warmup: int, runs: int) -> list[Result]:
+    """A completion answers in under 150 ms on the history (issue 20): each request a
+    whole `support` process, as the shell starts it, its output to /dev/null."""
+    results = []
+    for label, request in COMPLETIONS:
+        print(f"timing completion {label} ...", flush=True)
+        result = Result(f"completion, {label}", "< 150 ms")
+        try:
+            # An answer that failed quietly would be quick: it must offer something.
+            said = subprocess.run(sup, env={**env, **request}, capture_output=True, check=True)
+            if not said.stdout.strip():
+                raise RuntimeError(f"no completion offered; stderr {said.stderr[-500:]!r}")
+            paired(result, sup, {**env, **request}, None, None, warmup=warmup, runs=runs)
+            seconds = median([r.seconds for r in result.support])
+            result.passed = seconds < COMPLETION_GOAL_S
+            result.note = "no peer: the goal is absolute"
+        except Exception as exc:
+            result.error = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+        results.append(result)
+    return results
+
+
 def query_shapes() -> list[tuple[str, list[str], str]]:
     """Every shape of search issue 21 names: (label, `support list` arguments, the words
     llm's `logs list -q` gets). llm has no filters: a filtered shape is paired with llm's
@@ -679,7 +741,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         help="comma-separated target keys: "
-        "list,search,help,show,floor,ko,export,latency,outbox,shapes",
+        "list,search,help,show,floor,ko,export,latency,outbox,shapes,completion",
     )
     args = parser.parse_args(argv)
 
@@ -819,6 +881,11 @@ def main(argv: list[str] | None = None) -> int:
 
         if not only or "ko" in only:
             results += korean_rows(sup, s_env, warmup, runs)
+
+        if not only or "completion" in only:
+            done = completions(sup, s_env, warmup, runs)
+            crashed = crashed or any(r.error for r in done)
+            results += done
 
         if not only or "export" in only:
             print("timing support export --format jsonl ...", flush=True)

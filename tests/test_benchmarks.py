@@ -43,6 +43,7 @@ def test_benchmark_smoke_run(tmp_path):
         "commit latency",
         "outbox send",
         "floor: `support list` vs `support --help`",  # paired even without the peer
+        "completion, zsh: `support show <TAB>`",
     ):
         assert target in table, target
 

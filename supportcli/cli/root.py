@@ -60,6 +60,14 @@ doctor.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
+    if argv is None and os.environ.get("_SUPPORT_COMPLETE", "").startswith("complete_"):
+        # An installation whose `support` still starts here (supportcli.__main__ answers
+        # before importing this module): the history's completions all the same.
+        from supportcli.completion import answer
+
+        done = answer()
+        if done is not None:
+            sys.exit(done)
     code = run(argv)
     if code in (129, 130, 143):
         # Interrupted in the middle of a prompt: everything is saved and said; leave now,
