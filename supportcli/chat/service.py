@@ -30,8 +30,10 @@ def open_chat(
 ) -> tuple[ChatSession, Sequence[Message]]:
     """The session to run and, when resuming, the messages so far."""
     settings = require_identity(Settings.load(), ask=ask)
-    agent = load_agent(agent_name or settings.text("chat.agent") or "kb", settings)
     db = connect(conversation=True)
+    if resume is not None and agent_name is None:  # a chat goes on with whoever had it
+        agent_name = reads.get_record(db, resume).agent
+    agent = load_agent(agent_name or settings.text("chat.agent") or "kb", settings)
     if resume is not None:
         session = ChatSession.load(db, resume, agent=agent, io=io, make_email=make_email)
         session.status = writes.change_status(db, resume, Event.CHAT_RESUME)

@@ -3,8 +3,10 @@ in is a message, each answer out on standard output)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from rich.markdown import Markdown
@@ -25,28 +27,28 @@ class PipeIO:
     interactive = False
 
     def __init__(self) -> None:
-        self.line_number = 0
+        self.lines = StdinLines()
 
     def read(self) -> str | None:
-        raw = sys.stdin.buffer.readline()
-        if not raw:
-            return None
-        self.line_number += 1
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInput(
-                tr(
-                    "standard input line {n} is not valid UTF-8; nothing from it was recorded",
-                    n=self.line_number,
-                )
-            ) from None
+        return self.lines.next(None)
+
+    def poll(self, wait: float) -> str | None:
+        """The next line if one comes within `wait` seconds (a live chat also watches the
+        counsellor meanwhile); None otherwise, and after the end of input."""
+        return self.lines.next(wait)
 
     def show_answer(self, text: str, answer: Answer) -> None:
         if sys.stdout.isatty():  # answers quote articles from chat.kb_dir: shown, never obeyed
             text = visible(text)
         sys.stdout.write(text.rstrip("\n") + "\n\n")
         sys.stdout.flush()
+
+    def show_live(self, name: str, text: str) -> None:
+        """A counsellor's message: its text on standard output, like an agent's answer."""
+        self.show_answer(text, Answer(iter(())))
+
+    def typing(self, names: list[str]) -> None:
+        pass  # a pipe shows messages, not moments
 
     def notice(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -78,6 +80,16 @@ class TerminalIO:
         out.print(Text(pgettext("role", "agent"), style="bold green"))
         out.print(Markdown(visible(text), hyperlinks=False))
         out.print()
+
+    def show_live(self, name: str, text: str) -> None:
+        out = console.out()
+        out.print(Text(visible(name), style="bold green"))
+        out.print(Markdown(visible(text), hyperlinks=False))
+        out.print()
+
+    def typing(self, names: list[str]) -> None:
+        if names:
+            self.notice(tr("{names}: counsellor is typing…", names=", ".join(names)))
 
     def notice(self, text: str) -> None:
         console.out().print(Text(text, style="dim"))
@@ -146,3 +158,46 @@ class TerminalIO:
             )
             print_message_body(out, message)
             out.print()
+
+
+class StdinLines:
+    """Standard input's lines, read from the file descriptor: a live chat waits for a line
+    and for the counsellor at once (select with a timeout), which sys.stdin's own buffer
+    would hide from select; and a thread left blocked in sys.stdin at exit would abort
+    the interpreter. Each line is checked as UTF-8 as it is taken."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.ended = False
+        self.number = 0
+
+    def next(self, wait: float | None) -> str | None:
+        while b"\n" not in self.buffer and not self.ended:
+            if wait is not None and not _readable(wait):
+                return None
+            chunk = os.read(sys.stdin.fileno(), 65536)
+            self.ended = not chunk
+            self.buffer += chunk
+        if not self.buffer:
+            if wait is not None:
+                time.sleep(wait)  # ended: nothing will come; do not spin
+            return None
+        raw, newline, self.buffer = self.buffer.partition(b"\n")
+        self.number += 1
+        try:
+            return raw.decode("utf-8") + newline.decode()
+        except UnicodeDecodeError:
+            raise BadInput(
+                tr(
+                    "standard input line {n} is not valid UTF-8; nothing from it was recorded",
+                    n=self.number,
+                )
+            ) from None
+
+
+def _readable(wait: float) -> bool:
+    # Imported here: only a live chat in a pipe waits on standard input with a timeout.
+    import select
+
+    ready, _, _ = select.select([sys.stdin.fileno()], [], [], wait)
+    return bool(ready)

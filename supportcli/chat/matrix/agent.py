@@ -1,0 +1,35 @@
+"""The `matrix` agent, found through the `supportcli.agents` entry point group. It does not
+answer turn by turn as the kb agent does: people answer when they answer, so the chat
+session hands it the whole conversation (`run_live`) and it runs it until it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from supportcli.chat.agent import Answer, Turn
+from supportcli.errors import SupportError
+from supportcli.i18n import _
+
+if TYPE_CHECKING:
+    from supportcli.chat.session import ChatSession, Outcome
+    from supportcli.config import Settings
+
+
+class MatrixAgent:
+    name = "matrix"
+    live = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def answer(self, conversation: Sequence[Turn], *, topic: str) -> Answer:
+        raise SupportError(_("the matrix agent answers live, not turn by turn"))
+
+    def run_live(self, session: ChatSession) -> Outcome | None:
+        """The chat with a counsellor until it ends; None when no counsellor can be
+        reached and the chat goes on with the help-center agent."""
+        # Imported here: httpx and the live loop only when a counsellor is asked for.
+        from supportcli.chat.matrix.live import LiveChat
+
+        return LiveChat(session, self.settings).run()

@@ -1,0 +1,290 @@
+"""A chat with a counsellor, live. Three things happen at once: the customer writes (this
+thread), the counsellor's messages arrive (a thread long-polling /sync), and what the
+customer wrote goes out (a thread that sends whatever has no event yet).
+
+Every message is in the history before it is shown or sent: a customer line is committed,
+then sent under a transaction id made from its row (`support-<message id>`), so a resend
+after a lost connection or a crash gives the same event, never a second message; a
+counsellor's message is committed with its event id (filed once, whoever syncs) and then
+shown. The history connection is shared, so every use of it holds `self.lock`."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING
+
+from supportcli.chat.agent import Turn
+from supportcli.chat.matrix import connect, handoff
+from supportcli.chat.matrix.client import Batch, MatrixClient, MatrixError, Refused, Unreachable
+from supportcli.chat.session import Outcome
+from supportcli.errors import SupportError
+from supportcli.i18n import _, tr
+from supportcli.store import matrix as store
+from supportcli.store import reads, writes
+
+if TYPE_CHECKING:
+    from supportcli.chat.session import ChatSession
+    from supportcli.config import Settings
+
+BACKOFF_FIRST_S = 0.25
+BACKOFF_MAX_S = 8.0
+FLUSH_S = 10.0  # how long /end waits for lines still going out
+POLL_S = 0.2
+
+
+class LiveChat:
+    def __init__(self, session: ChatSession, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self.db = session.db
+        self.io = session.io
+        self.lock = threading.RLock()
+        self.stop = threading.Event()
+        self.closed = threading.Event()  # the counsellor left, or the room is gone
+        self.wake = threading.Event()  # something to send
+        self.idle = threading.Event()  # nothing left to send
+        self.offline = False
+        self.names: dict[str, str] = {}
+        self.present: set[str] = set()  # counsellors in the room now
+        self.client: MatrixClient | None = None
+        self.room_id = ""
+        self.rename = False
+
+    # --- the customer's side ----------------------------------------------------------------
+
+    def run(self) -> Outcome | None:
+        try:
+            self.client, self.room_id = connect.open_room(
+                self.db, self.session.inquiry_id, self.settings
+            )
+        except Unreachable as exc:
+            return self._no_counsellor(exc)
+        self.io.notice(_("You are in the counsellors' queue; they answer here."))
+        threads = [
+            threading.Thread(target=self._receive, name="matrix-sync", daemon=True),
+            threading.Thread(target=self._send, name="matrix-send", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        self.wake.set()
+        try:
+            return self._loop()
+        finally:
+            self.stop.set()
+            self.wake.set()
+
+    def _no_counsellor(self, exc: MatrixError) -> None:
+        """No homeserver at the start: a fresh piped chat fails with the reason; otherwise
+        the help-center agent carries on, and /email reaches a person by mail."""
+        if not self.io.interactive and not self.session.conversation:
+            with self.lock:  # nothing was said: no empty chat stays behind
+                writes.delete_inquiries(self.db, [self.session.inquiry_id])
+            raise SupportError(
+                tr(
+                    "{reason}; no counsellor can be reached now: `support chat` asks the "
+                    "help-center agent, `support email` writes to the customer center",
+                    reason=exc.message,
+                )
+            )
+        self.io.notice(
+            tr(
+                "{reason}. No counsellor can be reached now: the help-center agent answers "
+                "instead, and /email writes to the customer center.",
+                reason=exc.message,
+            )
+        )
+        return None
+
+    def _loop(self) -> Outcome:
+        for line in self._lines():
+            if line.startswith("/") and not line.startswith("//"):
+                outcome = self._command(line)
+                if outcome is not None:
+                    return outcome
+                continue
+            self._say(line[1:] if line.startswith("//") else line)
+        return self._closed_by_them()
+
+    def _lines(self):  # type: ignore[no-untyped-def]
+        """The customer's lines until the counsellor closes the chat. Input is read in a
+        thread of its own, so that a closing counsellor ends a piped chat at once; at a
+        terminal the prompt stays until the next line."""
+        if self.io.interactive:
+            while True:
+                line = self.io.read()
+                if line is None:
+                    return
+                if line.strip():
+                    yield line.rstrip("\r\n")
+                if self.closed.is_set():
+                    return
+        while not self.closed.is_set():
+            line = self.io.poll(POLL_S)  # type: ignore[attr-defined]
+            if line is not None and line.strip():
+                yield line.rstrip("\r\n")
+
+    def _command(self, line: str) -> Outcome | None:
+        name = line.split(" ", 1)[0].lower()
+        if name == "/human":
+            self.io.notice(_("You are already talking with the counsellors."))
+            return None
+        if name in ("/end", "/email"):
+            self._flush()
+        with self.lock:
+            outcome = self.session.command(line)
+        if outcome is not None:
+            self._leave()
+        return outcome
+
+    def _say(self, text: str) -> None:
+        with self.lock:
+            first = not any(turn.role == "customer" for turn in self.session.conversation)
+            self.session.record(text)
+        self.rename = self.rename or first  # the room is named after the first line
+        self.idle.clear()
+        self.wake.set()
+
+    def _flush(self) -> None:
+        """Give lines still going out a moment to go before the chat ends."""
+        if store.outgoing(self.db, self.session.inquiry_id):
+            self.idle.clear()
+            self.wake.set()
+            self.idle.wait(FLUSH_S)
+
+    def _leave(self) -> None:
+        assert self.client is not None
+        # Unreachable now: the counsellor sees the chat end when the room is reachable.
+        with contextlib.suppress(MatrixError):
+            self.client.leave(self.room_id)
+
+    def _closed_by_them(self) -> Outcome:
+        with self.lock:
+            return self.session.command("/end") or Outcome("end")
+
+    # --- the counsellor's side --------------------------------------------------------------
+
+    def _receive(self) -> None:
+        assert self.client is not None
+        room = store.room(self.db, self.session.inquiry_id)
+        since = room.since if room else None
+        delay = BACKOFF_FIRST_S
+        while not self.stop.is_set():
+            try:
+                batch = self.client.sync(self.room_id, since)
+            except Unreachable as exc:
+                delay = self._lost(exc, delay)
+                continue
+            except Refused as exc:
+                self.io.notice(exc.message)
+                self.closed.set()
+                return
+            delay = BACKOFF_FIRST_S
+            self._back()
+            self._take(batch)
+            since = batch.next_batch
+            with self.lock:
+                store.set_since(self.db, self.session.inquiry_id, since)
+
+    def _lost(self, exc: MatrixError, delay: float) -> float:
+        if not self.offline:
+            self.offline = True
+            self.io.notice(
+                tr("{reason}; reconnecting (what you write is kept and sent then)", reason=exc)
+            )
+        self.stop.wait(delay)
+        return min(delay * 2, BACKOFF_MAX_S)
+
+    def _back(self) -> None:
+        if self.offline:
+            self.offline = False
+            self.io.notice(_("Connected again."))
+            self.wake.set()
+
+    def _take(self, batch: Batch) -> None:
+        me = self.client.user_id if self.client else ""
+        self.names.update(batch.names)
+        self.present.update(who for who in batch.joined if who != me)
+        for said in batch.said:
+            if said.sender == me:
+                continue
+            self.present.add(said.sender)
+            self._file(said.event_id, said.sender, said.body)
+        if batch.typing_changed:
+            self.io.typing([self._name(who) for who in sorted(batch.typing - {me})])
+        for who in batch.left:
+            self._gone(who, me)
+
+    def _file(self, event_id: str, sender: str, body: str) -> None:
+        name = self._name(sender)
+        meta = {"agent": "matrix", "name": name, "matrix_user": sender}
+        with self.lock:
+            filed = store.file_received(
+                self.db,
+                inquiry_id=self.session.inquiry_id,
+                event_id=event_id,
+                body=body,
+                meta=meta,
+            )
+            if filed is None:
+                return
+            self.session.conversation.append(Turn("agent", body))
+        self.io.show_live(name, body)
+
+    def _gone(self, who: str, me: str) -> None:
+        if who in ("", me):
+            self.io.notice(_("This chat's room is closed."))
+        else:
+            self.present.discard(who)
+            self.io.notice(tr("{name} left the chat.", name=self._name(who)))
+            if self.present:
+                return
+            self.io.notice(
+                _("No counsellor is in this chat any more: /email continues it by email.")
+            )
+        self.closed.set()
+
+    def _name(self, user_id: str) -> str:
+        if user_id not in self.names and self.client is not None:
+            try:
+                self.names[user_id] = self.client.display_name(user_id)
+            except MatrixError:
+                return user_id
+        return self.names.get(user_id, user_id)
+
+    # --- what the customer wrote, out ------------------------------------------------------
+
+    def _send(self) -> None:
+        delay = BACKOFF_FIRST_S
+        while not self.stop.is_set():
+            self.wake.wait(5.0)
+            self.wake.clear()
+            try:
+                self._send_waiting()
+                delay = BACKOFF_FIRST_S
+            except Unreachable as exc:
+                delay = self._lost(exc, delay)
+                self.wake.set()
+            except Refused as exc:
+                self.io.notice(tr("Not sent: {reason}", reason=exc.message))
+                self.stop.wait(BACKOFF_MAX_S)
+
+    def _send_waiting(self) -> None:
+        assert self.client is not None
+        while not self.stop.is_set():
+            if self.rename:  # before the line that names it goes out
+                with self.lock:
+                    chat = reads.get_record(self.db, self.session.inquiry_id)
+                self.client.name_room(self.room_id, handoff.room_name(chat))
+                self.rename = False
+            with self.lock:
+                waiting = store.outgoing(self.db, self.session.inquiry_id)
+            if not waiting:
+                self.idle.set()
+                return
+            for item in waiting:
+                event_id = self.client.send_text(
+                    self.room_id, item.body, txn=f"support-{item.message_id}"
+                )
+                with self.lock:
+                    store.mark_sent(self.db, item.message_id, event_id)

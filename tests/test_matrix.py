@@ -1,0 +1,219 @@
+"""The live counsellor over Matrix, end to end: `support chat --agent matrix` in a pipe
+against a real Synapse homeserver (tests/synapseserver.py), the counsellor played by the
+test as a second Matrix client; then the history's rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from synapseserver import Person, SynapseServer, require_synapse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Customer:
+    """`support chat` in a pipe, kept open: lines in when the test says, output read as
+    it comes."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "supportcli", "chat", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+        )
+        self.out: queue.Queue[str] = queue.Queue()
+        self.err: list[str] = []
+        self.said: list[str] = []
+        threading.Thread(target=self._pump, args=(self.process.stdout, True), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.process.stderr, False), daemon=True).start()
+
+    def _pump(self, stream, out: bool) -> None:  # type: ignore[no-untyped-def]
+        for raw in stream:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if out:
+                self.out.put(line)
+            else:
+                self.err.append(line)
+
+    def write(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((line + "\n").encode())
+        self.process.stdin.flush()
+
+    def close_input(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+
+    def expect(self, text: str, timeout: float = 20) -> float:
+        """Wait for a stdout line holding `text`; the seconds it took."""
+        started = time.monotonic()
+        while True:
+            left = started + timeout - time.monotonic()
+            try:
+                line = self.out.get(timeout=max(left, 0.01))
+            except queue.Empty:
+                raise AssertionError(
+                    f"no {text!r} within {timeout} s; stdout so far {self.said}; stderr {self.err}"
+                ) from None
+            self.said.append(line)
+            if text in line:
+                return time.monotonic() - started
+
+    def finish(self, timeout: float = 30) -> int:
+        code = self.process.wait(timeout)
+        time.sleep(0.1)  # the stderr pump's last lines
+        return code
+
+
+@pytest.fixture
+def desk(synapse: SynapseServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Person]:
+    """A customer account and a counsellor (the desk), with every setting the `matrix`
+    agent reads; the counsellor, logged in, is what the test holds."""
+    customer_id, password = synapse.new_user("hong")
+    desk_id, desk_password = synapse.new_user("desk")
+    for name, value in {
+        "SUPPORT_USER_NAME": "홍길동",
+        "SUPPORT_USER_EMAIL": "hong@example.com",
+        "SUPPORT_USER_ACCOUNT": "A-1234",
+        "SUPPORT_MATRIX_HOMESERVER": synapse.url,
+        "SUPPORT_MATRIX_CA_FILE": synapse.ca_file,
+        "SUPPORT_MATRIX_USER": customer_id,
+        "SUPPORT_MATRIX_PASSWORD": password,
+        "SUPPORT_MATRIX_DESK": desk_id,
+    }.items():
+        monkeypatch.setenv(name, value)
+    counsellor = synapse.login(desk_id, desk_password)
+    counsellor.set_display_name("김상담")
+    yield counsellor
+    counsellor.close()
+
+
+def record(run, chat_id: int) -> dict:  # type: ignore[no-untyped-def]
+    return json.loads(run("show", str(chat_id), "--json", check=True).stdout)
+
+
+def test_a_piped_chat_reaches_the_counsellor_and_back(desk: Person, run) -> None:  # type: ignore[no-untyped-def]
+    customer = Customer("--agent", "matrix", "--topic", "payment")
+    customer.write("결제가 두 번 됐어요")
+    room = desk.wait_invite()
+    desk.join(room)
+    said = desk.wait_messages(customer_user(), 2, room)
+    assert said[1] == "결제가 두 번 됐어요"
+    assert "Topic: payment" in said[0] and "홍길동 <hong@example.com>, account A-1234" in said[0]
+    assert desk.room_name(room) == "#1 payment: 결제가 두 번 됐어요"
+    desk.send(room, "확인해 보겠습니다 🙂\n잠시만요")
+    customer.expect("확인해 보겠습니다 🙂")
+    customer.write("/end solved 5")
+    assert customer.finish() == 0, customer.err
+    assert customer.err[-1] == "chat 1"
+    chat = record(run, 1)
+    assert chat["status"] == "resolved"
+    roles = [(m["role"], m["body"]) for m in chat["messages"]]
+    answer = ("agent", "확인해 보겠습니다 🙂\n잠시만요")
+    assert roles[1:] == [("customer", "결제가 두 번 됐어요"), answer]
+    assert roles[0][0] == "system" and "Topic: payment" in roles[0][1]
+    assert chat["messages"][2]["meta"]["name"] == "김상담"
+    assert chat["agent"] == "matrix"
+    # Each line went out once, in order; the chat's end left the room.
+    desk.sync()
+    assert desk.messages_from(customer_user(), room) == said[:2]
+
+
+def test_human_hands_a_kb_chat_over_with_its_transcript(desk: Person, run) -> None:  # type: ignore[no-untyped-def]
+    customer = Customer("--topic", "payment")
+    customer.write("결제가 두 번 됐어요")
+    customer.expect("/email")  # the kb agent's answer ends with the email offer
+    customer.write("/human")
+    room = desk.wait_invite()
+    desk.join(room)
+    note = desk.wait_messages(customer_user(), 1, room)[0]
+    assert "customer: 결제가 두 번 됐어요" in note
+    assert "article shown: " in note and "https://" in note
+    desk.send(room, "상담원입니다")
+    customer.expect("상담원입니다")
+    desk.leave(room)  # the counsellor closes: a piped chat ends by itself
+    assert customer.finish() == 0, customer.err
+    assert any("left the chat" in line for line in customer.err), customer.err
+    assert customer.err[-1] == "chat 1"
+    chat = record(run, 1)
+    assert [m["role"] for m in chat["messages"]] == ["customer", "agent", "system", "agent"]
+    assert chat["status"] == "unresolved"
+
+
+def test_an_unreachable_homeserver_says_so_and_keeps_no_empty_chat(
+    desk: Person,
+    run,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from synapseserver import _free_port
+
+    monkeypatch.setenv("SUPPORT_MATRIX_HOMESERVER", f"https://127.0.0.1:{_free_port()}")
+    result = run("chat", "--agent", "matrix", input="안녕하세요\n")
+    assert result.returncode == 1
+    assert "cannot reach the Matrix homeserver" in result.stderr
+    assert "support email" in result.stderr
+    assert json.loads(run("list", "--json").stdout) == []
+
+
+def test_plain_http_is_refused_for_a_remote_homeserver(desk: Person, run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORT_MATRIX_HOMESERVER", "http://matrix.example.com")
+    result = run("chat", "--agent", "matrix", input="안녕하세요\n")
+    assert result.returncode == 2
+    assert "https://matrix.example.com" in result.stderr
+
+
+def test_a_homeserver_restart_mid_chat_loses_and_repeats_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+    run,  # type: ignore[no-untyped-def]
+) -> None:
+    require_synapse()
+    with SynapseServer() as server:
+        customer_id, password = server.new_user("hong")
+        desk_id, desk_password = server.new_user("desk")
+        for name, value in {
+            "SUPPORT_USER_NAME": "홍길동",
+            "SUPPORT_USER_EMAIL": "hong@example.com",
+            "SUPPORT_MATRIX_HOMESERVER": server.url,
+            "SUPPORT_MATRIX_CA_FILE": server.ca_file,
+            "SUPPORT_MATRIX_USER": customer_id,
+            "SUPPORT_MATRIX_PASSWORD": password,
+            "SUPPORT_MATRIX_DESK": desk_id,
+        }.items():
+            monkeypatch.setenv(name, value)
+        desk = server.login(desk_id, desk_password)
+        customer = Customer("--agent", "matrix")
+        customer.write("하나")
+        room = desk.wait_invite()
+        desk.join(room)
+        assert desk.wait_messages(customer_id, 2, room)[1] == "하나"
+        server.stop()
+        customer.write("둘 (while the homeserver is down)")
+        customer.write("셋")
+        time.sleep(1.0)
+        server.start()
+        desk = server.login(desk_id, desk_password)  # a fresh client: its own sync
+        said = desk.wait_messages(customer_id, 4, room, timeout=40)
+        assert said[1:] == ["하나", "둘 (while the homeserver is down)", "셋"]
+        desk.send(room, "다시 연결됐어요")
+        customer.expect("다시 연결됐어요", timeout=40)
+        customer.write("/end")
+        assert customer.finish() == 0, customer.err
+        assert any("reconnecting" in line for line in customer.err), customer.err
+        desk.sync()
+        assert desk.messages_from(customer_id, room)[1:] == said[1:]  # nothing twice
+
+
+def customer_user() -> str:
+    return os.environ["SUPPORT_MATRIX_USER"]
