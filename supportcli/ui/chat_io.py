@@ -89,7 +89,7 @@ class TerminalIO:
 
     def typing(self, names: list[str]) -> None:
         if names:
-            self.notice(tr("{names}: counsellor is typing…", names=", ".join(names)))
+            self.notice(f"{', '.join(names)}: {_('counsellor is typing…')}")
 
     def notice(self, text: str) -> None:
         console.out().print(Text(text, style="dim"))

@@ -31,6 +31,7 @@ BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 8.0
 FLUSH_S = 10.0  # how long /end waits for lines still going out
 POLL_S = 0.2
+END = "/end"  # a command, never translated: the chat ends as if the customer typed it
 
 
 class LiveChat:
@@ -160,7 +161,7 @@ class LiveChat:
 
     def _closed_by_them(self) -> Outcome:
         with self.lock:
-            return self.session.command("/end") or Outcome("end")
+            return self.session.command(END) or Outcome("end")
 
     # --- the counsellor's side --------------------------------------------------------------
 
