@@ -217,3 +217,40 @@ def test_a_homeserver_restart_mid_chat_loses_and_repeats_nothing(
 
 def customer_user() -> str:
     return os.environ["SUPPORT_MATRIX_USER"]
+
+
+def test_wait_rings_when_the_counsellor_answers(desk: Person, run) -> None:  # type: ignore[no-untyped-def]
+    customer = Customer("--agent", "matrix")
+    customer.write("환불 문의입니다")
+    room = desk.wait_invite()
+    desk.join(room)
+    desk.wait_messages(customer_user(), 2, room)
+    customer.process.kill()  # the customer went away without a word
+    customer.finish()
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "supportcli", "chat", "--wait", "1"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    time.sleep(1.5)
+    assert waiting.poll() is None  # nobody answered yet: it waits
+    desk.send(room, "환불해 드렸습니다")
+    out, err = waiting.communicate(timeout=20)
+    assert waiting.returncode == 0, err
+    assert out.decode().strip() == "환불해 드렸습니다"
+    assert err.decode().splitlines()[-1] == "chat 1"
+    chat = record(run, 1)
+    assert [m["role"] for m in chat["messages"]] == ["system", "customer", "agent"]
+    # Waiting again: the answer is there already, and it is not filed twice.
+    again = run("chat", "--wait", "1")
+    assert again.returncode == 0 and again.stdout.strip() == "환불해 드렸습니다"
+    assert len(record(run, 1)["messages"]) == 3
+
+
+def test_wait_refuses_a_chat_never_handed_over(desk: Person, run) -> None:  # type: ignore[no-untyped-def]
+    run("chat", input="안녕하세요\n", check=True)
+    result = run("chat", "--wait", "1")
+    assert result.returncode == 2
+    assert "never handed to a counsellor" in result.stderr

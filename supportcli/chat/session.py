@@ -6,6 +6,7 @@ it is shown and before the next line is read: a killed process loses nothing on 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -49,6 +50,10 @@ class ChatIO(Protocol):
     def show_live(self, name: str, text: str) -> None: ...
 
     def typing(self, names: list[str]) -> None: ...
+
+    def waiting(self, seconds: float) -> None: ...
+
+    def live_screen(self) -> AbstractContextManager[object]: ...
 
     def notice(self, text: str) -> None: ...
 

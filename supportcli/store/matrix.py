@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from supportcli.store import writes
 from supportcli.store.db import now, transaction
@@ -118,3 +119,17 @@ def set_since(db: Database, inquiry_id: int, since: str) -> None:
 
 def _set_since(db: Database, inquiry_id: int, since: str) -> None:
     db.execute("UPDATE matrix_room SET since = ? WHERE inquiry_id = ?", (since, inquiry_id))
+
+
+def waiting_since(db: Database, inquiry_id: int) -> float | None:
+    """When the customer started waiting (the handoff, as a Unix time), or None when a
+    counsellor has answered since."""
+    row = db.execute(
+        "SELECT r.created_at, EXISTS (SELECT 1 FROM message m WHERE m.inquiry_id = r.inquiry_id "
+        "AND m.role = 'agent' AND m.seq > r.handoff_seq) FROM matrix_room r "
+        "WHERE r.inquiry_id = ?",
+        (inquiry_id,),
+    ).fetchone()
+    if row is None or row[1]:
+        return None
+    return datetime.fromisoformat(str(row[0])).timestamp()

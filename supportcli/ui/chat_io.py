@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from rich.markdown import Markdown
 from rich.text import Text
@@ -50,6 +51,12 @@ class PipeIO:
     def typing(self, names: list[str]) -> None:
         pass  # a pipe shows messages, not moments
 
+    def waiting(self, seconds: float) -> None:
+        pass
+
+    def live_screen(self) -> AbstractContextManager[object]:
+        return nullcontext()
+
     def notice(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
@@ -61,6 +68,22 @@ class PipeIO:
 
     def confirm(self, question: str) -> bool:  # pragma: no cover - pipes never ask
         return False
+
+
+class WaitIO(PipeIO):
+    """`support chat --wait`: nothing to read; each answer printed as it is filed, and
+    who wrote it kept for the desktop notification."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[tuple[str, str]] = []
+
+    def read(self) -> str | None:
+        return None
+
+    def show_live(self, name: str, text: str) -> None:
+        self.answers.append((name, text))
+        super().show_live(name, text)
 
 
 class TerminalIO:
@@ -90,6 +113,17 @@ class TerminalIO:
     def typing(self, names: list[str]) -> None:
         if names:
             self.notice(f"{', '.join(names)}: {_('counsellor is typing…')}")
+
+    def waiting(self, seconds: float) -> None:
+        self.notice(tr("Waiting for a counsellor: {time} so far", time=_duration(seconds)))
+
+    def live_screen(self) -> AbstractContextManager[object]:
+        """While a counsellor's messages can arrive at any moment: what other threads print
+        goes above the prompt, which is drawn again below it."""
+        # Imported here: prompt_toolkit only at a terminal, in a live chat.
+        from prompt_toolkit.patch_stdout import patch_stdout
+
+        return patch_stdout(raw=True)
 
     def notice(self, text: str) -> None:
         console.out().print(Text(text, style="dim"))
@@ -201,3 +235,10 @@ def _readable(wait: float) -> bool:
 
     ready, _, _ = select.select([sys.stdin.fileno()], [], [], wait)
     return bool(ready)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    if not minutes:
+        return tr("{s} s", s=secs)
+    return tr("{m} min {s} s", m=minutes, s=secs)

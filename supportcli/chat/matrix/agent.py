@@ -33,3 +33,11 @@ class MatrixAgent:
         from supportcli.chat.matrix.live import LiveChat
 
         return LiveChat(session, self.settings).run()
+
+    def wait(self, session: ChatSession) -> bool:
+        """`support chat --wait`: True when a counsellor answers, False when the chat
+        closes first."""
+        # Imported here: httpx and the live loop only when a counsellor is asked for.
+        from supportcli.chat.matrix.live import LiveChat
+
+        return LiveChat(session, self.settings).wait()

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from supportcli.chat.agent import Turn
 from supportcli.chat.matrix import connect, handoff
 from supportcli.chat.matrix.client import Batch, MatrixClient, MatrixError, Refused, Unreachable
 from supportcli.chat.session import Outcome
-from supportcli.errors import SupportError
+from supportcli.errors import BadInput, SupportError
 from supportcli.i18n import _, tr
 from supportcli.store import matrix as store
 from supportcli.store import reads, writes
@@ -31,6 +32,7 @@ BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 8.0
 FLUSH_S = 10.0  # how long /end waits for lines still going out
 POLL_S = 0.2
+WAIT_LINE_S = 30.0  # how often the waiting line says how long it has been
 END = "/end"  # a command, never translated: the chat ends as if the customer typed it
 
 
@@ -51,6 +53,8 @@ class LiveChat:
         self.client: MatrixClient | None = None
         self.room_id = ""
         self.rename = False
+        self.answered = threading.Event()  # a counsellor wrote since the customer came
+        self.typing: list[str] = []
 
     # --- the customer's side ----------------------------------------------------------------
 
@@ -66,14 +70,17 @@ class LiveChat:
             threading.Thread(target=self._receive, name="matrix-sync", daemon=True),
             threading.Thread(target=self._send, name="matrix-send", daemon=True),
         ]
-        for thread in threads:
-            thread.start()
-        self.wake.set()
-        try:
-            return self._loop()
-        finally:
-            self.stop.set()
+        if self.io.interactive:
+            threads.append(threading.Thread(target=self._wait_line, daemon=True))
+        with self.io.live_screen():
+            for thread in threads:
+                thread.start()
             self.wake.set()
+            try:
+                return self._loop()
+            finally:
+                self.stop.set()
+                self.wake.set()
 
     def _no_counsellor(self, exc: MatrixError) -> None:
         """No homeserver at the start: a fresh piped chat fails with the reason; otherwise
@@ -163,6 +170,38 @@ class LiveChat:
         with self.lock:
             return self.session.command(END) or Outcome("end")
 
+    def wait(self) -> bool:
+        """`support chat --wait`: sync until a counsellor answers (True; the answers went to
+        the io as they were filed) or closes the chat (False). Nothing is sent."""
+        if store.room(self.db, self.session.inquiry_id) is None:
+            raise BadInput(
+                tr(
+                    "chat {id} was never handed to a counsellor (`support chat --resume {id}` "
+                    "and /human do that)",
+                    id=self.session.inquiry_id,
+                )
+            )
+        self.client, self.room_id = connect.open_room(
+            self.db, self.session.inquiry_id, self.settings
+        )
+        receiver = threading.Thread(target=self._receive, name="matrix-sync", daemon=True)
+        receiver.start()
+        try:
+            while not (self.answered.wait(POLL_S) or self.closed.is_set()):
+                pass
+            return self.answered.is_set()
+        finally:
+            self.stop.set()
+
+    def _wait_line(self) -> None:
+        """Until a counsellor answers: that the customer is waiting, and for how long."""
+        with self.lock:
+            since = store.waiting_since(self.db, self.session.inquiry_id)
+        while since is not None and not self.answered.is_set():
+            self.io.waiting(max(0.0, time.time() - since))
+            if self.answered.wait(WAIT_LINE_S) or self.stop.is_set():
+                return
+
     # --- the counsellor's side --------------------------------------------------------------
 
     def _receive(self) -> None:
@@ -212,7 +251,10 @@ class LiveChat:
             self.present.add(said.sender)
             self._file(said.event_id, said.sender, said.body)
         if batch.typing_changed:
-            self.io.typing([self._name(who) for who in sorted(batch.typing - {me})])
+            typing = [self._name(who) for who in sorted(batch.typing - {me})]
+            if typing and typing != self.typing:  # said when it starts, not at every sync
+                self.io.typing(typing)
+            self.typing = typing
         for who in batch.left:
             self._gone(who, me)
 
@@ -230,6 +272,7 @@ class LiveChat:
             if filed is None:
                 return
             self.session.conversation.append(Turn("agent", body))
+        self.answered.set()
         self.io.show_live(name, body)
 
     def _gone(self, who: str, me: str) -> None:
