@@ -183,7 +183,7 @@ class TerminalIO:
         out = console.out()
         for message in messages:
             agent = message.role == Role.AGENT
-            who = pgettext("role", "agent") if agent else pgettext("last word", "you")
+            who = _who(message)
             out.print(
                 Text(
                     f"{who}  {shown_time(message.created_at)}",
@@ -242,3 +242,13 @@ def _duration(seconds: float) -> str:
     if not minutes:
         return tr("{s} s", s=secs)
     return tr("{m} min {s} s", m=minutes, s=secs)
+
+
+def _who(message: Message) -> str:
+    """A line's speaker: you, the agent, a counsellor by their name, or the handoff note."""
+    if message.role == Role.SYSTEM:
+        return pgettext("role", "system")
+    if message.role != Role.AGENT:
+        return pgettext("last word", "you")
+    name = (message.meta or {}).get("name")  # a counsellor's display name (live chats)
+    return visible(str(name)) if name else pgettext("role", "agent")
