@@ -254,3 +254,72 @@ def test_wait_refuses_a_chat_never_handed_over(desk: Person, run) -> None:  # ty
     result = run("chat", "--wait", "1")
     assert result.returncode == 2
     assert "never handed to a counsellor" in result.stderr
+
+
+def test_list_says_who_the_chat_waits_on(desk: Person, run) -> None:  # type: ignore[no-untyped-def]
+    customer = Customer("--agent", "matrix")
+    customer.write("주문이 안 보여요")
+    room = desk.wait_invite()
+    desk.join(room)
+    desk.wait_messages(customer_user(), 2, room)
+    assert "you, " in run("list", check=True).stdout  # waiting on them
+    desk.send(room, "주문 번호를 알려 주세요")
+    customer.expect("주문 번호를 알려 주세요")
+    listed = run("list", check=True).stdout
+    assert "agent, " in listed and "open" in listed  # waiting on the customer
+    customer.write("/end")
+    assert customer.finish() == 0
+
+
+def test_a_desk_room_alias_invites_its_members(
+    synapse: SynapseServer,
+    desk: Person,
+    run,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    alias = f"desk-{os.getpid()}-{time.monotonic_ns()}"
+    desk.create_room(alias)
+    monkeypatch.setenv("SUPPORT_MATRIX_DESK", f"#{alias}:{synapse.server_name}")
+    customer = Customer("--agent", "matrix")
+    customer.write("상담 부탁드려요")
+    room = desk.wait_invite()
+    desk.join(room)
+    assert desk.wait_messages(customer_user(), 2, room)[1] == "상담 부탁드려요"
+    customer.write("/end")
+    assert customer.finish() == 0, customer.err
+
+
+def test_the_access_token_is_kept_in_the_keyring_not_a_file(
+    desk: Person,
+    run,
+    monkeypatch,
+    tmp_path,
+    home,  # type: ignore[no-untyped-def]
+) -> None:
+    import vault
+
+    for name, value in vault.env(tmp_path / "vault").items():
+        monkeypatch.setenv(name, value)
+    password = os.environ["SUPPORT_MATRIX_PASSWORD"]
+    customer = Customer("--agent", "matrix")
+    customer.write("첫 번째")
+    room = desk.wait_invite()
+    desk.join(room)
+    desk.wait_messages(customer_user(), 2, room)
+    customer.process.kill()
+    customer.finish()
+    kept = json.loads((tmp_path / "vault" / "vault.json").read_text())
+    token_key = f"support-matrix-token/{customer_user()}"
+    device, token = kept[token_key].split(" ")
+    assert token.startswith("syt_")
+    for path in home.rglob("*"):  # nowhere in SUPPORT_HOME: config, history, logs
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path
+            assert password.encode() not in path.read_bytes(), path
+    # The next run needs no password: the kept token logs in on the chat's device.
+    monkeypatch.delenv("SUPPORT_MATRIX_PASSWORD")
+    customer = Customer("--resume", "1")
+    customer.write("두 번째")
+    assert desk.wait_messages(customer_user(), 3, room)[1:] == ["첫 번째", "두 번째"]
+    customer.write("/end")
+    assert customer.finish() == 0, customer.err

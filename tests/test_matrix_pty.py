@@ -94,3 +94,45 @@ def test_a_live_chat_at_a_terminal(desk: Person, run) -> None:  # noqa: F811  # 
     ]
     desk.sync()
     assert desk.messages_from(customer_user(), room)[1:] == said[1:]
+
+
+def test_no_homeserver_at_the_start_offers_the_help_center(desk: Person, monkeypatch) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from synapseserver import _free_port
+
+    monkeypatch.setenv("SUPPORT_MATRIX_HOMESERVER", f"https://127.0.0.1:{_free_port()}")
+    child = spawn("--agent", "matrix", "--topic", "payment")
+    child.expect("cannot reach the Matrix homeserver")
+    child.expect("help-center agent answers instead")
+    child.expect("you ›")
+    child.sendline("결제가 두 번 됐어요")
+    child.expect("/email")  # the kb agent answered, with its offer of an email
+    child.expect("you ›")
+    child.sendline("/end")
+    child.expect("Was your problem solved")
+    child.send("y")
+    child.expect("rate this chat")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_wait_rings_the_bell_at_a_terminal(desk: Person, run) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from test_matrix import Customer
+
+    customer = Customer("--agent", "matrix")
+    customer.write("언제 답해 주시나요")
+    room = desk.wait_invite()
+    desk.join(room)
+    desk.wait_messages(customer_user(), 2, room)
+    customer.process.kill()
+    customer.finish()
+    child = spawn("--wait", "1")
+    time.sleep(1.0)
+    desk.send(room, "지금 답합니다")
+    child.expect("지금 답합니다")
+    child.expect("\a")
+    child.expect("chat 1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -79,8 +79,7 @@ class LiveChat:
             try:
                 return self._loop()
             finally:
-                self.stop.set()
-                self.wake.set()
+                self._halt()
 
     def _no_counsellor(self, exc: MatrixError) -> None:
         """No homeserver at the start: a fresh piped chat fails with the reason; otherwise
@@ -191,7 +190,13 @@ class LiveChat:
                 pass
             return self.answered.is_set()
         finally:
+            self._halt()
+
+    def _halt(self) -> None:
+        """Stop the threads; once this returns none of them touches the history again."""
+        with self.lock:
             self.stop.set()
+        self.wake.set()
 
     def _wait_line(self) -> None:
         """Until a counsellor answers: that the customer is waiting, and for how long."""
@@ -220,10 +225,12 @@ class LiveChat:
                 self.closed.set()
                 return
             delay = BACKOFF_FIRST_S
-            self._back()
-            self._take(batch)
-            since = batch.next_batch
-            with self.lock:
+            with self.lock:  # the chat may have ended (and its history closed) meanwhile
+                if self.stop.is_set():
+                    return
+                self._back()
+                self._take(batch)
+                since = batch.next_batch
                 store.set_since(self.db, self.session.inquiry_id, since)
 
     def _lost(self, exc: MatrixError, delay: float) -> float:
@@ -331,4 +338,6 @@ class LiveChat:
                     self.room_id, item.body, txn=f"support-{item.message_id}"
                 )
                 with self.lock:
+                    if self.stop.is_set():  # sent; marked by the next run (same event)
+                        return
                     store.mark_sent(self.db, item.message_id, event_id)
