@@ -104,7 +104,7 @@ def record(run, chat_id: int) -> dict:  # type: ignore[no-untyped-def]
     return json.loads(run("show", str(chat_id), "--json", check=True).stdout)
 
 
-def test_a_piped_chat_reaches_the_counsellor_and_back(desk: Person, run) -> None:  # type: ignore[no-untyped-def]
+def test_a_piped_chat_reaches_the_counsellor_and_back(desk: Person, run, engine: str) -> None:  # type: ignore[no-untyped-def]
     customer = Customer("--agent", "matrix", "--topic", "payment")
     customer.write("결제가 두 번 됐어요")
     room = desk.wait_invite()

@@ -64,7 +64,8 @@ class LiveChat:
                 self.db, self.session.inquiry_id, self.settings
             )
         except Unreachable as exc:
-            return self._no_counsellor(exc)
+            self._no_counsellor(exc)
+            return None
         self.io.notice(_("You are in the counsellors' queue; they answer here."))
         threads = [
             threading.Thread(target=self._receive, name="matrix-sync", daemon=True),
@@ -146,9 +147,9 @@ class LiveChat:
 
     def _say(self, text: str) -> None:
         with self.lock:
-            first = not any(turn.role == "customer" for turn in self.session.conversation)
+            if not any(turn.role == "customer" for turn in self.session.conversation):
+                self.rename = True  # the room is named after the first line
             self.session.record(text)
-        self.rename = self.rename or first  # the room is named after the first line
         self.idle.clear()
         self.wake.set()
 
@@ -320,16 +321,24 @@ class LiveChat:
                 self.io.notice(tr("Not sent: {reason}", reason=exc.message))
                 self.stop.wait(BACKOFF_MAX_S)
 
+    def _new_name(self) -> str | None:
+        if not self.rename:
+            return None
+        self.rename = False
+        return handoff.room_name(reads.get_record(self.db, self.session.inquiry_id))
+
     def _send_waiting(self) -> None:
         assert self.client is not None
         while not self.stop.is_set():
-            if self.rename:  # before the line that names it goes out
-                with self.lock:
-                    chat = reads.get_record(self.db, self.session.inquiry_id)
-                self.client.name_room(self.room_id, handoff.room_name(chat))
-                self.rename = False
-            with self.lock:
+            with self.lock:  # what the customer said, and whether it names the room, at once
+                name = self._new_name()
                 waiting = store.outgoing(self.db, self.session.inquiry_id)
+            if name is not None:  # before the line that names it goes out
+                try:
+                    self.client.name_room(self.room_id, name)
+                except MatrixError:
+                    self.rename = True  # again when the homeserver is back
+                    raise
             if not waiting:
                 self.idle.set()
                 return
