@@ -323,3 +323,33 @@ def test_the_access_token_is_kept_in_the_keyring_not_a_file(
     assert desk.wait_messages(customer_user(), 3, room)[1:] == ["첫 번째", "두 번째"]
     customer.write("/end")
     assert customer.finish() == 0, customer.err
+
+
+def test_a_resend_from_the_same_device_is_the_same_event(synapse: SynapseServer) -> None:
+    """What exactly-once rests on: the homeserver answers a repeated transaction id from
+    the same device, even under a new login (a resumed chat), with the first event."""
+    from supportcli.chat.matrix.client import MatrixClient
+
+    user_id, password = synapse.new_user("txn")
+    first = MatrixClient(synapse.url, ca_file=synapse.ca_file)
+    first.login(user_id, password, device_id="SUPPORTTEST")
+    room = first.create_room("txn", invite=[])
+    sent = first.send_text(room, "한 번만", txn="support-1")
+    assert first.send_text(room, "한 번만", txn="support-1") == sent
+    again = MatrixClient(synapse.url, ca_file=synapse.ca_file)
+    again.login(user_id, password, device_id="SUPPORTTEST")
+    assert again.send_text(room, "한 번만", txn="support-1") == sent
+    other = MatrixClient(synapse.url, ca_file=synapse.ca_file)
+    other.login(user_id, password, device_id="ELSEWHERE")
+    assert other.send_text(room, "한 번만", txn="support-1") != sent
+    for client in (first, again, other):
+        client.close()
+
+
+def test_the_homeserver_certificate_is_verified(synapse: SynapseServer) -> None:
+    from supportcli.chat.matrix.client import MatrixClient, Unreachable
+
+    client = MatrixClient(synapse.url)  # without chat.matrix.ca_file: an unknown CA
+    with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
+        client.login("@nobody:support.test", "x")
+    client.close()

@@ -136,3 +136,27 @@ def test_wait_rings_the_bell_at_a_terminal(desk: Person, run) -> None:  # noqa: 
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_the_counsellor_leaving_offers_email_at_a_terminal(desk: Person, run) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    child = spawn("--agent", "matrix", "--topic", "account")
+    child.expect("you ›")
+    child.sendline("비밀번호를 바꿀 수 없어요")
+    room = desk.wait_invite()
+    desk.join(room)
+    desk.wait_messages(customer_user(), 2, room)
+    desk.send(room, "이메일로 안내해 드릴게요")
+    child.expect("이메일로 안내해 드릴게요")
+    desk.leave(room)
+    child.expect("left the chat")
+    child.expect("/email continues it by email")
+    child.sendline("여보세요?")
+    child.expect("No counsellor is in this chat any more")
+    child.sendline("/email")
+    child.expect("draft #2")  # on to the email form, with the chat's transcript
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    shown = json.loads(run("show", "1", "--json").stdout)
+    assert shown["status"] == "escalated"
+    assert "여보세요?" not in [m["body"] for m in shown["messages"]]

@@ -111,22 +111,21 @@ class LiveChat:
                 if outcome is not None:
                     return outcome
                 continue
+            if self.closed.is_set():  # at a terminal: nobody would read it
+                self.io.notice(_("No counsellor is in this chat any more: /email or /end."))
+                continue
             self._say(line[1:] if line.startswith("//") else line)
         return self._closed_by_them()
 
     def _lines(self):  # type: ignore[no-untyped-def]
-        """The customer's lines until the counsellor closes the chat. Input is read in a
-        thread of its own, so that a closing counsellor ends a piped chat at once; at a
-        terminal the prompt stays until the next line."""
+        """The customer's lines. In a pipe they end when the counsellor closes the chat
+        (input is polled, so that happens at once); at a terminal the customer stays, to
+        choose /email or /end."""
         if self.io.interactive:
-            while True:
-                line = self.io.read()
-                if line is None:
-                    return
+            while (line := self.io.read()) is not None:
                 if line.strip():
                     yield line.rstrip("\r\n")
-                if self.closed.is_set():
-                    return
+            return
         while not self.closed.is_set():
             line = self.io.poll(POLL_S)  # type: ignore[attr-defined]
             if line is not None and line.strip():
