@@ -353,3 +353,25 @@ def test_the_homeserver_certificate_is_verified(synapse: SynapseServer) -> None:
     with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
         client.login("@nobody:support.test", "x")
     client.close()
+
+
+def test_a_wrong_password_is_one_line_and_no_chat(desk: Person, run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORT_MATRIX_PASSWORD", "not the password")
+    result = run("chat", "--agent", "matrix", input="안녕하세요\n")
+    assert result.returncode == 1
+    assert "M_FORBIDDEN" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(run("list", "--json").stdout) == []
+
+
+def test_missing_settings_are_named_before_a_chat_starts(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SUPPORT_USER_NAME", "홍길동")
+    monkeypatch.setenv("SUPPORT_USER_EMAIL", "hong@example.com")
+    result = run("chat", "--agent", "matrix", input="안녕하세요\n")
+    assert result.returncode == 2
+    assert "chat.matrix.homeserver is not set" in result.stderr
+    assert json.loads(run("list", "--json").stdout) == []
+    # /human in a chat without the settings: said, and the chat goes on.
+    result = run("chat", input="결제가 두 번 됐어요\n/human\n환불은 언제 되나요\n")
+    assert result.returncode == 0, result.stderr
+    assert "chat.matrix.homeserver is not set" in result.stderr
+    assert len(json.loads(run("show", "1", "--json").stdout)["messages"]) == 4

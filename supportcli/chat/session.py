@@ -180,7 +180,11 @@ class ChatSession:
 
     def _human(self, rest: str) -> Outcome | None:
         """Hand the chat to a counsellor; back to this agent when none can be reached."""
-        agent = load_agent("matrix", Settings.load())
+        try:
+            agent = load_agent("matrix", Settings.load())
+        except BadInput as missing:  # a setting not made yet: the chat goes on as it was
+            self.io.notice(missing.message)
+            return None
         before, self.agent = self.agent, agent
         outcome = agent.run_live(self)  # type: ignore[attr-defined]
         if outcome is None:

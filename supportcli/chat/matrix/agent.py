@@ -5,6 +5,7 @@ session hands it the whole conversation (`run_live`) and it runs it until it end
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from supportcli.chat.agent import Answer, Turn
@@ -16,11 +17,29 @@ if TYPE_CHECKING:
     from supportcli.config import Settings
 
 
+@dataclass(frozen=True)
+class Place:
+    homeserver: str
+    user: str
+    desk: str
+    ca_file: str | None
+
+
+def place(settings: Settings) -> Place:
+    return Place(
+        homeserver=settings.require("chat.matrix.homeserver"),
+        user=settings.require("chat.matrix.user"),
+        desk=settings.require("chat.matrix.desk"),
+        ca_file=settings.text("chat.matrix.ca_file") or None,
+    )
+
+
 class MatrixAgent:
     name = "matrix"
     live = True
 
     def __init__(self, settings: Settings) -> None:
+        place(settings)  # a missing setting is said before any chat is made
         self.settings = settings
 
     def answer(self, conversation: Sequence[Turn], *, topic: str) -> Answer:

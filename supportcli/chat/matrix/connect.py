@@ -5,10 +5,10 @@ invited and the handoff note as the first message, recorded before anything is s
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from supportcli import config
 from supportcli.chat.matrix import handoff
+from supportcli.chat.matrix.agent import Place, place
 from supportcli.chat.matrix.client import MatrixClient, Refused
 from supportcli.config import Settings
 from supportcli.errors import BadInput
@@ -17,23 +17,6 @@ from supportcli.store import matrix as store
 from supportcli.store import reads, writes
 from supportcli.store.db import transaction
 from supportcli.store.dialect import Database
-
-
-@dataclass(frozen=True)
-class Place:
-    homeserver: str
-    user: str
-    desk: str
-    ca_file: str | None
-
-
-def place(settings: Settings) -> Place:
-    return Place(
-        homeserver=settings.require("chat.matrix.homeserver"),
-        user=settings.require("chat.matrix.user"),
-        desk=settings.require("chat.matrix.desk"),
-        ca_file=settings.text("chat.matrix.ca_file") or None,
-    )
 
 
 def log_in(client: MatrixClient, user: str, device_id: str | None) -> str:

@@ -66,6 +66,11 @@ class LiveChat:
         except Unreachable as exc:
             self._no_counsellor(exc)
             return None
+        except BadInput:  # the caller drops an empty chat after bad input itself
+            raise
+        except SupportError:  # refused (a wrong password, say): said by the caller
+            self._drop_if_empty()
+            raise
         self.io.notice(_("You are in the counsellors' queue; they answer here."))
         threads = [
             threading.Thread(target=self._receive, name="matrix-sync", daemon=True),
@@ -85,9 +90,7 @@ class LiveChat:
     def _no_counsellor(self, exc: MatrixError) -> None:
         """No homeserver at the start: a fresh piped chat fails with the reason; otherwise
         the help-center agent carries on, and /email reaches a person by mail."""
-        if not self.io.interactive and not self.session.conversation:
-            with self.lock:  # nothing was said: no empty chat stays behind
-                writes.delete_inquiries(self.db, [self.session.inquiry_id])
+        if self._drop_if_empty():
             raise SupportError(
                 tr(
                     "{reason}; no counsellor can be reached now: `support chat` asks the "
@@ -102,7 +105,14 @@ class LiveChat:
                 reason=exc.message,
             )
         )
-        return None
+
+    def _drop_if_empty(self) -> bool:
+        """A piped chat that failed before anything was said leaves nothing behind."""
+        if self.io.interactive or self.session.conversation:
+            return False
+        with self.lock:
+            writes.delete_inquiries(self.db, [self.session.inquiry_id])
+        return True
 
     def _loop(self) -> Outcome:
         for line in self._lines():
@@ -154,7 +164,9 @@ class LiveChat:
 
     def _flush(self) -> None:
         """Give lines still going out a moment to go before the chat ends."""
-        if store.outgoing(self.db, self.session.inquiry_id):
+        with self.lock:
+            waiting = store.outgoing(self.db, self.session.inquiry_id)
+        if waiting:
             self.idle.clear()
             self.wake.set()
             self.idle.wait(FLUSH_S)
