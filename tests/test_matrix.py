@@ -375,3 +375,24 @@ def test_missing_settings_are_named_before_a_chat_starts(run, monkeypatch) -> No
     assert result.returncode == 0, result.stderr
     assert "chat.matrix.homeserver is not set" in result.stderr
     assert len(json.loads(run("show", "1", "--json").stdout)["messages"]) == 4
+
+
+def test_resuming_an_ended_chat_hands_it_over_again(desk: Person, run) -> None:  # type: ignore[no-untyped-def]
+    customer = Customer("--agent", "matrix")
+    customer.write("첫 상담")
+    first = desk.wait_invite()
+    desk.join(first)
+    desk.wait_messages(customer_user(), 2, first)
+    customer.write("/end")
+    assert customer.finish() == 0
+    customer = Customer("--resume", "1")
+    customer.write("다시 문의드려요")
+    second = desk.wait_invite()
+    assert second != first  # the first room was left at /end
+    desk.join(second)
+    note, line = desk.wait_messages(customer_user(), 2, second)
+    assert "customer: 첫 상담" in note and line == "다시 문의드려요"
+    desk.send(second, "네, 말씀하세요")
+    customer.expect("네, 말씀하세요")
+    customer.write("/end")
+    assert customer.finish() == 0

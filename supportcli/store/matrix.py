@@ -50,7 +50,12 @@ def add_room(db: Database, found: Room) -> None:
     with writes.atomic(db):
         db.execute(
             "INSERT INTO matrix_room (inquiry_id, homeserver, user_id, room_id, device_id, "
-            "since, handoff_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "since, handoff_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            # A chat handed over again (its old room left) goes on in the new room.
+            "ON CONFLICT (inquiry_id) DO UPDATE SET homeserver = excluded.homeserver, "
+            "user_id = excluded.user_id, room_id = excluded.room_id, "
+            "device_id = excluded.device_id, since = excluded.since, "
+            "handoff_seq = excluded.handoff_seq, created_at = excluded.created_at",
             (
                 found.inquiry_id,
                 found.homeserver,

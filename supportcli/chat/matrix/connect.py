@@ -57,9 +57,13 @@ def open_room(db: Database, inquiry_id: int, settings: Settings) -> tuple[Matrix
     try:
         room = store.room(db, inquiry_id)
         if room is not None:
-            log_in(client, where.user, room.device_id)
-            return client, room.room_id
-        device = log_in(client, where.user, None)
+            device = log_in(client, where.user, room.device_id)
+            try:
+                return client, client.join(room.room_id)  # still there: a no-op
+            except Refused:  # the chat was ended and its room left: a new handoff
+                pass
+        else:
+            device = log_in(client, where.user, None)
         return client, _hand_over(db, inquiry_id, client, where, device, settings)
     except BaseException:
         client.close()
