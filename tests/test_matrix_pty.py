@@ -43,6 +43,11 @@ def test_a_live_chat_at_a_terminal(desk: Person, run) -> None:  # noqa: F811  # 
     desk.join(room)
     assert desk.wait_messages(customer_user(), 2, room)[1] == "카드 결제가 안 돼요"
 
+    child.send("네")  # typing, not sent yet: the counsellor sees it
+    assert typing_seen(desk, room, customer_user())
+    child.sendline(" 기다릴게요")
+    assert desk.wait_messages(customer_user(), 3, room)[2] == "네 기다릴게요"
+
     desk.typing(room)
     child.expect("counsellor is typing…")
     started = time.monotonic()
@@ -74,8 +79,8 @@ def test_a_live_chat_at_a_terminal(desk: Person, run) -> None:  # noqa: F811  # 
 
     child = spawn("--resume", "1")
     child.expect("you ›")
-    said = desk.wait_messages(customer_user(), 3, room)
-    assert said[1:] == ["카드 결제가 안 돼요", "네 여기 있어요"]  # sent, and sent once
+    said = desk.wait_messages(customer_user(), 4, room)
+    assert said[1:] == ["카드 결제가 안 돼요", "네 기다릴게요", "네 여기 있어요"]  # each once
     child.sendline("/end")
     child.expect("Was your problem solved")
     child.send("y")
@@ -87,6 +92,7 @@ def test_a_live_chat_at_a_terminal(desk: Person, run) -> None:  # noqa: F811  # 
     assert child.exitstatus == 0
     assert [role for role, _ in messages(run)] == [
         "system",
+        "customer",
         "customer",
         "agent",
         "agent",
@@ -160,3 +166,13 @@ def test_the_counsellor_leaving_offers_email_at_a_terminal(desk: Person, run) ->
     shown = json.loads(run("show", "1", "--json").stdout)
     assert shown["status"] == "escalated"
     assert "여보세요?" not in [m["body"] for m in shown["messages"]]
+
+
+def typing_seen(desk: Person, room: str, user: str, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        joined = desk.sync(timeout_ms=1000).get("rooms", {}).get("join", {})
+        for event in joined.get(room, {}).get("ephemeral", {}).get("events", []):
+            if event.get("type") == "m.typing" and user in event["content"]["user_ids"]:
+                return True
+    return False

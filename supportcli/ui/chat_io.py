@@ -88,13 +88,14 @@ class WaitIO(PipeIO):
 
 class TerminalIO:
     interactive = True
+    on_typing: Callable[[], None] | None = None  # a live chat's: the customer is typing
 
     def read(self) -> str | None:
         # Imported here: questionary (~100 ms) only at a terminal, never in a pipe.
         from supportcli.ui import prompts
 
         try:
-            return prompts.chat_line()
+            return prompts.chat_line(self.on_typing)
         except EOFError:  # Ctrl-D
             return "/end"
 

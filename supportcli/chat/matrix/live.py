@@ -32,6 +32,7 @@ BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 8.0
 FLUSH_S = 10.0  # how long /end waits for lines still going out
 POLL_S = 0.2
+TYPING_EVERY_S = 10.0  # a typing notice lasts 20 s on the homeserver; renewed well before
 WAIT_LINE_S = 30.0  # how often the waiting line says how long it has been
 END = "/end"  # a command, never translated: the chat ends as if the customer typed it
 
@@ -55,6 +56,9 @@ class LiveChat:
         self.rename = False
         self.answered = threading.Event()  # a counsellor wrote since the customer came
         self.typing: list[str] = []
+        self.typed_at = -TYPING_EVERY_S  # when the counsellor was last told we type
+        self.tell_typing = False
+        self.told_typing = False
 
     # --- the customer's side ----------------------------------------------------------------
 
@@ -78,6 +82,7 @@ class LiveChat:
         ]
         if self.io.interactive:
             threads.append(threading.Thread(target=self._wait_line, daemon=True))
+            self.io.on_typing = self._typing  # type: ignore[attr-defined]
         with self.io.live_screen():
             for thread in threads:
                 thread.start()
@@ -159,8 +164,18 @@ class LiveChat:
             if not any(turn.role == "customer" for turn in self.session.conversation):
                 self.rename = True  # the room is named after the first line
             self.session.record(text)
+            self.typed_at = -TYPING_EVERY_S  # the next line's first key tells again
         self.idle.clear()
         self.wake.set()
+
+    def _typing(self) -> None:
+        """The customer is typing: the counsellor is told, at most every TYPING_EVERY_S
+        (by the sending thread: a keystroke never waits for the network)."""
+        now = time.monotonic()
+        if now - self.typed_at >= TYPING_EVERY_S:
+            self.typed_at = now
+            self.tell_typing = True
+            self.wake.set()
 
     def _flush(self) -> None:
         """Give lines still going out a moment to go before the chat ends."""
@@ -344,6 +359,10 @@ class LiveChat:
             with self.lock:  # what the customer said, and whether it names the room, at once
                 name = self._new_name()
                 waiting = store.outgoing(self.db, self.session.inquiry_id)
+            if self.tell_typing:
+                self.tell_typing = False
+                self.client.typing(self.room_id, True)
+                self.told_typing = True
             if name is not None:  # before the line that names it goes out
                 try:
                     self.client.name_room(self.room_id, name)
@@ -353,6 +372,9 @@ class LiveChat:
             if not waiting:
                 self.idle.set()
                 return
+            if self.told_typing:  # the line is here: no longer typing it
+                self.told_typing = False
+                self.client.typing(self.room_id, False)
             for item in waiting:
                 event_id = self.client.send_text(
                     self.room_id, item.body, txn=f"support-{item.message_id}"
