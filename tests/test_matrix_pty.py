@@ -168,10 +168,10 @@ def test_the_counsellor_leaving_offers_email_at_a_terminal(desk: Person, run) ->
     assert "여보세요?" not in [m["body"] for m in shown["messages"]]
 
 
-def typing_seen(desk: Person, room: str, user: str, timeout: float = 10) -> bool:
+def typing_seen(counsellor: Person, room: str, user: str, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        joined = desk.sync(timeout_ms=1000).get("rooms", {}).get("join", {})
+        joined = counsellor.sync(timeout_ms=1000).get("rooms", {}).get("join", {})
         for event in joined.get(room, {}).get("ephemeral", {}).get("events", []):
             if event.get("type") == "m.typing" and user in event["content"]["user_ids"]:
                 return True
