@@ -243,8 +243,9 @@ def test_wait_rings_when_the_counsellor_answers(desk: Person, run) -> None:  # t
     assert err.decode().splitlines()[-1] == "chat 1"
     chat = record(run, 1)
     assert [m["role"] for m in chat["messages"]] == ["system", "customer", "agent"]
-    # Waiting again: the answer is there already, and it is not filed twice.
-    again = run("chat", "--wait", "1")
+    # Waiting again (`support wait` is `chat --wait`): the answer is there already, and
+    # it is not filed twice.
+    again = run("wait", "1")
     assert again.returncode == 0 and again.stdout.strip() == "환불해 드렸습니다"
     assert len(record(run, 1)["messages"]) == 3
 

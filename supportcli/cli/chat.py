@@ -102,6 +102,14 @@ def run_chat(*, topic: str | None, agent: str | None, resume: int | None, intera
     return 0
 
 
+def wait_command(
+    chat_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help=_("The chat to wait on.")
+    ),
+) -> None:
+    raise typer.Exit(run_wait(chat_id))
+
+
 def run_wait(chat_id: int) -> int:
     """`support chat --wait ID`: 0 when the counsellor answered, 1 when they left first."""
     from supportcli.chat import service
@@ -236,4 +244,12 @@ def register(app: typer.Typer) -> None:
             "support chat --wait 12",
         ),
     )(chat)
+    app.command(
+        "wait",
+        help=_(
+            "Wait until the counsellor answers a live chat, then ring the bell, show a "
+            "desktop notification and print the answer (the same as `support chat --wait`)."
+        ),
+        epilog=examples("support wait 12 && support chat --resume 12"),
+    )(wait_command)
     app.add_typer(kb_app, name="kb")
