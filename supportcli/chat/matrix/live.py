@@ -76,6 +76,8 @@ class LiveChat:
             self._drop_if_empty()
             raise
         self.io.notice(_("You are in the counsellors' queue; they answer here."))
+        with contextlib.suppress(MatrixError):  # who is there already (a resumed chat)
+            self.present = set(self.client.members(self.room_id)) - {self.client.user_id}
         threads = [
             threading.Thread(target=self._receive, name="matrix-sync", daemon=True),
             threading.Thread(target=self._send, name="matrix-send", daemon=True),
