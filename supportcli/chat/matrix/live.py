@@ -33,7 +33,8 @@ BACKOFF_MAX_S = 8.0
 FLUSH_S = 10.0  # how long /end waits for lines still going out
 POLL_S = 0.2
 TYPING_EVERY_S = 10.0  # a typing notice lasts 20 s on the homeserver; renewed well before
-WAIT_LINE_S = 30.0  # how often the waiting line says how long it has been
+WAIT_LINE_S = 30.0
+SINCE_EVERY_S = 5.0  # how often the waiting line says how long it has been
 END = "/end"  # a command, never translated: the chat ends as if the customer typed it
 
 
@@ -242,6 +243,7 @@ class LiveChat:
         assert self.client is not None
         room = store.room(self.db, self.session.inquiry_id)
         since = room.since if room else None
+        saved_at = -SINCE_EVERY_S
         delay = BACKOFF_FIRST_S
         while not self.stop.is_set():
             try:
@@ -258,9 +260,13 @@ class LiveChat:
                 if self.stop.is_set():
                     return
                 self._back()
-                self._take(batch)
+                kept = self._take(batch)
                 since = batch.next_batch
-                store.set_since(self.db, self.session.inquiry_id, since)
+                # Nothing of theirs (our own lines coming back, typing): the position is
+                # kept now and then, not at every message; a resume re-reads a little.
+                if not kept and time.monotonic() - saved_at > SINCE_EVERY_S:
+                    store.set_since(self.db, self.session.inquiry_id, since)
+                    saved_at = time.monotonic()
 
     def _lost(self, exc: MatrixError, delay: float) -> float:
         if not self.offline:
@@ -277,15 +283,18 @@ class LiveChat:
             self.io.notice(_("Connected again."))
             self.wake.set()
 
-    def _take(self, batch: Batch) -> None:
+    def _take(self, batch: Batch) -> bool:
+        """Show and file what a /sync brought; whether its position was kept with it."""
         me = self.client.user_id if self.client else ""
         self.names.update(batch.names)
         self.present.update(who for who in batch.joined if who != me)
-        for said in batch.said:
-            if said.sender == me:
-                continue
+        theirs = [said for said in batch.said if said.sender != me]
+        for n, said in enumerate(theirs, 1):
             self.present.add(said.sender)
-            self._file(said.event_id, said.sender, said.body)
+            # The position goes with the batch's last message, in its transaction: one
+            # commit for a message, and a crash before it brings the batch again.
+            since = batch.next_batch if n == len(theirs) else None
+            self._file(said.event_id, said.sender, said.body, since)
         if batch.typing_changed:
             typing = [self._name(who) for who in sorted(batch.typing - {me})]
             if typing and typing != self.typing:  # said when it starts, not at every sync
@@ -293,8 +302,9 @@ class LiveChat:
             self.typing = typing
         for who in batch.left:
             self._gone(who, me)
+        return bool(theirs)
 
-    def _file(self, event_id: str, sender: str, body: str) -> None:
+    def _file(self, event_id: str, sender: str, body: str, since: str | None) -> None:
         name = self._name(sender)
         meta = {"agent": "matrix", "name": name, "matrix_user": sender}
         with self.lock:
@@ -304,8 +314,11 @@ class LiveChat:
                 event_id=event_id,
                 body=body,
                 meta=meta,
+                since=since,
             )
             if filed is None:
+                if since is not None:
+                    store.set_since(self.db, self.session.inquiry_id, since)
                 return
             self.session.conversation.append(Turn("agent", body))
         self.answered.set()
