@@ -41,6 +41,40 @@ def counsellor(desk: Person, room: str, customer: str, stop: threading.Event) ->
         seen = len(said)
 
 
+def floor(server: SynapseServer, count: int, warmup: int) -> list[float]:
+    """The same round trip between two bare clients (tests/synapseserver.py's Person, no
+    history, no terminal): what the homeserver itself costs."""
+    customer_id, password = server.new_user("floor")
+    desk_id, desk_password = server.new_user("floordesk")
+    customer, desk = server.login(customer_id, password), server.login(desk_id, desk_password)
+    room = customer.client.post("/_matrix/client/v3/createRoom", json={"invite": [desk_id]}).json()[
+        "room_id"
+    ]
+    desk.join(desk.wait_invite())
+    stop = threading.Event()
+    threading.Thread(target=counsellor, args=(desk, room, customer_id, stop), daemon=True).start()
+    customer.sync()
+    times = []
+    for n in range(warmup + count):
+        started = time.perf_counter()
+        customer.send(room, f"ping {n}")
+        while f"pong {n}" not in customer.messages_from(desk_id, room):
+            customer.sync(timeout_ms=5000)
+        if n >= warmup:
+            times.append((time.perf_counter() - started) * 1000)
+    stop.set()
+    return times
+
+
+def summary(times: list[float]) -> str:
+    times = sorted(times)
+    p95 = times[int(len(times) * 0.95) - 1]
+    return (
+        f"{len(times)} messages: median {statistics.median(times):.0f} ms, "
+        f"p95 {p95:.0f} ms, max {times[-1]:.0f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200)
@@ -103,13 +137,13 @@ def main() -> None:
         chat.stdin.write(b"/end\n")
         chat.stdin.flush()
         chat.wait(30)
-    times.sort()
-    p95 = times[int(len(times) * 0.95) - 1]
+        bare = floor(server, args.messages, args.warmup)
+    p95 = sorted(times)[int(len(times) * 0.95) - 1]
     print(
-        f"round trip customer -> counsellor -> customer, {len(times)} messages: "
-        f"median {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms "
+        f"round trip customer -> counsellor -> customer, {summary(times)} "
         f"(target p95 < 500 ms: {'met' if p95 < 500 else 'NOT met'})"
     )
+    print(f"the same between two bare clients (the homeserver's floor): {summary(bare)}")
 
 
 if __name__ == "__main__":
