@@ -79,15 +79,20 @@ def password_account(kind: str) -> str:
     """The keyring account a `kind` (smtp, imap, db) password is stored under."""
     if kind == "db":
         return _db_account()
-    account = Settings.load().text(f"{kind}.user")
+    key = user_key(kind)
+    account = Settings.load().text(key)
     if not account:
         raise BadInput(
             _(
-                "{kind}.user is not set: run `support login` or "
-                "`support config set {kind}.user NAME` first"
-            ).format(kind=kind)
+                "{key} is not set: run `support login` or `support config set {key} NAME` first"
+            ).format(key=key)
         )
     return account
+
+
+def user_key(kind: str) -> str:
+    """The setting that names the login a `kind` password belongs to."""
+    return "chat.matrix.user" if kind == "matrix" else f"{kind}.user"
 
 
 def set_password(kind: str, account: str, secret: str) -> str:
@@ -113,5 +118,5 @@ def _db_account() -> str:
 
 
 def password_state(kind: str, settings: Settings) -> str:
-    account = settings.text(f"{kind}.user")
+    account = settings.text(user_key(kind))
     return "set" if account and load_password(kind, account) else "not set"

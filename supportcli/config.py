@@ -102,6 +102,22 @@ KEYS: dict[str, Key] = {
         Key("chat.agent", "SUPPORT_CHAT_AGENT", "which agent answers chats (default kb)"),
         Key("chat.kb_dir", "SUPPORT_KB_DIR", "a folder of extra help-center articles"),
         Key(
+            "chat.matrix.homeserver",
+            "SUPPORT_MATRIX_HOMESERVER",
+            "the counsellors' Matrix homeserver (https://...): the `matrix` agent",
+        ),
+        Key("chat.matrix.user", "SUPPORT_MATRIX_USER", "your Matrix user (@you:example.com)"),
+        Key(
+            "chat.matrix.desk",
+            "SUPPORT_MATRIX_DESK",
+            "the counsellors' Matrix user ID to invite, or room alias to join",
+        ),
+        Key(
+            "chat.matrix.ca_file",
+            "SUPPORT_MATRIX_CA_FILE",
+            "an extra CA bundle to trust for the homeserver",
+        ),
+        Key(
             "ui.language",
             "SUPPORT_LANG",
             "the interface's language: ko, en or auto (the locale's; default)",
@@ -328,14 +344,19 @@ def _read_toml(path: Path) -> dict[str, object]:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SupportError(tr("cannot read {path}: {reason}", path=path, reason=exc)) from exc
+    return _flatten(data)
+
+
+def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """`[chat] matrix.user = ...` (a dotted key, as `_dump_toml` writes a three-part name)
+    reads as a nested table: back to the flat `chat.matrix.user`."""
     flat: dict[str, object] = {}
-    for section, table in data.items():
-        if not isinstance(table, dict):
-            continue
-        for field, value in table.items():
-            name = f"{section}.{field}"
-            if name in KEYS:
-                flat[name] = value
+    for field, value in table.items():
+        name = f"{prefix}{field}"
+        if name in KEYS:
+            flat[name] = value
+        elif isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
     return flat
 
 
@@ -366,6 +387,7 @@ PASSWORD_ENV = {
     "smtp": "SUPPORT_SMTP_PASSWORD",
     "imap": "SUPPORT_IMAP_PASSWORD",
     "db": "SUPPORT_DB_PASSWORD",  # a shared PostgreSQL history's
+    "matrix": "SUPPORT_MATRIX_PASSWORD",  # the live counsellor's homeserver
 }
 
 
@@ -422,5 +444,28 @@ def load_password(kind: str, account: str) -> str | None:
         return None
     try:
         return backend.get_password(f"{KEYRING_SERVICE}-{kind}", account)  # type: ignore[no-any-return]
+    except (errors.KeyringError, RuntimeError):
+        return None
+
+
+def keep_token(kind: str, account: str, token: str) -> bool:
+    """Keep a login's access token in the system keyring, never in a file; False when no
+    keyring can hold it (then the next run logs in with the password again)."""
+    backend, _, errors = _keyring()
+    if backend is None:
+        return False
+    try:
+        backend.set_password(f"{KEYRING_SERVICE}-{kind}-token", account, token)
+    except (errors.KeyringError, RuntimeError):
+        return False
+    return True
+
+
+def kept_token(kind: str, account: str) -> str | None:
+    backend, _, errors = _keyring()
+    if backend is None:
+        return None
+    try:
+        return backend.get_password(f"{KEYRING_SERVICE}-{kind}-token", account)  # type: ignore[no-any-return]
     except (errors.KeyringError, RuntimeError):
         return None

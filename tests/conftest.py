@@ -135,3 +135,13 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="session")
+def synapse():  # type: ignore[no-untyped-def]
+    """One real Synapse homeserver per test process (xdist worker): see synapseserver.py."""
+    from synapseserver import SynapseServer, require_synapse
+
+    require_synapse()
+    with SynapseServer() as server:
+        yield server

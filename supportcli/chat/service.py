@@ -30,8 +30,10 @@ def open_chat(
 ) -> tuple[ChatSession, Sequence[Message]]:
     """The session to run and, when resuming, the messages so far."""
     settings = require_identity(Settings.load(), ask=ask)
-    agent = load_agent(agent_name or settings.text("chat.agent") or "kb", settings)
     db = connect(conversation=True)
+    if resume is not None and agent_name is None:  # a chat goes on with whoever had it
+        agent_name = reads.get_record(db, resume).agent
+    agent = load_agent(agent_name or settings.text("chat.agent") or "kb", settings)
     if resume is not None:
         session = ChatSession.load(db, resume, agent=agent, io=io, make_email=make_email)
         session.status = writes.change_status(db, resume, Event.CHAT_RESUME)
@@ -66,3 +68,34 @@ def after_bad_line(session: ChatSession, bad: BadInput) -> BadInput:
             id=session.inquiry_id,
         )
     )
+
+
+def wait_for_answer(chat_id: int, io: ChatIO) -> bool:
+    """Until a counsellor answers chat `chat_id` (True; each answer goes to `io`) or
+    leaves it (False). An answer the customer has not replied to yet counts at once."""
+    settings = Settings.load()
+    db = connect(conversation=True)
+    session = ChatSession.load(
+        db, chat_id, agent=load_agent("matrix", settings), io=io, make_email=_no_email
+    )
+    record = reads.get_record(db, chat_id)
+    unanswered = _since_last_customer_line(record.messages)
+    if unanswered:
+        for message in unanswered:
+            io.show_live(str((message.meta or {}).get("name", "")), message.body)
+        return True
+    return bool(session.agent.wait(session))  # type: ignore[attr-defined]
+
+
+def _since_last_customer_line(messages: Sequence[Message]) -> list[Message]:
+    found: list[Message] = []
+    for message in reversed(messages):
+        if message.role == "customer":
+            break
+        if message.role == "agent" and (message.meta or {}).get("agent") == "matrix":
+            found.insert(0, message)
+    return found
+
+
+def _no_email(db: object, chat_id: int) -> int:  # pragma: no cover - waiting sends nothing
+    raise AssertionError("a waiting chat makes no email")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from supportcli import outfile, pii
-from supportcli.chat.agent import Agent, Answer, Turn
+from supportcli.chat.agent import Agent, Answer, Turn, load_agent
+from supportcli.config import Settings
 from supportcli.errors import BadInput, StorageError
 from supportcli.i18n import N_, _, tr
 from supportcli.records import Channel, ChatStatus, Event
@@ -29,6 +31,7 @@ HELP = N_("""Commands:
                      wrong, and carries a short transcript of this chat
   /save PATH         save the transcript as Markdown (a new file; an existing one is
                      replaced after a yes, or with /save --force PATH)
+  /human             hand this chat to a counsellor (a person), who answers here
   /end               end the chat (in a pipe: /end solved 5 or /end unsolved 2)
 Start a message with // to send text that begins with /.""")
 
@@ -44,6 +47,14 @@ class ChatIO(Protocol):
     def read(self) -> str | None: ...
 
     def show_answer(self, text: str, answer: Answer) -> None: ...
+
+    def show_live(self, name: str, text: str) -> None: ...
+
+    def typing(self, names: list[str]) -> None: ...
+
+    def waiting(self, seconds: float) -> None: ...
+
+    def live_screen(self) -> AbstractContextManager[object]: ...
 
     def notice(self, text: str) -> None: ...
 
@@ -97,6 +108,11 @@ class ChatSession:
             checkpoint(self.db)
 
     def _loop(self) -> Outcome:
+        if getattr(self.agent, "live", False):
+            outcome = self.agent.run_live(self)  # type: ignore[attr-defined]
+            if outcome is not None:
+                return outcome
+            self.agent = load_agent("kb", Settings.load())  # no counsellor: kb goes on
         if self.conversation and self.conversation[-1].role == "customer":
             self._answer()  # the process stopped before it could answer last time
         while True:
@@ -115,6 +131,11 @@ class ChatSession:
 
     def say(self, text: str) -> None:
         """Record the customer's message, then the agent's answer, then show it."""
+        self.record(text)
+        self._answer()
+
+    def record(self, text: str) -> None:
+        """Commit the customer's message (the first one names the chat)."""
         first = not any(turn.role == "customer" for turn in self.conversation)
         try:
             with transaction(self.db):
@@ -125,7 +146,6 @@ class ChatSession:
             raise rescue(text, _("your message"), exc) from exc
         self.conversation.append(Turn("customer", text))
         self._warn_personal(text)
-        self._answer()
 
     def _warn_personal(self, text: str) -> None:
         """A customer line holding personal data is kept (the chat stays on this machine,
@@ -169,11 +189,25 @@ class ChatSession:
             "/email": self._email,
             "/save": self._save,
             "/end": self._end,
+            "/human": self._human,
         }.get(name.lower())
         if handler is None:
             self.io.notice(tr("Unknown command {name}. Type /help for the list.", name=name))
             return None
         return handler(rest.strip())
+
+    def _human(self, rest: str) -> Outcome | None:
+        """Hand the chat to a counsellor; back to this agent when none can be reached."""
+        try:
+            agent = load_agent("matrix", Settings.load())
+        except BadInput as missing:  # a setting not made yet: the chat goes on as it was
+            self.io.notice(missing.message)
+            return None
+        before, self.agent = self.agent, agent
+        outcome = agent.run_live(self)  # type: ignore[attr-defined]
+        if outcome is None:
+            self.agent = before
+        return outcome
 
     def _help(self, rest: str) -> None:
         self.io.notice(_(HELP))

@@ -33,7 +33,19 @@ def chat(
     resume: int | None = typer.Option(
         None, "--resume", metavar="ID", callback=checked_ids, help=_("Continue an earlier chat.")
     ),
+    wait: int | None = typer.Option(
+        None,
+        "--wait",
+        metavar="ID",
+        callback=checked_ids,
+        help=_(
+            "Wait until the counsellor answers chat ID, then ring the bell, show a desktop "
+            "notification and print the answer."
+        ),
+    ),
 ) -> None:
+    if wait is not None:
+        raise typer.Exit(run_wait(wait))
     code = run_chat(topic=topic, agent=agent, resume=resume, interactive=console.interactive())
     if code:
         raise typer.Exit(code)
@@ -104,6 +116,48 @@ def _say_personal_data(email_id: int) -> None:
                 id=email_id,
             )
         )
+
+
+def wait_command(
+    chat_id: int = typer.Argument(
+        ..., metavar="ID", callback=checked_ids, help=_("The chat to wait on.")
+    ),
+) -> None:
+    raise typer.Exit(run_wait(chat_id))
+
+
+def run_wait(chat_id: int) -> int:
+    """`support chat --wait ID`: 0 when the counsellor answered, 1 when they left first."""
+    from supportcli.chat import service
+    from supportcli.ui.chat_io import WaitIO
+
+    io = WaitIO()
+    answered = service.wait_for_answer(chat_id, io)
+    if answered:
+        _ring(chat_id, io.answers)
+    else:
+        _say(tr("Chat #{id} closed without an answer; /email continues it by email", id=chat_id))
+    _say(f"chat {chat_id}")  # the last line scripts read: never translated
+    return 0 if answered else 1
+
+
+def _ring(chat_id: int, answers: list[tuple[str, str]]) -> None:
+    """The terminal's bell, and a desktop notification where `notify-send` is."""
+    import contextlib
+    import shutil
+    import subprocess
+
+    if sys.stderr.isatty():
+        sys.stderr.write("\a")
+        sys.stderr.flush()
+    notify = shutil.which("notify-send")
+    if notify is None or not answers:
+        return
+    name, text = answers[-1]
+    title = tr("Chat #{id}: {name} answered", id=chat_id, name=name or _("the counsellor"))
+    # No desktop to tell: the bell and the printed answer remain.
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        subprocess.run([notify, "--app-name=support", title, text[:300]], timeout=5, check=False)
 
 
 def _choose_topic() -> str:
@@ -200,7 +254,18 @@ def register(app: typer.Typer) -> None:
             "In a pipe, each input line is one message and each answer is printed."
         ),
         epilog=examples(
-            "support chat --topic payment", "printf '환불하고 싶어요\\n' | support chat"
+            "support chat --topic payment",
+            "printf '환불하고 싶어요\\n' | support chat",
+            "support chat --agent matrix",
+            "support chat --wait 12",
         ),
     )(chat)
+    app.command(
+        "wait",
+        help=_(
+            "Wait until the counsellor answers a live chat, then ring the bell, show a "
+            "desktop notification and print the answer (the same as `support chat --wait`)."
+        ),
+        epilog=examples("support wait 12 && support chat --resume 12"),
+    )(wait_command)
     app.add_typer(kb_app, name="kb")

@@ -43,7 +43,9 @@ def config_show(as_json: bool = typer.Option(False, "--json", help=AS_JSON)) -> 
 
     settings = Settings.load()
     values = {name: settings.get(name) for name in KEYS}
-    secrets = {f"{kind}.password": password_state(kind, settings) for kind in ("smtp", "imap")}
+    secrets = {
+        f"{kind}.password": password_state(kind, settings) for kind in ("smtp", "imap", "matrix")
+    }
     if as_json:
         from supportcli.render.export import json_text
 
@@ -76,7 +78,11 @@ def config_set(
 @config_app.command(
     "password",
     help=_("Store the mail password in the system keyring (never in a file)."),
-    epilog=examples("support config password", "printf '%s\\n' \"$PW\" | support config password"),
+    epilog=examples(
+        "support config password",
+        "printf '%s\\n' \"$PW\" | support config password",
+        "support config password --matrix",
+    ),
 )
 def config_password(
     imap: bool = typer.Option(
@@ -85,12 +91,15 @@ def config_password(
     db: bool = typer.Option(
         False, "--db", help=_("The password of the shared PostgreSQL history in SUPPORT_DB.")
     ),
+    matrix: bool = typer.Option(
+        False, "--matrix", help=_("The Matrix password of chat.matrix.user (live counsellor).")
+    ),
 ) -> None:
     import sys
 
     from supportcli import account as accounts
 
-    kind = "db" if db else "imap" if imap else "smtp"
+    kind = "db" if db else "imap" if imap else "matrix" if matrix else "smtp"
     account = accounts.password_account(kind)
     if console.interactive():
         from supportcli.ui import prompts

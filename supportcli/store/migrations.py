@@ -605,6 +605,34 @@ def m012_help_center(db: Database) -> None:
     )
 
 
+def m013_matrix_rooms(db: Database) -> None:
+    """Live chats with a counsellor over Matrix (issue 22): the room a chat was handed to,
+    the device it was handed from (transaction ids count per device, so a message resent
+    after a crash is still sent once), where /sync got to (`since`, so a resumed chat goes
+    on from there), and the position of the last message before the handoff. Each message
+    that went to or came from the room has its event here: a message without one is still
+    to be sent, and an event already here is never filed twice."""
+    run_script(
+        db,
+        """
+        CREATE TABLE matrix_room (
+            inquiry_id INTEGER NOT NULL PRIMARY KEY REFERENCES inquiry (id) ON DELETE CASCADE,
+            homeserver TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            room_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            since TEXT,
+            handoff_seq INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE matrix_event (
+            message_id INTEGER NOT NULL PRIMARY KEY REFERENCES message (id) ON DELETE CASCADE,
+            event_id TEXT NOT NULL UNIQUE
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", m001_initial),
     ("m002_conversation_state", m002_conversation_state),
@@ -618,4 +646,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m010_inquiry_search", m010_inquiry_search),
     ("m011_answers_kept_whole", m011_answers_kept_whole),
     ("m012_help_center", m012_help_center),
+    ("m013_matrix_rooms", m013_matrix_rooms),
 ]

@@ -320,6 +320,41 @@ class KbState(SQLModel, table=True):
     value: str = _text()
 
 
+def _key_to(target: str) -> Any:
+    """A primary key that is another table's id (never generated), deleted with it."""
+    return Field(
+        primary_key=True,
+        foreign_key=target,
+        ondelete="CASCADE",
+        sa_type=Int,
+        sa_column_kwargs={"autoincrement": False},
+    )
+
+
+class MatrixRoom(SQLModel, table=True):
+    """The Matrix room a chat was handed to (a live counsellor; m013)."""
+
+    __tablename__ = "matrix_room"
+
+    inquiry_id: int = _key_to("inquiry.id")
+    homeserver: str = _text()
+    user_id: str = _text()
+    room_id: str = _text()
+    device_id: str = _text(description="transaction ids count per device")
+    since: str | None = _text(default=None, description="where /sync got to")
+    handoff_seq: int = _int(description="the last message before the handoff")
+    created_at: str = _text()
+
+
+class MatrixEvent(SQLModel, table=True):
+    """A message's event in its chat's room: sent, or received and filed."""
+
+    __tablename__ = "matrix_event"
+
+    message_id: int = _key_to("message.id")
+    event_id: str = _text(unique=True)
+
+
 TABLES = (
     Inquiry,
     Message,
@@ -333,6 +368,8 @@ TABLES = (
     KbTerm,
     KbTopic,
     KbState,
+    MatrixRoom,
+    MatrixEvent,
 )  # both engines
 
 POSTGRES_ONLY = MetaData()

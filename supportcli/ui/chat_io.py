@@ -3,9 +3,12 @@ in is a message, each answer out on standard output)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from rich.markdown import Markdown
 from rich.text import Text
@@ -25,28 +28,34 @@ class PipeIO:
     interactive = False
 
     def __init__(self) -> None:
-        self.line_number = 0
+        self.lines = StdinLines()
 
     def read(self) -> str | None:
-        raw = sys.stdin.buffer.readline()
-        if not raw:
-            return None
-        self.line_number += 1
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInput(
-                tr(
-                    "standard input line {n} is not valid UTF-8; nothing from it was recorded",
-                    n=self.line_number,
-                )
-            ) from None
+        return self.lines.next(None)
+
+    def poll(self, wait: float) -> str | None:
+        """The next line if one comes within `wait` seconds (a live chat also watches the
+        counsellor meanwhile); None otherwise, and after the end of input."""
+        return self.lines.next(wait)
 
     def show_answer(self, text: str, answer: Answer) -> None:
         if sys.stdout.isatty():  # answers quote articles from chat.kb_dir: shown, never obeyed
             text = visible(text)
         sys.stdout.write(text.rstrip("\n") + "\n\n")
         sys.stdout.flush()
+
+    def show_live(self, name: str, text: str) -> None:
+        """A counsellor's message: its text on standard output, like an agent's answer."""
+        self.show_answer(text, Answer(iter(())))
+
+    def typing(self, names: list[str]) -> None:
+        pass  # a pipe shows messages, not moments
+
+    def waiting(self, seconds: float) -> None:
+        pass
+
+    def live_screen(self) -> AbstractContextManager[object]:
+        return nullcontext()
 
     def notice(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -61,15 +70,32 @@ class PipeIO:
         return False
 
 
+class WaitIO(PipeIO):
+    """`support chat --wait`: nothing to read; each answer printed as it is filed, and
+    who wrote it kept for the desktop notification."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[tuple[str, str]] = []
+
+    def read(self) -> str | None:
+        return None
+
+    def show_live(self, name: str, text: str) -> None:
+        self.answers.append((name, text))
+        super().show_live(name, text)
+
+
 class TerminalIO:
     interactive = True
+    on_typing: Callable[[], None] | None = None  # a live chat's: the customer is typing
 
     def read(self) -> str | None:
         # Imported here: questionary (~100 ms) only at a terminal, never in a pipe.
         from supportcli.ui import prompts
 
         try:
-            return prompts.chat_line()
+            return prompts.chat_line(self.on_typing)
         except EOFError:  # Ctrl-D
             return "/end"
 
@@ -78,6 +104,27 @@ class TerminalIO:
         out.print(Text(pgettext("role", "agent"), style="bold green"))
         out.print(Markdown(visible(text), hyperlinks=False))
         out.print()
+
+    def show_live(self, name: str, text: str) -> None:
+        out = console.out()
+        out.print(Text(visible(name), style="bold green"))
+        out.print(Markdown(visible(text), hyperlinks=False))
+        out.print()
+
+    def typing(self, names: list[str]) -> None:
+        if names:
+            self.notice(f"{', '.join(names)}: {_('counsellor is typing…')}")
+
+    def waiting(self, seconds: float) -> None:
+        self.notice(tr("Waiting for a counsellor: {time} so far", time=_duration(seconds)))
+
+    def live_screen(self) -> AbstractContextManager[object]:
+        """While a counsellor's messages can arrive at any moment: what other threads print
+        goes above the prompt, which is drawn again below it."""
+        # Imported here: prompt_toolkit only at a terminal, in a live chat.
+        from prompt_toolkit.patch_stdout import patch_stdout
+
+        return patch_stdout(raw=True)
 
     def notice(self, text: str) -> None:
         console.out().print(Text(text, style="dim"))
@@ -137,7 +184,7 @@ class TerminalIO:
         out = console.out()
         for message in messages:
             agent = message.role == Role.AGENT
-            who = pgettext("role", "agent") if agent else pgettext("last word", "you")
+            who = _who(message)
             out.print(
                 Text(
                     f"{who}  {shown_time(message.created_at)}",
@@ -146,3 +193,63 @@ class TerminalIO:
             )
             print_message_body(out, message)
             out.print()
+
+
+class StdinLines:
+    """Standard input's lines, read from the file descriptor: a live chat waits for a line
+    and for the counsellor at once (select with a timeout), which sys.stdin's own buffer
+    would hide from select; and a thread left blocked in sys.stdin at exit would abort
+    the interpreter. Each line is checked as UTF-8 as it is taken."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.ended = False
+        self.number = 0
+
+    def next(self, wait: float | None) -> str | None:
+        while b"\n" not in self.buffer and not self.ended:
+            if wait is not None and not _readable(wait):
+                return None
+            chunk = os.read(sys.stdin.fileno(), 65536)
+            self.ended = not chunk
+            self.buffer += chunk
+        if not self.buffer:
+            if wait is not None:
+                time.sleep(wait)  # ended: nothing will come; do not spin
+            return None
+        raw, newline, self.buffer = self.buffer.partition(b"\n")
+        self.number += 1
+        try:
+            return raw.decode("utf-8") + newline.decode()
+        except UnicodeDecodeError:
+            raise BadInput(
+                tr(
+                    "standard input line {n} is not valid UTF-8; nothing from it was recorded",
+                    n=self.number,
+                )
+            ) from None
+
+
+def _readable(wait: float) -> bool:
+    # Imported here: only a live chat in a pipe waits on standard input with a timeout.
+    import select
+
+    ready, _, _ = select.select([sys.stdin.fileno()], [], [], wait)
+    return bool(ready)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    if not minutes:
+        return tr("{s} s", s=secs)
+    return tr("{m} min {s} s", m=minutes, s=secs)
+
+
+def _who(message: Message) -> str:
+    """A line's speaker: you, the agent, a counsellor by their name, or the handoff note."""
+    if message.role == Role.SYSTEM:
+        return pgettext("role", "system")
+    if message.role != Role.AGENT:
+        return pgettext("last word", "you")
+    name = (message.meta or {}).get("name")  # a counsellor's display name (live chats)
+    return visible(str(name)) if name else pgettext("role", "agent")

@@ -78,9 +78,13 @@ def password(message: str) -> str:
     return str(questionary.password(message).unsafe_ask())
 
 
-def chat_line() -> str:
-    """One chat message; Enter sends it."""
-    return str(questionary.text("", qmark=_("you ›")).unsafe_ask())
+def chat_line(on_typing: Callable[[], None] | None = None) -> str:
+    """One chat message; Enter sends it. `on_typing` is called at each change of the
+    text being typed (a live chat tells the counsellor)."""
+    question = questionary.text("", qmark=_("you ›"))
+    if on_typing is not None:
+        question.application.current_buffer.on_text_changed += lambda _buffer: on_typing()
+    return str(question.unsafe_ask())
 
 
 def choose_topic() -> str:
