@@ -28,6 +28,7 @@ CHANNELS = ("chat", "email")
 CHAT_STATUSES = ("open", "resolved", "unresolved", "escalated")
 EMAIL_STATUSES = ("draft", "queued", "sent", "failed", "answered", "closed")
 FORMATS = ("json", "jsonl", "csv", "markdown")
+PII_MODES = ("mask", "keep", "refuse", "ask")  # config.PII_CHOICES
 
 _FILTERS: tuple[str, ...] = ("--channel", "--status", "--topic", "--since", "--until")
 _FILTERS += ("-q", "--search", "-n", "--limit")
@@ -36,14 +37,15 @@ _FILTERS += ("-q", "--search", "-n", "--limit")
 # it takes several. tests/test_completions.py keeps this equal to the Typer app.
 COMMANDS: dict[str, tuple[tuple[str, ...], str | None, bool]] = {
     "show": (("--raw",), "any", False),
-    "reply": (("--body", "--body-file", "--attach"), "sent-email", False),
+    "reply": (("--body", "--body-file", "--attach", "--pii"), "sent-email", False),
     "close": ((), "open-email", False),
     "reopen": ((), "closed", False),
     "delete": ((), "any", True),
-    "chat": (("--topic", "--agent", "--resume"), None, False),
+    "chat": (("--topic", "--agent", "--resume", "--wait"), None, False),
+    "wait": ((), "chat", False),
     "email": (
         ("--to", "--cc", "--topic", "--subject", "--body", "--body-file", "--attach")
-        + ("--from-chat", "--edit"),
+        + ("--from-chat", "--edit", "--pii"),
         None,
         False,
     ),
@@ -52,7 +54,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str | None, bool]] = {
     "export": (("--format", "-f", "--output", "-o", *_FILTERS), None, False),
 }
 # Options whose value is an inquiry id, and which inquiries they take.
-ID_OPTIONS = {"--resume": "chat", "--from-chat": "chat", "--edit": "draft"}
+ID_OPTIONS = {"--resume": "chat", "--wait": "chat", "--from-chat": "chat", "--edit": "draft"}
 
 DESCRIPTION_CELLS = 48  # a subject is cut to this many terminal cells (a Korean syllable: 2)
 
@@ -166,7 +168,7 @@ def _wanted(args: list[str], incomplete: str) -> tuple[str, str, str, str, set[s
     if waiting is not None:
         if waiting in ID_OPTIONS:
             return "ids", ID_OPTIONS[waiting], incomplete, joined, set()
-        if waiting in ("--topic", "--channel", "--format", "-f"):
+        if waiting in ("--topic", "--channel", "--format", "-f", "--pii"):
             return "values", waiting, incomplete, joined, set()
         if waiting == "--status":
             return "values", _statuses(rest), incomplete, joined, set()
@@ -196,6 +198,7 @@ def _values(option: str, typed: str) -> list[tuple[str, str]]:
         "--channel": CHANNELS,
         "--format": FORMATS,
         "-f": FORMATS,
+        "--pii": PII_MODES,
         "--status": CHAT_STATUSES + EMAIL_STATUSES,
         "--status:chat": CHAT_STATUSES,
         "--status:email": EMAIL_STATUSES,

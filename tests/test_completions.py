@@ -17,7 +17,7 @@ import pytest
 import seed
 from servers import require
 
-from supportcli import completion, topics
+from supportcli import completion, config, topics
 from supportcli.records import ChatStatus, EmailStatus
 from supportcli.render import export
 
@@ -112,6 +112,8 @@ def _ids(items) -> list[int]:
         ("support reply ", [12, 11, 10, 9, 8, 7, 6, 3, 1]),  # emails but drafts
         ("support chat --resume ", [5, 2]),  # chats
         ("support chat --topic usage --resume ", [5, 2]),
+        ("support chat --wait ", [5, 2]),
+        ("support wait ", [5, 2]),
         ("support email --from-chat ", [5, 2]),
         ("support email --edit ", [4]),  # drafts
         ("support delete 12 1 ", list(range(11, 1, -1))),  # not those given already
@@ -160,6 +162,8 @@ def test_subjects_are_the_descriptions_one_clean_short_line(run, history):
         ("support export --format ", list(export.FORMATS)),
         ("support export -f js", ["json", "jsonl"]),
         ("support chat --topic=pa", ["--topic=payment"]),  # the word as the shell has it
+        ("support reply 3 --pii ", list(config.PII_CHOICES)),
+        ("support email --pii m", ["mask"]),
     ],
 )
 def test_option_values(run, line, expected):
@@ -197,6 +201,7 @@ def test_the_table_of_commands_is_the_apps():
     for name, option in [("chat", "--resume"), ("email", "--from-chat"), ("email", "--edit")]:
         assert option in completion.COMMANDS[name][0]
     assert tuple(topics.TOPICS) == completion.TOPICS
+    assert config.PII_CHOICES == completion.PII_MODES
     assert tuple(ChatStatus) == completion.CHAT_STATUSES
     assert tuple(EmailStatus) == completion.EMAIL_STATUSES
     assert completion.FORMATS == export.FORMATS
