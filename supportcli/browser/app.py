@@ -1,0 +1,183 @@
+"""The browser: the list of inquiries with search and filters, and each inquiry opened
+from it (detail.py). `browse()` runs it at the terminal and returns the exit code."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from supportcli.browser import commands, dialogs
+from supportcli.browser.detail import InquiryScreen
+from supportcli.browser.source import Listing, View
+from supportcli.browser.table import InquiryTable
+from supportcli.i18n import _, ngettext, tr
+from supportcli.render.human import channel_word, status_word
+
+# Typing waits this long for the next key before searching: a word typed or pasted in
+# one go is searched once, and a single key still shows its results well within 150 ms.
+DEBOUNCE_S = 0.03
+
+
+class ListScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "search", _("Search")),
+        Binding("c", "toggle('channel')", _("Channel")),
+        Binding("s", "toggle('status')", _("Status")),
+        Binding("t", "toggle('topic')", _("Topic")),
+        Binding("d", "toggle('period')", _("Dates")),
+        Binding("x", "clear", _("Clear filters")),
+        Binding("escape", "leave_search", _("Back"), show=False),
+        Binding("question_mark", "app.keys", _("Keys")),
+        Binding("q", "app.quit", _("Quit")),
+    ]
+    DEFAULT_CSS = """
+    #filters { height: 1; padding: 0 1; background: $boost; }
+    #search { display: none; border: none; height: 1; padding: 0 1; }
+    #search.shown { display: block; }
+    """
+
+    def __init__(self, view: View) -> None:
+        super().__init__()
+        self.view = view
+        self.listing = Listing(view)
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="filters")
+        yield Input(
+            value=self.view.search,
+            placeholder=_("Words in the subject or messages"),
+            id="search",
+            classes="shown" if self.view.search else "",
+        )
+        yield InquiryTable()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load(self.view)
+        self.query_one(InquiryTable).focus()
+
+    def load(self, view: View) -> None:
+        """Show the first page of `view` (the next ones come as the cursor nears them)."""
+        self.view = view
+        self.listing = Listing(view)
+        self.query_one(InquiryTable).show(self.listing.more())
+        self._say()
+
+    def _say(self) -> None:
+        """The filters in force and how many inquiries are shown, on the top line."""
+        view, listing = self.view, self.listing
+        every = _("all")
+        period = tr("{n} days", n=view.days) if view.days else every
+        if view.since or view.until:
+            period = f"{view.since or ''}…{view.until or ''}"
+        parts = [
+            tr("channel: {value}", value=channel_word(view.channel) if view.channel else every),
+            tr("status: {value}", value=status_word(view.status) if view.status else every),
+            tr("topic: {value}", value=view.topic or every),
+            tr("dates: {value}", value=period),
+        ]
+        count = len(listing.rows)
+        shown = ngettext("{n} inquiry", "{n} inquiries", count).format(n=count)
+        parts.append(shown + ("" if listing.done else "+"))
+        if listing.problem:
+            parts.append(listing.problem)
+        elif not count:
+            parts.append(_("No inquiries found."))
+        self.query_one("#filters", Static).update(Text(" · ".join(parts)))
+
+    def on_inquiry_table_need_more(self, _event: InquiryTable.NeedMore) -> None:
+        table = self.query_one(InquiryTable)
+        if not self.listing.done and table.near_end():  # once per page, however many asked
+            table.extend(self.listing.more())
+            self._say()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        inquiry = self.query_one(InquiryTable).current()
+        if inquiry is not None:
+            self.app.push_screen(InquiryScreen(inquiry.id), self._back)
+
+    def _back(self, changed: bool | None) -> None:
+        if changed:
+            row = self.query_one(InquiryTable).cursor_row
+            self.load(self.view)
+            self.query_one(InquiryTable).move_cursor(row=row, animate=False)
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def action_leave_search(self) -> None:
+        """Esc in the search box: back to the list (the words stay; Esc again clears)."""
+        box = self.query_one("#search", Input)
+        if self.focused is box or not box.value:
+            self.query_one(InquiryTable).focus()
+            if not box.value:
+                box.remove_class("shown")
+            return
+        box.value = ""
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_S, self._search)
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._search()
+        self.query_one(InquiryTable).focus()
+
+    def _search(self) -> None:
+        text = self.query_one("#search", Input).value
+        if text != self.view.search:
+            self.load(self.view.searching(text))
+
+    def action_toggle(self, which: str) -> None:
+        step = {
+            "channel": View.next_channel,
+            "status": View.next_status,
+            "topic": View.next_topic,
+            "period": View.next_period,
+        }[which]
+        self.load(step(self.view))
+
+    def action_clear(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.load(View())
+
+
+class HistoryApp(App[int]):
+    """`support history` at a terminal."""
+
+    TITLE = "support history"
+    ENABLE_COMMAND_PALETTE = False
+    CSS = dialogs.CSS
+
+    def __init__(self, view: View | None = None, terminal: commands.Terminal | None = None):
+        super().__init__()
+        self.view = view or View()
+        back = _("Press Enter to go back to the history browser.")
+        self.terminal = terminal or commands.Suspended(self, back)
+
+    def on_mount(self) -> None:
+        self.push_screen(ListScreen(self.view))
+
+    def action_keys(self) -> None:
+        """`?`: the keys of the screen in front, with what each does."""
+        keys = [(_("↑ ↓ PgUp PgDn"), _("move; a click or the wheel too"))]
+        if isinstance(self.screen, ListScreen):
+            keys.append((_("Enter"), _("open the inquiry (or click it twice)")))
+        for active in self.screen.active_bindings.values():
+            if active.binding.description and active.enabled:
+                keys.append((self.get_key_display(active.binding), active.binding.description))
+        self.push_screen(dialogs.Keys(keys))
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+
+def browse(view: View) -> int:
+    return HistoryApp(view).run() or 0
