@@ -8,6 +8,7 @@ import asyncio
 import json
 import subprocess
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import seed
@@ -304,7 +305,7 @@ def test_attachments_show_their_private_copy(home):
         assert isinstance(app.screen, Choose)
         listed = str(app.screen.query_one("#choices").get_option_at_index(0).prompt)
         path = listed.split("\n")[1].strip()
-        assert "영수증.pdf" in listed and open(path, "rb").read() == b"%PDF receipt"
+        assert "영수증.pdf" in listed and Path(path).read_bytes() == b"%PDF receipt"
         await pilot.press("escape", "l")
         assert isinstance(app.screen, Choose)
         assert REFUND in str(app.screen.query_one("#choices").get_option_at_index(0).prompt)

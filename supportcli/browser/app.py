@@ -4,6 +4,7 @@ from it (detail.py). `browse()` runs it at the terminal and returns the exit cod
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -120,6 +121,16 @@ class ListScreen(Screen[None]):
                 box.remove_class("shown")
             return
         box.value = ""
+
+    def on_key(self, event: events.Key) -> None:
+        """A Korean (any non-ASCII) letter typed at the list starts a search with it: the
+        ASCII letters are the toggles' keys."""
+        char = event.character
+        box = self.query_one("#search", Input)
+        if char and not char.isascii() and char.isprintable() and self.focused is not box:
+            event.stop()
+            self.action_search()
+            box.insert_text_at_cursor(char)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self._timer is not None:
