@@ -10,8 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from supportcli.browser import commands, dialogs
-from supportcli.browser.detail import InquiryScreen
+from supportcli.browser import commands
 from supportcli.browser.source import Listing, View
 from supportcli.browser.table import InquiryTable
 from supportcli.i18n import _, ngettext, tr
@@ -19,7 +18,7 @@ from supportcli.render.human import channel_word, status_word
 
 # Typing waits this long for the next key before searching: a word typed or pasted in
 # one go is searched once, and a single key still shows its results well within 150 ms.
-DEBOUNCE_S = 0.03
+DEBOUNCE_S = 0.02
 
 
 class ListScreen(Screen[None]):
@@ -98,8 +97,13 @@ class ListScreen(Screen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         inquiry = self.query_one(InquiryTable).current()
-        if inquiry is not None:
-            self.app.push_screen(InquiryScreen(inquiry.id), self._back)
+        if inquiry is None:
+            return
+        # Imported here: the conversation's screen and its dialogs (TextArea, rich's
+        # console) are not needed for the first screen, which must come fast.
+        from supportcli.browser.detail import InquiryScreen
+
+        self.app.push_screen(InquiryScreen(inquiry.id), self._back)
 
     def _back(self, changed: bool | None) -> None:
         if changed:
@@ -165,7 +169,7 @@ class HistoryApp(App[int]):
 
     TITLE = "support history"
     ENABLE_COMMAND_PALETTE = False
-    CSS = dialogs.CSS
+    CSS_PATH = None
 
     def __init__(self, view: View | None = None, terminal: commands.Terminal | None = None):
         super().__init__()
@@ -184,7 +188,10 @@ class HistoryApp(App[int]):
         for active in self.screen.active_bindings.values():
             if active.binding.description and active.enabled:
                 keys.append((self.get_key_display(active.binding), active.binding.description))
-        self.push_screen(dialogs.Keys(keys))
+        # Imported here: see on_data_table_row_selected.
+        from supportcli.browser.dialogs import Keys
+
+        self.push_screen(Keys(keys))
 
     async def action_quit(self) -> None:
         self.exit(0)

@@ -3,6 +3,8 @@ follow-up to write, the keys (?), and a list of lines to read or choose from."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +14,14 @@ from textual.widgets import Input, OptionList, Static, TextArea
 
 from supportcli.i18n import _
 
-CSS = """
+Result = TypeVar("Result")
+
+
+class Dialog(ModalScreen[Result]):
+    """A window over the screen, in the middle, bordered."""
+
+    SCOPED_CSS = False  # these rules reach the widgets inside every dialog
+    DEFAULT_CSS = """
 ModalScreen { align: center middle; }
 ModalScreen > Vertical {
     width: 90%; max-width: 100; height: auto; max-height: 90%;
@@ -24,7 +33,7 @@ ModalScreen OptionList { height: auto; max-height: 16; }
 """
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(Dialog[bool]):
     """A question answered with y or n (Esc: no)."""
 
     BINDINGS = [
@@ -45,7 +54,7 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class Ask(ModalScreen[str | None]):
+class Ask(Dialog[str | None]):
     """One line to type (Enter: done; Esc: cancel)."""
 
     BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
@@ -67,7 +76,7 @@ class Ask(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Write(ModalScreen[str | None]):
+class Write(Dialog[str | None]):
     """Several lines to write (Ctrl+S: send; Esc: cancel)."""
 
     BINDINGS = [
@@ -93,7 +102,7 @@ class Write(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Choose(ModalScreen[int | None]):
+class Choose(Dialog[int | None]):
     """Lines to read, one of which may be chosen with Enter or a click (Esc: back)."""
 
     BINDINGS = [Binding("escape,q", "cancel", _("Back"))]
@@ -115,7 +124,7 @@ class Choose(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class Keys(ModalScreen[None]):
+class Keys(Dialog[None]):
     """`?`: every key of the screen below, with what it does."""
 
     BINDINGS = [Binding("escape,q,question_mark", "close", _("Back"))]

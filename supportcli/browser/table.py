@@ -12,7 +12,7 @@ from supportcli.records import Inquiry
 from supportcli.render.human import inquiry_table, waiting_on_you
 
 # Rows left below the cursor (or the window) when the next page is asked for.
-AHEAD = 30
+AHEAD = 5
 
 
 class InquiryTable(DataTable):  # type: ignore[type-arg]
