@@ -204,7 +204,7 @@ def test_the_toggles_filter_like_lists_flags(home):
         await until(pilot, lambda: shown_ids(app) == [ids["chat"]])
         await pilot.press("x", "d")  # today
         await until(pilot, lambda: len(shown_ids(app)) == 3)
-        assert "dates: 1 days" in bar()
+        assert "dates: 1 day" in bar()
         await pilot.press("q")
 
     browse(test)

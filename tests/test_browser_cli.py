@@ -79,9 +79,12 @@ def test_a_bad_filter_is_one_line_before_anything_opens(run):
 def test_history_at_a_real_terminal_searches_in_korean_opens_and_quits(
     korean_history, home, size, monkeypatch
 ):
-    # The terminal's own size (Textual would take COLUMNS, which the suite sets, instead).
-    monkeypatch.delenv("COLUMNS")
     rows, cols = size
+    # The terminal's size also in COLUMNS and LINES, which Textual reads first (the suite
+    # sets COLUMNS=120; and under xdist the browser was seen drawing 80 columns in a
+    # 60-column pty without them).
+    monkeypatch.setenv("COLUMNS", str(cols))
+    monkeypatch.setenv("LINES", str(rows))
     chat, email, _draft = korean_history
     screen = Terminal(
         "history",
@@ -96,10 +99,10 @@ def test_history_at_a_real_terminal_searches_in_korean_opens_and_quits(
     settle(screen, "제목이나 메시지의 낱말")  # the search box, empty
     for syllable in "환불":
         screen.child.send(syllable)
-    shown = settle(screen, "· 1건")
-    assert any("중복 결제 환불" in row for row in shown), shown
+    shown = settle(screen, "중복 결제 환불", gone="문의 29")  # the one found, alone
     assert not any("비밀번호 재설정" in row for row in shown)
-    screen.child.send("\r")  # back to the list
+    screen.child.send("\r")  # back to the list: its keys return to the footer
+    settle(screen, "c 채널")
     screen.child.send("\r")  # open the one found
     opened = settle(screen, "결제가 두 번 됐어요")
     assert any(f"#{chat}" in row for row in opened)
@@ -109,11 +112,17 @@ def test_history_at_a_real_terminal_searches_in_korean_opens_and_quits(
     assert screen.child.exitstatus == 0
 
 
-def settle(screen: Terminal, text: str, seconds: float = 20) -> list[str]:
+def settle(screen: Terminal, text: str, seconds: float = 30, gone: str = "") -> list[str]:
     """screen.settle with a deadline: the browser keeps drawing (a blinking cursor), so
-    the terminal is never quiet long enough for pexpect's own timeout."""
+    the terminal is never quiet long enough for pexpect's own timeout. `gone`: and no
+    row holds this any more."""
     deadline = time.monotonic() + seconds
-    while not any(text in row for row in screen.rows()):
+
+    def drawn() -> bool:
+        rows = screen.rows()
+        return any(text in row for row in rows) and not (gone and any(gone in r for r in rows))
+
+    while not drawn():
         if time.monotonic() > deadline:
             raise AssertionError(f"{text!r} never drawn:\n" + "\n".join(screen.rows()))
         with contextlib.suppress(pexpect.TIMEOUT):

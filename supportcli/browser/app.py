@@ -3,6 +3,8 @@ from it (detail.py). `browse()` runs it at the terminal and returns the exit cod
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
@@ -13,8 +15,11 @@ from textual.widgets import DataTable, Footer, Input, Static
 from supportcli.browser import commands
 from supportcli.browser.source import Listing, View
 from supportcli.browser.table import InquiryTable
-from supportcli.i18n import _, ngettext, tr
+from supportcli.i18n import _, ngettext
 from supportcli.render.human import channel_word, status_word
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
 # Typing waits this long for the next key before searching: a word typed or pasted in
 # one go is searched once, and a single key still shows its results well within 150 ms.
@@ -24,10 +29,10 @@ DEBOUNCE_S = 0.02
 class ListScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "search", _("Search")),
-        Binding("c", "toggle('channel')", _("Channel")),
-        Binding("s", "toggle('status')", _("Status")),
-        Binding("t", "toggle('topic')", _("Topic")),
-        Binding("d", "toggle('period')", _("Dates")),
+        Binding("c", "cycle('channel')", _("Channel")),
+        Binding("s", "cycle('status')", _("Status")),
+        Binding("t", "cycle('topic')", _("Topic")),
+        Binding("d", "cycle('period')", _("Dates")),
         Binding("x", "clear", _("Clear filters")),
         Binding("escape", "leave_search", _("Back"), show=False),
         Binding("question_mark", "app.keys", _("Keys")),
@@ -43,7 +48,7 @@ class ListScreen(Screen[None]):
         super().__init__()
         self.view = view
         self.listing = Listing(view)
-        self._timer = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="filters")
@@ -68,25 +73,30 @@ class ListScreen(Screen[None]):
         self._say()
 
     def _say(self) -> None:
-        """The filters in force and how many inquiries are shown, on the top line."""
+        """How many inquiries are shown, then the filters in force, on the top line (the
+        count first: at 60 columns the end of the line may be cut)."""
         view, listing = self.view, self.listing
-        every = _("all")
-        period = tr("{n} days", n=view.days) if view.days else every
+        count = len(listing.rows)
+        parts = [ngettext("{n} inquiry", "{n} inquiries", count).format(n=count)]
+        parts[0] += "" if listing.done else "+"
+        period = ngettext("{n} day", "{n} days", view.days or 0).format(n=view.days)
+        period = period if view.days else None
         if view.since or view.until:
             period = f"{view.since or ''}…{view.until or ''}"
-        parts = [
-            tr("channel: {value}", value=channel_word(view.channel) if view.channel else every),
-            tr("status: {value}", value=status_word(view.status) if view.status else every),
-            tr("topic: {value}", value=view.topic or every),
-            tr("dates: {value}", value=period),
-        ]
-        count = len(listing.rows)
-        shown = ngettext("{n} inquiry", "{n} inquiries", count).format(n=count)
-        parts.append(shown + ("" if listing.done else "+"))
+        for said, value in (
+            (_("channel: {value}"), view.channel and channel_word(view.channel)),
+            (_("status: {value}"), view.status and status_word(view.status)),
+            (_("topic: {value}"), view.topic),
+            (_("dates: {value}"), period),
+        ):
+            if value:
+                parts.append(said.format(value=value))
         if listing.problem:
             parts.append(listing.problem)
         elif not count:
             parts.append(_("No inquiries found."))
+        elif len(parts) == 1:
+            parts.append(_("all inquiries, newest first"))
         self.query_one("#filters", Static).update(Text(" · ".join(parts)))
 
     def on_inquiry_table_need_more(self, _event: InquiryTable.NeedMore) -> None:
@@ -103,7 +113,8 @@ class ListScreen(Screen[None]):
         # console) are not needed for the first screen, which must come fast.
         from supportcli.browser.detail import InquiryScreen
 
-        self.app.push_screen(InquiryScreen(inquiry.id), self._back)
+        terminal = cast(HistoryApp, self.app).terminal
+        self.app.push_screen(InquiryScreen(inquiry.id, terminal), self._back)
 
     def _back(self, changed: bool | None) -> None:
         if changed:
@@ -150,7 +161,7 @@ class ListScreen(Screen[None]):
         if text != self.view.search:
             self.load(self.view.searching(text))
 
-    def action_toggle(self, which: str) -> None:
+    def action_cycle(self, which: str) -> None:
         step = {
             "channel": View.next_channel,
             "status": View.next_status,

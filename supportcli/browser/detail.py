@@ -57,9 +57,10 @@ class InquiryScreen(Screen[bool]):
         Binding("q", "app.quit", _("Quit")),
     ]
 
-    def __init__(self, inquiry_id: int) -> None:
+    def __init__(self, inquiry_id: int, terminal: commands.Terminal) -> None:
         super().__init__()
         self.inquiry_id = inquiry_id
+        self.terminal = terminal
         self.record = history.get(inquiry_id)
         self.changed = False
 
@@ -179,7 +180,7 @@ class InquiryScreen(Screen[bool]):
         self.notify(visible_line(done.said), severity="information" if done.code == 0 else "error")
 
     def action_chat(self) -> None:
-        self.app.terminal.run(["chat", "--resume", str(self.inquiry_id)])
+        self.terminal.run(["chat", "--resume", str(self.inquiry_id)])
         self._reload()
 
     def action_attachments(self) -> None:
