@@ -349,3 +349,19 @@ def test_reply_sends_a_follow_up_through_smtp(home, monkeypatch):
         sent = smtp.wait_for(2)[-1]
     assert text_part(sent.message) == "다시 해 봤는데 안 돼요"
     assert sent.message["Subject"] == "Re: Sync stopped"
+
+
+def test_the_mouse_picks_and_opens_an_inquiry(home):
+    ids = history()
+
+    async def test(app, pilot):
+        second = shown_ids(app)[1]
+        await pilot.click(InquiryTable, offset=(5, 2))  # the second row: highlighted
+        assert app.screen.query_one(InquiryTable).cursor_row == 1
+        await pilot.click(InquiryTable, offset=(5, 2))  # clicked again: opened
+        await until(pilot, lambda: isinstance(app.screen, InquiryScreen))
+        assert app.screen.inquiry_id == second
+        await pilot.press("escape", "q")
+
+    assert browse(test).return_code == 0
+    assert ids
