@@ -196,8 +196,11 @@ def browser_rows(env: dict[str, str], warmup: int, runs: int) -> list[Result]:
         walls, cpus = shown["wall"], shown["cpu"]
         first.value = f"{ms(median(walls))} (CPU {ms(median(cpus))})"
         first.passed = median(walls) <= 0.5
+        to_frame = browser.first_frame_cpu(env, runs)
+        first.value += f"; CPU to the first frame {ms(median(to_frame))}"
         first.note = (
-            f"wall {browser.summary(walls)}; CPU of each whole session {browser.summary(cpus)}"
+            f"wall {browser.summary(walls)}; CPU of each whole session (start to q) "
+            f"{browser.summary(cpus)}; CPU to the first frame {browser.summary(to_frame)}"
         )
         typed = browser.keystrokes(env)["per_search"]
         every = [t for times in typed.values() for t in times]
