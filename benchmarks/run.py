@@ -202,11 +202,15 @@ def browser_rows(env: dict[str, str], warmup: int, runs: int) -> list[Result]:
             f"wall {browser.summary(walls)}; CPU of each whole session (start to q) "
             f"{browser.summary(cpus)}; CPU to the first frame {browser.summary(to_frame)}"
         )
-        typed = browser.keystrokes(env)["per_search"]
+        measured = browser.keystrokes(env)
+        typed, typed_cpu = measured["per_search"], measured["cpu"]
         every = [t for times in typed.values() for t in times]
         keys.value = f"{ms(max(every))} max, {ms(median(every))} median"
         keys.passed = max(every) <= 0.15
-        keys.note = f"{len(every)} keystrokes of {', '.join(typed)}: {browser.summary(every)}"
+        keys.note = (
+            f"{len(every)} keystrokes of {', '.join(typed)}: wall {browser.summary(every)}; "
+            f"CPU {browser.summary(typed_cpu)}"
+        )
     except Exception as exc:  # reported in the table like any other crash
         first.error = keys.error = f"{type(exc).__name__}: {exc}"
         traceback.print_exc()
