@@ -339,6 +339,9 @@ def test_reply_sends_a_follow_up_through_smtp(home, monkeypatch):
             screen = await open_one(app, pilot, ids["answered"])
             await pilot.press("r")
             app.screen.query_one("#body").insert("다시 해 봤는데 안 돼요")
+            await pilot.press("escape")  # by mistake: what was written is kept
+            await pilot.press("r")
+            assert app.screen.query_one("#body").text == "다시 해 봤는데 안 돼요"
             await pilot.press("ctrl+s")
             await until(pilot, lambda: len(screen.record.messages) == 3)
             assert "다시 해 봤는데 안 돼요" in conversation(app)

@@ -79,8 +79,9 @@ class ListScreen(Screen[None]):
         count = len(listing.rows)
         parts = [ngettext("{n} inquiry", "{n} inquiries", count).format(n=count)]
         parts[0] += "" if listing.done else "+"
-        period = ngettext("{n} day", "{n} days", view.days or 0).format(n=view.days)
-        period = period if view.days else None
+        period: str | None = None
+        if view.days:
+            period = ngettext("{n} day", "{n} days", view.days).format(n=view.days)
         if view.since or view.until:
             period = f"{view.since or ''}…{view.until or ''}"
         for said, value in (

@@ -61,6 +61,7 @@ class InquiryScreen(Screen[bool]):
         super().__init__()
         self.inquiry_id = inquiry_id
         self.terminal = terminal
+        self.unsent = ""
         self.record = history.get(inquiry_id)
         self.changed = False
 
@@ -157,11 +158,15 @@ class InquiryScreen(Screen[bool]):
         self.app.push_screen(Ask(question, f"inquiry-{self.inquiry_id}.json"), chosen)
 
     def action_reply(self) -> None:
-        self.app.push_screen(Write(_("Your follow-up")), self._send)
+        self.app.push_screen(Write(_("Your follow-up"), self.unsent, self._keep), self._send)
+
+    def _keep(self, text: str) -> None:
+        self.unsent = text  # written, not sent: offered again at the next r
 
     def _send(self, body: str | None) -> None:
         if body is None:
             return
+        self.unsent = ""
         self.notify(_("Sending…"))
         self.run_worker(
             lambda: commands.run_piped(["reply", str(self.inquiry_id), "--body-file", "-"], body),

@@ -3,6 +3,7 @@ follow-up to write, the keys (?), and a list of lines to read or choose from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from rich.text import Text
@@ -84,14 +85,14 @@ class Write(Dialog[str | None]):
         Binding("escape", "cancel", _("Cancel")),
     ]
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, text: str = "", keep: Callable[[str], None] | None = None):
         super().__init__()
-        self.title_text = title
+        self.title_text, self.text, self.keep = title, text, keep
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text))
-            yield TextArea(id="body", soft_wrap=True, show_line_numbers=False)
+            yield TextArea(self.text, id="body", soft_wrap=True, show_line_numbers=False)
             yield Static(Text(_("Ctrl+S: send · Esc: cancel")), classes="hint")
 
     def action_done(self) -> None:
@@ -99,6 +100,9 @@ class Write(Dialog[str | None]):
         self.dismiss(body if body.strip() else None)
 
     def action_cancel(self) -> None:
+        """What was written is handed to `keep`: Esc by mistake loses nothing."""
+        if self.keep is not None:
+            self.keep(self.query_one(TextArea).text)
         self.dismiss(None)
 
 
