@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from supportcli.browser import commands
 from supportcli.browser.source import Listing, View
 from supportcli.browser.table import InquiryTable
+from supportcli.errors import SupportError
 from supportcli.i18n import _, ngettext
 from supportcli.render.human import channel_word, status_word
 
@@ -115,7 +116,12 @@ class ListScreen(Screen[None]):
         from supportcli.browser.detail import InquiryScreen
 
         terminal = cast(HistoryApp, self.app).terminal
-        self.app.push_screen(InquiryScreen(inquiry.id, terminal), self._back)
+        try:
+            screen = InquiryScreen(inquiry.id, terminal)
+        except SupportError as exc:  # deleted meanwhile by another `support`, say
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.app.push_screen(screen, self._back)
 
     def _back(self, changed: bool | None) -> None:
         if changed:

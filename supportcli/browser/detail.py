@@ -86,7 +86,7 @@ class InquiryScreen(Screen[bool]):
         self._draw()
         self.refresh_bindings()
         if said:
-            self.notify(said)
+            self.notify(said, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only what this inquiry allows is offered (the footer shows no dead keys)."""
@@ -110,7 +110,7 @@ class InquiryScreen(Screen[bool]):
         try:
             return work(*args)
         except SupportError as exc:
-            self.notify(exc.message, severity="error")
+            self.notify(exc.message, severity="error", markup=False)
             return None
 
     def action_close(self) -> None:
@@ -136,9 +136,8 @@ class InquiryScreen(Screen[bool]):
 
         def answered(yes: bool | None) -> None:
             if yes and self._do(history.delete, [self.inquiry_id]) is not None:
-                self.app.notify(
-                    ngettext("Deleted {n} inquiry.", "Deleted {n} inquiries.", 1).format(n=1)
-                )
+                said = ngettext("Deleted {n} inquiry.", "Deleted {n} inquiries.", 1)
+                self.app.notify(said.format(n=1), markup=False)
                 self.dismiss(True)
 
         self.app.push_screen(Confirm(f"#{self.inquiry_id} {question}"), answered)
@@ -152,7 +151,7 @@ class InquiryScreen(Screen[bool]):
                 said = ngettext(
                     "Exported {n} inquiry to {path}", "Exported {n} inquiries to {path}", 1
                 )
-                self.notify(said.format(n=1, path=target))
+                self.notify(said.format(n=1, path=target), markup=False)
 
         question = _("Export to which file? (.json, .jsonl, .csv or .md)")
         self.app.push_screen(Ask(question, f"inquiry-{self.inquiry_id}.json"), chosen)
@@ -167,7 +166,7 @@ class InquiryScreen(Screen[bool]):
         if body is None:
             return
         self.unsent = ""
-        self.notify(_("Sending…"))
+        self.notify(_("Sending…"), markup=False)
         self.run_worker(
             lambda: commands.run_piped(["reply", str(self.inquiry_id), "--body-file", "-"], body),
             thread=True,
@@ -182,7 +181,11 @@ class InquiryScreen(Screen[bool]):
         if done is None:
             return
         self._reload()
-        self.notify(visible_line(done.said), severity="information" if done.code == 0 else "error")
+        # What `support reply` said last (sent, queued, or its error): text, never markup.
+        if done.code == 0:
+            self.notify(visible_line(done.said), markup=False)
+        else:
+            self.notify(visible_line(done.said), severity="error", markup=False)
 
     def action_chat(self) -> None:
         self.terminal.run(["chat", "--resume", str(self.inquiry_id)])
