@@ -183,6 +183,40 @@ def korean_rows(sup: list[str], env: dict[str, str], warmup: int, runs: int) -> 
     return results
 
 
+def browser_rows(env: dict[str, str], warmup: int, runs: int) -> list[Result]:
+    """Issue 20: `support history`'s first screen in an 80x24 pty, and each keystroke's
+    results while searching (benchmarks/browser.py says how each is taken)."""
+    import browser  # benchmarks/browser.py, beside this file
+
+    first = Result("`support history` (the browser): first screen at 80x24", "≤ 500 ms")
+    keys = Result("`support history`: each keystroke's search results", "≤ 150 ms (max)")
+    print("timing support history: first screen, keystrokes ...", flush=True)
+    try:
+        shown = browser.first_screen(env, runs, warmup)
+        walls, cpus = shown["wall"], shown["cpu"]
+        first.value = f"{ms(median(walls))} (CPU {ms(median(cpus))})"
+        first.passed = median(walls) <= 0.5
+        to_frame = browser.first_frame_cpu(env, runs)
+        first.value += f"; CPU to the first frame {ms(median(to_frame))}"
+        first.note = (
+            f"wall {browser.summary(walls)}; CPU of each whole session (start to q) "
+            f"{browser.summary(cpus)}; CPU to the first frame {browser.summary(to_frame)}"
+        )
+        measured = browser.keystrokes(env)
+        typed, typed_cpu = measured["per_search"], measured["cpu"]
+        every = [t for times in typed.values() for t in times]
+        keys.value = f"{ms(max(every))} max, {ms(median(every))} median"
+        keys.passed = max(every) <= 0.15
+        keys.note = (
+            f"{len(every)} keystrokes of {', '.join(typed)}: wall {browser.summary(every)}; "
+            f"CPU {browser.summary(typed_cpu)}"
+        )
+    except Exception as exc:  # reported in the table like any other crash
+        first.error = keys.error = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    return [first, keys]
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
@@ -741,7 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         help="comma-separated target keys: "
-        "list,search,help,show,floor,ko,export,latency,outbox,shapes,completion",
+        "list,search,help,show,floor,ko,export,latency,outbox,shapes,completion,browser",
     )
     args = parser.parse_args(argv)
 
@@ -934,6 +968,9 @@ def main(argv: list[str] | None = None) -> int:
                 exp.error = mem.error = f"{type(exc).__name__}: {exc}"
                 traceback.print_exc()
             results += [mem, exp]
+
+        if not only or "browser" in only:
+            results += browser_rows(s_env, warmup, runs)
 
         if not only or "latency" in only:
             commits = args.commits

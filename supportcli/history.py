@@ -21,8 +21,39 @@ def list_inquiries(filters: Filters) -> list[Inquiry]:
     return reads.list_rows(connect(), filters)
 
 
+def page(filters: Filters, after: tuple[str, int] | None, size: int) -> reads.Page:
+    """One page of the list, after the previous page's cursor (the history browser)."""
+    return reads.page_rows(connect(), filters, after, size)
+
+
 def get(inquiry_id: int) -> Inquiry:
     return reads.get_record(connect(), inquiry_id)
+
+
+def export_one(inquiry_id: int, output: Path) -> str:
+    """One inquiry to a new 0600 file, in the format its name ends with (.jsonl, .csv,
+    .md; JSON otherwise). Returns the format written."""
+    # Imported here: as in export().
+    from supportcli import outfile
+    from supportcli.render import export as exporter
+
+    suffix = output.suffix.lower().lstrip(".")
+    fmt = {"md": "markdown", "markdown": "markdown", "jsonl": "jsonl", "csv": "csv"}.get(
+        suffix, "json"
+    )
+    record = reads.get_record(connect(), inquiry_id)
+    with outfile.open_text(output) as out:
+        exporter.write([record], fmt, out)
+    return fmt
+
+
+def attachment_copy(sha256: str) -> Path:
+    """Where the private copy of an attachment is kept (fetched first from a shared
+    history that has it only in the database)."""
+    # Imported here: only the browser and `show --raw` read kept files.
+    from supportcli.store import attachments
+
+    return attachments.local_copy(connect(), sha256)
 
 
 def export(

@@ -44,6 +44,8 @@ def test_benchmark_smoke_run(tmp_path):
         "outbox send",
         "floor: `support list` vs `support --help`",  # paired even without the peer
         "completion, zsh: `support show <TAB>`",
+        "`support history` (the browser): first screen at 80x24",
+        "each keystroke's search results",
     ):
         assert target in table, target
 

@@ -65,7 +65,7 @@ def test_help_is_light():
     script = (
         "import sys\nfrom supportcli.cli.root import run\nrun(['--help'])\n"
         "heavy = ('sqlmodel', 'sqlalchemy', 'pydantic', 'yagmail', 'questionary', "
-        "'keyring', 'email_validator')\n"
+        "'keyring', 'email_validator', 'textual')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -76,7 +76,8 @@ def test_help_is_light():
 def test_list_is_light(home):
     script = (
         "import sys\nfrom supportcli.cli.root import run\nrun(['list'])\n"
-        "heavy = ('sqlmodel', 'sqlalchemy', 'pydantic', 'yagmail', 'questionary', 'keyring')\n"
+        "heavy = ('sqlmodel', 'sqlalchemy', 'pydantic', 'yagmail', 'questionary', 'keyring', "
+        "'textual')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -14,14 +14,22 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "supportcli"
 USE_CASES = ("chat", "mail", "account", "history")
 TERMINAL = ("rich", "questionary", "prompt_toolkit", "typer")
-EDGE = ("supportcli.cli", "supportcli.ui", "supportcli.console", "supportcli.render.human")
+EDGE = (
+    "supportcli.cli",
+    "supportcli.ui",
+    "supportcli.console",
+    "supportcli.render.human",
+    "supportcli.browser",
+)
 # Third-party modules each allowed in one place only.
 ONLY_IN = {
     "questionary": ("ui/prompts.py",),
     "prompt_toolkit": ("ui/",),
     "yagmail": ("mail/sender.py",),
     "psycopg": ("store/postgres.py",),
-    "rich": ("render/", "ui/", "console.py"),
+    "rich": ("render/", "ui/", "console.py", "browser/"),
+    # The history browser only: `support history` at a terminal, nothing else.
+    "textual": ("browser/",),
     "typer": ("cli/",),
     "sqlite3": ("store/",),
     # Mail discovery and importing help centers only: never on the `--help` or `list` path.

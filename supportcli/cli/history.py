@@ -75,6 +75,34 @@ def list_cmd(
     print_inquiries(rows)
 
 
+def history_cmd(
+    channel: str | None = CHANNEL,
+    status: str | None = STATUS,
+    topic: str | None = TOPIC,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    search: str | None = SEARCH,
+    limit: int | None = typer.Option(
+        None, "-n", "--limit", help=_("How many, newest first (0: all); prints the table.")
+    ),
+    as_json: bool = typer.Option(False, "--json", help=_("One JSON array, for scripts.")),
+) -> None:
+    if as_json or limit is not None or not (console.interactive() and sys.stdout.isatty()):
+        limit = 20 if limit is None else limit
+        list_cmd(channel, status, topic, since, until, search, limit, as_json)
+        return
+    from supportcli.browser.source import View
+
+    _filters(channel, status, topic, since, until, search, None).check().where()  # one line
+    view = View(channel, status, topic, None, since, until, search or "")
+    # Imported here, and only here: Textual costs ~250 ms, which no other command pays.
+    from supportcli.browser.app import browse
+
+    code = browse(view)
+    if code:
+        raise typer.Exit(code)
+
+
 def show(
     inquiry_id: int = typer.Argument(
         ..., metavar="ID", callback=checked_ids, help=_("The inquiry's id.")
@@ -267,9 +295,13 @@ def register(app: typer.Typer) -> None:
     )(list_cmd)
     app.command(
         "history",
-        help=_("Same as `support list`."),
-        epilog=examples("support history --since 2026-11-01"),
-    )(list_cmd)
+        help=_(
+            "Browse the history full-screen at a terminal: search as you type, filter, "
+            "open, reply, close, export. Piped, or with --json or -n, the same table as "
+            "`support list`."
+        ),
+        epilog=examples("support history", "support history --since 2026-11-01 | less"),
+    )(history_cmd)
     app.command(
         "show",
         help=_("Show one inquiry with its whole conversation."),

@@ -158,6 +158,11 @@ def _line(
     return line
 
 
+def waiting_on_you(row: Inquiry) -> bool:
+    """Whether the desk has spoken last and the inquiry is still going: your turn."""
+    return row.last_role == Role.AGENT and row.status in ("open", "answered")
+
+
 def last_word(row: Inquiry) -> Text:
     """Who spoke last, and when: the agent (waiting on you) or you (waiting on them)."""
     role, stamp = row.last_role, row.last_message_at
@@ -174,9 +179,10 @@ def one_line(text: str) -> str:
     return visible(" ".join(text.split()))
 
 
-def transcript(record: Inquiry) -> None:
-    """Print one inquiry as a conversation."""
-    out = styled.writer() or console.out()
+def transcript(record: Inquiry, out: Console | styled.Writer | None = None) -> None:
+    """Print one inquiry as a conversation (to standard output, or to `out`: the
+    history browser draws it into its own console)."""
+    out = out or styled.writer() or console.out()
     title = Text.assemble(
         (f"#{record.id} ", "bold"),
         (f"{channel_word(record.channel)} · ", "dim"),

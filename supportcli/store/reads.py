@@ -120,14 +120,7 @@ def parse_when(text: str, *, flag: str, end: bool = False) -> str:
 def list_rows(db: Database, filters: Filters) -> list[Inquiry]:
     """Inquiries matching `filters`, newest first, with their envelopes and attachments
     but without their messages."""
-    rows = list(_select(db, filters.check()))
-    ids = [int(row[_ID]) for row in rows]  # type: ignore[call-overload]
-    envelopes = _envelopes(db, ids)
-    attachments = _attachments(db, ids)
-    return [
-        _inquiry(row, email=envelopes.get(i), attachments=attachments.get(i, ()))
-        for row, i in zip(rows, ids, strict=True)
-    ]
+    return _listed(db, list(_select(db, filters.check())))
 
 
 def _select(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
@@ -147,6 +140,61 @@ def _select(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
         return
     where, params = filters.where()
     yield from _newest_first(db, [where] if where else [], params, filters.limit)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of `list_rows`'s inquiries and where the next one starts (None: the last)."""
+
+    rows: list[Inquiry]
+    after: tuple[str, int] | None
+
+
+def page_rows(db: Database, filters: Filters, after: tuple[str, int] | None, size: int) -> Page:
+    """The `size` inquiries `list_rows` would show after `after` (keyset: each page is a
+    bounded query however deep, never an OFFSET counted from the top). `after` is the last
+    page's (created_at, id); a search walks its index by id, so there it is ("", id)."""
+    filters = filters.check()
+    if filters.search is not None and not is_postgres(db):
+        ids = list(islice(_matching_ids(db, filters, before=after[1] if after else None), size))
+        rows = _by_ids(db, ids)
+        cursor = ("", min(ids)) if len(ids) == size else None
+    else:
+        clauses, params = _search_clauses(db, filters) if filters.search else _plain(filters)
+        if after:
+            clauses.append(
+                "(created_at < :after_at OR (created_at = :after_at AND id < :after_id))"
+            )
+            params.update(after_at=after[0], after_id=after[1])
+        rows = list(_newest_first(db, clauses, params, size))
+        last = rows[-1] if len(rows) == size else None
+        cursor = (str(last[_AT]), int(last[_ID])) if last else None  # type: ignore[call-overload]
+    return Page(_listed(db, rows), cursor)
+
+
+def _plain(filters: Filters) -> tuple[list[str], dict[str, object]]:
+    where, params = filters.where()
+    return ([where] if where else []), params
+
+
+def _by_ids(db: Database, ids: list[int]) -> list[tuple[object, ...]]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    return db.execute(
+        f"SELECT {_COLUMNS} FROM inquiry WHERE id IN ({marks}) ORDER BY created_at DESC, id DESC",
+        ids,
+    ).fetchall()
+
+
+def _listed(db: Database, rows: list[tuple[object, ...]]) -> list[Inquiry]:
+    ids = [int(row[_ID]) for row in rows]  # type: ignore[call-overload]
+    envelopes = _envelopes(db, ids)
+    attachments = _attachments(db, ids)
+    return [
+        _inquiry(row, email=envelopes.get(i), attachments=attachments.get(i, ()))
+        for row, i in zip(rows, ids, strict=True)
+    ]
 
 
 PAGE = 1000
@@ -178,7 +226,7 @@ def _where(clauses: list[str]) -> str:
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
+def _matching_ids(db: Database, filters: Filters, *, before: int | None = None) -> Iterator[int]:
     """Inquiries whose subject or messages hold every search word, newest first.
 
     FTS5 intersects the words in `search_inquiry` (one row per inquiry, rowid = its id),
@@ -187,12 +235,13 @@ def _matching_ids(db: Database, filters: Filters) -> Iterator[int]:
     the order of the words, and stops when the page is full. A word of several tokens is
     then confirmed as a phrase within one subject or message (`search_fts`), once per
     inquiry that holds all its tokens. The few inquiries whose row waits to be rewritten
-    (`search_pending`) are checked through `search_fts` alone, and merged in by id."""
+    (`search_pending`) are checked through `search_fts` alone, and merged in by id.
+    `before`: only inquiries with a smaller id (the browser's next page)."""
     words = filters.words()
     where, params = filters.where()
-    pending = [row[0] for row in db.execute(_PENDING)]
+    pending = [row[0] for row in db.execute(_PENDING) if before is None or row[0] < before]
     behind = set(pending)
-    indexed = (i for i in _intersected(db, words, where, params) if i not in behind)
+    indexed = (i for i in _intersected(db, words, where, params, before) if i not in behind)
     checked = (i for i in pending if _in_messages(db, i, words, where, params))
     yield from heapq.merge(indexed, checked, reverse=True)
 
@@ -201,11 +250,18 @@ _PENDING = "SELECT inquiry_id FROM search_pending ORDER BY inquiry_id DESC"
 
 
 def _intersected(
-    db: Database, words: list[list[Term]], where: str, params: dict[str, object]
+    db: Database,
+    words: list[list[Term]],
+    where: str,
+    params: dict[str, object],
+    before: int | None = None,
 ) -> Iterator[int]:
     match = " AND ".join(f"({fts5_word(word)})" for word in words)
     phrases = [fts5_any(word) for word in words if _has_long(word)]
     join = " JOIN inquiry ON inquiry.id = search_inquiry.rowid" if where else ""
+    if before is not None:  # FTS5 starts its walk at the bound: a deep page costs no more
+        where = " AND ".join(filter(None, [where, "search_inquiry.rowid < :before"]))
+        params = {**params, "before": before}
     sql = (
         f"SELECT search_inquiry.rowid FROM search_inquiry{join} WHERE search_inquiry MATCH "
         f":match{' AND ' + where if where else ''} ORDER BY search_inquiry.rowid DESC"
@@ -251,6 +307,11 @@ RARE = 1000  # PostgreSQL: fewer matching inquiries than this are fetched by id
 
 
 def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
+    clauses, params = _search_clauses(db, filters)
+    yield from _newest_first(db, clauses, params, filters.limit)
+
+
+def _search_clauses(db: Database, filters: Filters) -> tuple[list[str], dict[str, object]]:
     """PostgreSQL: the GIN index of `search_inquiry` intersects the words (`a & b`,
     skipping through the longer lists), bounded by the rarest word. How the inquiries are
     then read depends on how many matched, which the planner cannot know for a rare or
@@ -281,7 +342,7 @@ def _pg_search(db: Database, filters: Filters) -> Iterator[tuple[object, ...]]:
     else:
         params["terms"] = terms
         clauses.append(f"id IN ({found.replace('?', ':terms')})")
-    yield from _newest_first(db, clauses, params, filters.limit)
+    return clauses, params
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
