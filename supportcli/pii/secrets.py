@@ -1,0 +1,153 @@
+"""Detectors for secrets: passwords written out, API keys and tokens with well-known
+prefixes, private key blocks, and long random strings next to a word like token or 키.
+
+Only the value is the finding (`비밀번호: ********` keeps its label), and a key keeps its
+prefix and last four characters so that its owner knows which one it was."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from supportcli.pii.finding import Finding
+from supportcli.pii.validators import char_classes, entropy
+
+# Each pattern starts with a literal per branch, so the engine skips to the next p, P, 비,
+# 패 or 암 in C; the value is read from where the word ends.
+_PASSWORD_WORD = re.compile(
+    r"p(?:assword|asswd|wd|w)|P(?:assword|ASSWORD|asswd|WD|W|w|wd)|비(?:밀\s?번호|번)|패스워드|암호"
+)
+_PASSWORD_VALUE = re.compile(
+    r"(?P<sep>[ \t]*(?:[:=]|[ \t]is[ \t]|은|는|란)?[ \t]*)(?P<value>[!-~]{4,64})"
+)
+_TRAILING = ".,;:?)]}>'\"`"  # not "!": many passwords end with one
+
+
+def _password_like(value: str, explicit: bool) -> bool:
+    """ "password reset", "비밀번호 변경", "the password is done?": a word is not a
+    password. One has a digit next to letters or signs, or follows a colon and is long."""
+    has_digit = any(c.isdigit() for c in value)
+    if has_digit and char_classes(value) >= 2:
+        return True
+    return explicit and len(value) >= 8 and char_classes(value) >= 2
+
+
+def _letter_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
+
+
+def passwords(text: str) -> Iterator[Finding]:
+    for word in _PASSWORD_WORD.finditer(text):
+        if word[0].isascii() and (
+            _letter_at(text, word.start() - 1) or _letter_at(text, word.end())
+        ):
+            continue  # "upward", "pwned"
+        m = _PASSWORD_VALUE.match(text, word.end())
+        if m is None:
+            continue
+        start, end = m.span("value")
+        value = m["value"]
+        while value and value[-1] in _TRAILING:  # the sentence's full stop, a closing quote
+            value, end = value[:-1], end - 1
+        while value and value[0] in "'\"`(":
+            value, start = value[1:], start + 1
+        explicit = any(c in m["sep"] for c in ":=")
+        if len(value) < 4 or not _password_like(value, explicit):
+            continue
+        yield Finding("password", start, end, "********", 0.9 if explicit else 0.75)
+
+
+# Keys by their prefix. Most prefixes end in - or _, rare characters in prose: the first
+# pattern starts at that character (the engine skips to it in C) and looks back at the
+# prefix; each branch's group is named by the prefix's length before the - or _.
+_DASHED = re.compile(
+    r"[-_](?:"
+    r"(?<=sk-)(?P<k2>(?:proj-|ant-(?:api\d\d-)?|live-|test-|svcacct-)?[A-Za-z0-9_\-]{20,})"
+    r"|(?<=[srp]k_)(?P<s2>(?:live|test)_[A-Za-z0-9]{16,})"
+    r"|(?<=gh[pousr]_)(?P<g3>[A-Za-z0-9]{30,})"
+    r"|(?<=github_pat_)(?P<h10>[A-Za-z0-9_]{40,})"
+    r"|(?<=xox[abposr]-)(?P<x4>[A-Za-z0-9\-]{10,})"
+    r"|(?<=glpat-)(?P<l5>[A-Za-z0-9_\-]{20,})"
+    r")"
+)
+_PLAIN = re.compile(r"A(?:KIA|SIA)[A-Z0-9]{16}|AIza[A-Za-z0-9_\-]{35}")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{10,}")
+_KEY_CHAR = re.compile(r"[A-Za-z0-9_\-]")
+_PROVIDER = re.compile(
+    r"(?:sk-(?:proj-|ant-(?:api\d\d-)?|live-|test-|svcacct-)?|[srp]k_(?:live|test)_|gh[pousr]_|github_pat_|xox[abposr]-|glpat-|A(?:KIA|SIA|Iza)|eyJ)"
+)
+
+
+def api_keys(text: str) -> Iterator[Finding]:
+    for m in _DASHED.finditer(text):
+        before = int(m.lastgroup[1:])
+        yield from _key(text, m.start() - before, m.end())
+    for pattern in (_PLAIN, _JWT):  # apart: "eyJ" alone is a literal the engine looks for fast
+        for m in pattern.finditer(text):
+            yield from _key(text, m.start(), m.end())
+
+
+def _key(text: str, start: int, end: int) -> Iterator[Finding]:
+    if start < 0 or (start and _KEY_CHAR.match(text, start - 1)) or _KEY_CHAR.match(text, end):
+        return  # inside a longer word: "task-...", an identifier that merely contains one
+    prefix = _PROVIDER.match(text, start)[0]
+    body = text[start + len(prefix) : end]
+    if char_classes(body) < 2:  # "sk-aaaaaaaaaaaaaaaaaaaa", a kebab-case name
+        return
+    yield Finding("api_key", start, end, f"{prefix}****{text[end - 4 : end]}", 0.97)
+
+
+_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ ){0,4})PRIVATE KEY-----")
+_END = re.compile(r"-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY-----")
+_BODY = re.compile(r"(?:\r?\n(?:[ \t]*[A-Za-z0-9+/=:,\-]*[ \t]*\r?\n)*+[A-Za-z0-9+/=]*)?")
+
+
+def private_keys(text: str) -> Iterator[Finding]:
+    at = 0
+    end: re.Match[str] | None = None
+    no_end_after = len(text) + 1  # where a search for an END line last found none
+    while (begin := _BEGIN.search(text, at)) is not None:
+        if begin.end() < no_end_after and (end is None or end.start() < begin.end()):
+            end = _END.search(text, begin.end())  # each stretch of text searched once
+            if end is None:
+                no_end_after = begin.end()
+        # A block without its END line (cut when pasted) is still a key: up to where
+        # its base64 lines stop. Possessive, so a run of BEGIN lines stays linear.
+        if end is not None and end.start() >= begin.end():
+            stop = end.end()
+        else:
+            stop = _BODY.match(text, begin.end()).end()
+        label = begin[1]
+        shown = f"-----BEGIN {label}PRIVATE KEY-----\n****\n-----END {label}PRIVATE KEY-----"
+        yield Finding("private_key", begin.start(), stop, shown, 0.99)
+        at = stop
+
+
+_SECRET_WORD = re.compile(
+    r"t(?:oken)|T(?:oken|OKEN)|s(?:ecret)|S(?:ecret|ECRET)|k(?:ey)|K(?:ey|EY)"
+    r"|c(?:redential)|C(?:redential|REDENTIAL)|토큰|시크릿|키"
+)
+# After the word: more of an identifier (SECRET_KEY, tokens), 값, quotes, a colon or a
+# particle, then the value.
+_SECRET_VALUE = re.compile(
+    r"[A-Za-z_\-]{0,20}(?:\s*값)?['\"]?[ \t]*(?:[:=]|은|는|이|가|[ \t]is[ \t]|[ \t]was[ \t])?"
+    r"[ \t]*[:=]?[ \t]*['\"(]?(?P<value>[A-Za-z0-9+/_\-=~.]{20,200})"
+)
+
+
+def secrets(text: str) -> Iterator[Finding]:
+    at = 0
+    for word in _SECRET_WORD.finditer(text):
+        if word.start() < at or (word[0].isascii() and _letter_at(text, word.start() - 1)):
+            continue  # "monkey", "hockey"; or the value of the previous finding
+        m = _SECRET_VALUE.match(text, word.end())
+        if m is None:
+            continue
+        start = m.start("value")
+        value = m["value"].rstrip(".")
+        if len(value) < 20 or _KEY_CHAR.match(text, start + len(m["value"])):
+            continue
+        if char_classes(value) < 2 or entropy(value) < 3.5:
+            continue  # a long word or a URL path, not a random string
+        at = start + len(value)
+        yield Finding("secret", start, at, "****" + value[-4:], 0.8)
