@@ -52,6 +52,9 @@ def passwords(text: str) -> Iterator[Finding]:
         while value and value[0] in "'\"`(":
             value, start = value[1:], start + 1
         explicit = any(c in m["sep"] for c in ":=")
+        if "=" in m["sep"] and "&" in value:  # pw=...&user=...: a query string's field
+            value = value[: value.index("&")]
+            end = start + len(value)
         if len(value) < 4 or not _password_like(value, explicit):
             continue
         yield Finding("password", start, end, "********", 0.9 if explicit else 0.75)
