@@ -3,6 +3,7 @@
     python benchmarks/pii.py                 # the table, the misses, the timings
     python benchmarks/pii.py --json          # the same for scripts
     python benchmarks/pii.py --inquiries 2000 --runs 7
+    python benchmarks/pii.py --db benchmarks/data/history-100k.db   # the stored history
 
 Printed:
 * per kind, on benchmarks/pii/corpus.jsonl (labelled cases, Korean and English): support
@@ -10,7 +11,8 @@ Printed:
   expected kind and exactly the expected text);
 * false positives per 100 inquiries on the benchmark history's text: inquiries made by
   benchmarks/corpus.py's TextMaker exactly as generate.py makes them (subject and every
-  message), which hold no personal data, so every finding there is a false one;
+  message), which hold no personal data, so every finding there is a false one (with
+  --db, inquiries read from a history generate.py wrote);
 * the time to scan a 1 MB body (history text with corpus cases sprinkled in, best of
   --runs), and the same for hostile bodies (1 MB of digits, of `-----BEGIN` lines).
 Targets: recall >= 99% for rrn and card, >= 95% for the rest; <= 1 false positive per
@@ -93,8 +95,27 @@ def inquiries(count: int, seed: int = 19) -> list[str]:
     return texts
 
 
-def false_positives(count: int) -> dict:
-    texts = inquiries(count)
+def stored(db: Path, count: int) -> list[str]:
+    """The text of `count` inquiries spread evenly over a generated history (read-only)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (top,) = con.execute("SELECT max(id) FROM inquiry").fetchone()
+        texts = []
+        for inquiry_id in range(1, top + 1, max(1, top // count))[:count]:
+            row = con.execute("SELECT subject FROM inquiry WHERE id = ?", (inquiry_id,)).fetchone()
+            bodies = con.execute(
+                "SELECT body FROM message WHERE inquiry_id = ? ORDER BY id", (inquiry_id,)
+            ).fetchall()
+            texts.append("\n\n".join([row[0] or "", *(b for (b,) in bodies)]))
+        return texts
+    finally:
+        con.close()
+
+
+def false_positives(count: int, db: Path | None = None) -> dict:
+    texts = stored(db, count) if db else inquiries(count)
     findings = []
     for text in texts:
         findings += [(f.kind, text[f.start : f.end]) for f in scan(text)]
@@ -187,12 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inquiries", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--db", type=Path, help="read the inquiries from a generated history instead"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     corpus = cases()
     result = {
         "quality": evaluate(corpus),
-        "false_positives": false_positives(args.inquiries),
+        "false_positives": false_positives(args.inquiries, args.db),
         "speed": speed(corpus, args.runs),
         "runs": args.runs,
     }
