@@ -2,7 +2,7 @@
 
     python benchmarks/pii.py                 # the table, the misses, the timings
     python benchmarks/pii.py --json          # the same for scripts
-    python benchmarks/pii.py --inquiries 2000 --runs 7
+    python benchmarks/pii.py --inquiries 2000 --runs 10
     python benchmarks/pii.py --db benchmarks/data/history-100k.db   # the stored history
 
 Printed:
@@ -207,7 +207,7 @@ def report(result: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--inquiries", type=int, default=2000)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=10)
     parser.add_argument(
         "--db", type=Path, help="read the inquiries from a generated history instead"
     )

@@ -170,6 +170,24 @@ def test_findings_are_ordered_and_never_overlap():
         assert all(0 <= f.start < f.end <= len(text) and 0 < f.confidence <= 1 for f in findings)
 
 
+def test_masked_text_holds_nothing_to_find():
+    """What mask() sends is clean: a second scan finds nothing (so a masked draft
+    reopened at the review is not flagged again), and no value survives."""
+    for case in bench.cases():
+        text = case["text"]
+        masked = mask(text, scan(text))
+        assert scan(masked) == [], (case["id"], masked)
+        for _kind, value in case["expect"]:
+            assert value not in masked
+
+
+def test_bearer_tokens_are_secrets_and_paths_are_not():
+    token = "9fK2mQ9xLp4RtZ7wVb3NcY6hAa"
+    assert found(f"Authorization: Bearer {token}") == [("secret", token)]
+    assert found("key_path=/usr/local/lib/python3.11/site-packages") == []
+    assert found("token_url: https://oauth2.googleapis.com/token?x=1") == []
+
+
 def test_a_more_specific_kind_wins_an_overlap():
     # a JWT is an API key, not a secret; a phone number after 계좌 is a phone number
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N"

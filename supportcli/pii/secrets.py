@@ -120,15 +120,17 @@ def private_keys(text: str) -> Iterator[Finding]:
             stop = end.end()
         else:
             stop = _BODY.match(text, begin.end()).end()
+        at = stop
+        if text[begin.end() : stop].strip().startswith("****"):
+            continue  # a block mask() wrote: already masked
         label = begin[1]
         shown = f"-----BEGIN {label}PRIVATE KEY-----\n****\n-----END {label}PRIVATE KEY-----"
         yield Finding("private_key", begin.start(), stop, shown, 0.99)
-        at = stop
 
 
 _SECRET_WORD = re.compile(
     r"t(?:oken)|T(?:oken|OKEN)|s(?:ecret)|S(?:ecret|ECRET)|k(?:ey)|K(?:ey|EY)"
-    r"|c(?:redential)|C(?:redential|REDENTIAL)|토큰|시크릿|키"
+    r"|c(?:redential)|C(?:redential|REDENTIAL)|b(?:earer)|B(?:earer|EARER)|토큰|시크릿|키"
 )
 # After the word: more of an identifier (SECRET_KEY, tokens), 값, quotes, a colon or a
 # particle, then the value.
@@ -150,7 +152,7 @@ def secrets(text: str) -> Iterator[Finding]:
         value = m["value"].rstrip(".")
         if len(value) < 20 or _KEY_CHAR.match(text, start + len(m["value"])):
             continue
-        if char_classes(value) < 2 or entropy(value) < 3.5:
-            continue  # a long word or a URL path, not a random string
+        if char_classes(value) < 2 or entropy(value) < 3.5 or value[0] in "/.~":
+            continue  # a long word, a path or a URL's path, not a random string
         at = start + len(value)
         yield Finding("secret", start, at, "****" + value[-4:], 0.8)
