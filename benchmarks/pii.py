@@ -144,13 +144,16 @@ def megabyte(corpus: list[dict]) -> str:
     return "\n\n".join(parts)
 
 
-def best_ms(text: str, runs: int) -> float:
-    best = float("inf")
+def best_ms(text: str, runs: int) -> tuple[float, float]:
+    """The best wall time and the best CPU time of `runs` scans, in ms (on a busy machine
+    the CPU time is what an idle machine's wall time would be)."""
+    wall = cpu = float("inf")
     for _ in range(runs):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         scan(text)
-        best = min(best, time.perf_counter() - t0)
-    return best * 1000
+        wall = min(wall, time.perf_counter() - w0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall * 1000, cpu * 1000
 
 
 def speed(corpus: list[dict], runs: int) -> dict:
@@ -161,11 +164,13 @@ def speed(corpus: list[dict], runs: int) -> dict:
         "BEGIN lines": "-----BEGIN RSA PRIVATE KEY-----\n" * 31_250,
         "long token": "token: " + "aB3" * 333_000,
     }
+    wall, cpu = best_ms(body, runs)
     return {
         "bytes": len(body.encode()),
         "findings": len(scan(body)),
-        "ms": best_ms(body, runs),
-        "hostile_ms": {name: best_ms(text, max(1, runs // 3)) for name, text in hostile.items()},
+        "ms": wall,
+        "cpu_ms": cpu,
+        "hostile_ms": {name: best_ms(text, max(1, runs // 3))[0] for name, text in hostile.items()},
     }
 
 
@@ -193,7 +198,8 @@ def report(result: dict) -> None:
         print(f"  {kind}: {text!r}")
     print(
         f"\nscan of a {fast['bytes']:,}-byte body ({fast['findings']} findings): "
-        f"{fast['ms']:.1f} ms, best of {result['runs']} (target < {MS_TARGET:g} ms)"
+        f"{fast['ms']:.1f} ms, best of {result['runs']} (target < {MS_TARGET:g} ms); "
+        f"CPU time {fast['cpu_ms']:.1f} ms"
     )
     for name, ms in fast["hostile_ms"].items():
         print(f"  hostile 1 MB, {name}: {ms:.1f} ms")

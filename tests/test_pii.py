@@ -102,6 +102,12 @@ def test_numbers_glued_to_hangul_are_found(text, kind, value):
     assert found(text) == [(kind, value)]
 
 
+def test_slash_separated_fields_are_not_urls():
+    text = "홍길동/900101-1234568/010-1234-5678/서울"
+    assert found(text) == [("rrn", "900101-1234568"), ("phone", "010-1234-5678")]
+    assert found("see shop.example.com/o/4111111111111111 and /p/010-1234-5678") == []
+
+
 def test_full_width_digits_and_separators_keep_offsets_in_the_original():
     text = "주민번호 ９００１０１－１２３４５６８, 카드 ４１１１ １１１１ １１１１ １１１１로"
     assert found(text) == [

@@ -97,7 +97,7 @@ def cards(text: str, spans: Windows) -> Iterator[Finding]:
 
 _AREA = r"1[016789]|2|[3-6][1-5]|70"
 _PHONE = re.compile(
-    r"(?<![A-Za-z0-9_./+-])"
+    r"(?<![A-Za-z0-9_+])(?<![0-9][.-])(?<![A-Za-z]-)"  # not SKU-010-..., Tel.010 is fine
     + r"(?:(?P<intl>(?:\+|00)82[ .-]?(?:\(0\)[ ]?)?)(?P<a1>"
     + _AREA
     + r")|\(?0(?P<a2>"

@@ -46,10 +46,13 @@ def other_label(text: str, start: int, window: int = 24) -> bool:
     return _OTHER.search(text[max(0, start - window) : start].lower()) is not None
 
 
+_DOMAIN_PATH = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?::\d+)?/")
+
+
 def in_url(text: str, start: int) -> bool:
-    """Whether `start` lies inside a URL or a path (the word it is in has `://`, `www.`
-    or a slash before it)."""
+    """Whether `start` lies inside a URL or a path: the word it is in has `://`, starts
+    with `www.` or `/`, or with a domain and a slash. "홍길동/900101-..." is no path."""
     head = text[max(0, start - 200) : start]
     cut = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"), head.rfind("("))
     word = head[cut + 1 :]
-    return "://" in word or word.startswith("www.") or "/" in word
+    return "://" in word or word.startswith(("www.", "/")) or _DOMAIN_PATH.match(word) is not None
