@@ -158,6 +158,15 @@ def test_spaces_and_dots_are_separators(text):
         "Commit 3f2504e04f8911d39a0c0305e82c3301abcdef12 broke it",
         "Our API key rotation happens every 90 days.",
         "task-management-feature-requests-for-2024 is the board",
+        # found in this repository's own files by an early version
+        "Trnpgg7JaR7Iud7J2EIOye\nkeyEsTo8YnI+MS4g6rOE7KKMIOuyiO2YuDxicj4yLiDsmIjquIjso7w8YnI+",
+        "✓ keyring: keyring.backends.SecretService.Keyring",
+        "비밀번호 60.6 vs 74 ms",
+        "password = load_password('smtp', user) or self.password",
+        "passwd.chmod(0o644); PASSWORD_KO.replace('30분', '1시간')",
+        "self.admin_password = secrets.token_urlsafe(18)",
+        "# passwd-file: user:password:uid:gid:gecos:home:shell:extra_fields",
+        "#2 chat · account · resolved\n비밀번호를 잊어버렸어요\nCreated 2026-11-26 13:24",
     ],
 )
 def test_numbers_that_only_look_personal_are_not_reported(text):
@@ -185,6 +194,14 @@ def test_masked_text_holds_nothing_to_find():
         assert scan(masked) == [], (case["id"], masked)
         for _kind, value in case["expect"]:
             assert value not in masked
+
+
+def test_passwords_in_code_and_urls():
+    assert found('PASSWORD = "s3cret-pässword"') == [("password", "s3cret-pässword")]
+    assert found("postgresql://support:pw@127.0.0.1:5432/support") == [("password", "pw")]
+    assert found("git clone https://kim:ghs_Secret123@example.com/x") == [
+        ("password", "ghs_Secret123")
+    ]
 
 
 def test_bearer_tokens_are_secrets_and_paths_are_not():

@@ -126,10 +126,14 @@ _ACCOUNT_WORDS = re.compile(
 )
 
 
+# "2026-11-26 13:24" after "account · resolved" is a date and a time, not an account
+_DATED = re.compile(r"(?:19|20)\d\d[-. ](?:0[1-9]|1[0-2])[-. ](?:0[1-9]|[12]\d|3[01])(?!\d)")
+
+
 def accounts(text: str, spans: Windows) -> Iterator[Finding]:
     for m in _matches(_ACCOUNT, text, spans):
         number = _digits(m[0])
-        if not 10 <= len(number) <= 14 or in_url(text, m.start()):
+        if not 10 <= len(number) <= 14 or in_url(text, m.start()) or _DATED.match(m[0]):
             continue
         # the bank's name or the word "account" just before, or the bank's name just after
         after = text[m.end() : m.end() + 16].lower()

@@ -17,19 +17,49 @@ from supportcli.pii.validators import char_classes, entropy
 _PASSWORD_WORD = re.compile(
     r"p(?:assword|asswd|wd|w)|P(?:assword|ASSWORD|asswd|WD|W|w|wd)|비(?:밀\s?번호|번)|패스워드|암호"
 )
+# Printable ASCII and accented Latin letters: a password; Hangul after it is a particle.
 _PASSWORD_VALUE = re.compile(
-    r"(?P<sep>[ \t]*(?:[:=]|[ \t]is[ \t]|은|는|란)?[ \t]*)(?P<value>[!-~]{4,64})"
+    r"(?P<sep>[ \t]*(?:[:=]|[ \t]is[ \t]|은|는|란)?[ \t]*)(?P<value>[!-~\u00c0-\u024f]{4,64})"
 )
 _TRAILING = ".,;:?)]}>'\"`"  # not "!": many passwords end with one
+_CODE = re.compile(r"[A-Za-z_][\w.]*[(\[]")  # secrets.token_urlsafe(18), Callable[...]
+# The password in a URL's user part: postgresql://support:pw@host/db
+_USERINFO = re.compile(r"://[^\s:/@]+:(?P<value>[^\s:/@]{1,64})@")
 
 
-def _password_like(value: str, explicit: bool) -> bool:
-    """ "password reset", "비밀번호 변경", "the password is done?": a word is not a
-    password. One has a digit next to letters or signs, or follows a colon and is long."""
-    has_digit = any(c.isdigit() for c in value)
-    if has_digit and char_classes(value) >= 2:
+def _password_like(value: str, sep: str) -> bool:
+    """ "password reset", "비밀번호 60.6 ms", "the password is done?", code such as
+    `password.encode()` or `password = self.password`: not passwords. After a colon or
+    "=", a value with a digit (or upper case, lower case and signs); after a space or
+    "is", letters and digits both; glued to the word, nothing."""
+    if not sep or _CODE.match(value):
+        return False
+    digit = any(c.isdigit() for c in value)
+    if ":" not in sep and "=" not in sep:
+        return digit and any(c.isalpha() for c in value)
+    classes = char_classes(value)
+    return (digit and classes >= 2) or (len(value) >= 8 and classes >= 3)
+
+
+def _random_looking(value: str) -> bool:
+    """A long word, a dotted name (keyring.backends.SecretService) or a path is not a
+    secret; 20 random letters and digits almost always hold a digit."""
+    if value[0] in "/.~" or not any(c.isdigit() for c in value):
+        return False
+    return char_classes(value) >= 2 and entropy(value) >= 3.5
+
+
+def _inside_word(text: str, word: re.Match[str]) -> bool:
+    """The secret-like word is part of another word: "monkey", "keyring", or a run of
+    base64; camelCase (accessToken) and snake_case (client_secret) still count."""
+    before = text[word.start() - 1] if word.start() else " "
+    after = text[word.end()] if word.end() < len(text) else " "
+    if not word[0].isascii():
+        return False
+    camel = word[0].isupper() and before.islower()
+    if (before.isascii() and before.isalnum() and not camel) or before in "+/":
         return True
-    return explicit and len(value) >= 8 and char_classes(value) >= 2
+    return after.isascii() and after.isalnum() and after != "s"
 
 
 def _letter_at(text: str, i: int) -> bool:
@@ -55,9 +85,11 @@ def passwords(text: str) -> Iterator[Finding]:
         if "=" in m["sep"] and "&" in value:  # pw=...&user=...: a query string's field
             value = value[: value.index("&")]
             end = start + len(value)
-        if len(value) < 4 or not _password_like(value, explicit):
+        if len(value) < 4 or not _password_like(value, m["sep"]):
             continue
         yield Finding("password", start, end, "********", 0.9 if explicit else 0.75)
+    for m in _USERINFO.finditer(text):
+        yield Finding("password", m.start("value"), m.end("value"), "********", 0.9)
 
 
 # Keys by their prefix. Most prefixes end in - or _, rare characters in prose: the first
@@ -135,7 +167,8 @@ _SECRET_WORD = re.compile(
 # After the word: more of an identifier (SECRET_KEY, tokens), 값, quotes, a colon or a
 # particle, then the value.
 _SECRET_VALUE = re.compile(
-    r"[A-Za-z_\-]{0,20}(?:\s*값)?['\"]?[ \t]*(?:[:=]|은|는|이|가|[ \t]is[ \t]|[ \t]was[ \t])?"
+    r"(?:[_\-][A-Za-z_\-]{0,20}|s)?(?:\s*값)?['\"]?"
+    r"[ \t]*(?:[:=]|은|는|이|가|[ \t]is[ \t]|[ \t]was[ \t])?"
     r"[ \t]*[:=]?[ \t]*['\"(]?(?P<value>[A-Za-z0-9+/_\-=~.]{20,200})"
 )
 
@@ -143,8 +176,8 @@ _SECRET_VALUE = re.compile(
 def secrets(text: str) -> Iterator[Finding]:
     at = 0
     for word in _SECRET_WORD.finditer(text):
-        if word.start() < at or (word[0].isascii() and _letter_at(text, word.start() - 1)):
-            continue  # "monkey", "hockey"; or the value of the previous finding
+        if word.start() < at or _inside_word(text, word):
+            continue  # "monkey", base64 text; or the value of the previous finding
         m = _SECRET_VALUE.match(text, word.end())
         if m is None:
             continue
@@ -152,7 +185,7 @@ def secrets(text: str) -> Iterator[Finding]:
         value = m["value"].rstrip(".")
         if len(value) < 20 or _KEY_CHAR.match(text, start + len(m["value"])):
             continue
-        if char_classes(value) < 2 or entropy(value) < 3.5 or value[0] in "/.~":
-            continue  # a long word, a path or a URL's path, not a random string
+        if not _random_looking(value):
+            continue
         at = start + len(value)
         yield Finding("secret", start, at, "****" + value[-4:], 0.8)
