@@ -92,34 +92,38 @@ def passwords(text: str) -> Iterator[Finding]:
         yield Finding("password", m.start("value"), m.end("value"), "********", 0.9)
 
 
-# Keys by their prefix. Most prefixes end in - or _, rare characters in prose: the first
-# pattern starts at that character (the engine skips to it in C) and looks back at the
-# prefix; each branch's group is named by the prefix's length before the - or _.
-_DASHED = re.compile(
-    r"[-_](?:"
-    r"(?<=sk-)(?P<k2>(?:proj-|ant-(?:api\d\d-)?|live-|test-|svcacct-)?[A-Za-z0-9_\-]{20,})"
-    r"|(?<=[srp]k_)(?P<s2>(?:live|test)_[A-Za-z0-9]{16,})"
-    r"|(?<=gh[pousr]_)(?P<g3>[A-Za-z0-9]{30,})"
-    r"|(?<=github_pat_)(?P<h10>[A-Za-z0-9_]{40,})"
-    r"|(?<=xox[abposr]-)(?P<x4>[A-Za-z0-9\-]{10,})"
-    r"|(?<=glpat-)(?P<l5>[A-Za-z0-9_\-]{20,})"
-    r")"
+# Keys by their prefix. Each pattern starts with a literal, which the regex engine finds
+# much faster than a character class (memchr on ASCII text): five literal passes cost less
+# than one pass looking for "-" or "_".
+_KEYS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"sk-(?:proj-|ant-(?:api\d\d-)?|live-|test-|svcacct-)?[A-Za-z0-9_\-]{20,}",
+        r"k_(?:live|test)_[A-Za-z0-9]{16,}",  # sk_, rk_, pk_: the letter is checked below
+        r"gh[pousr]_[A-Za-z0-9]{30,}",
+        r"github_pat_[A-Za-z0-9_]{40,}",
+        r"xox[abposr]-[A-Za-z0-9\-]{10,}",
+        r"glpat-[A-Za-z0-9_\-]{20,}",
+        r"A(?:KIA|SIA)[A-Z0-9]{16}|AIza[A-Za-z0-9_\-]{35}",
+        r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{10,}",
+    )
 )
-_PLAIN = re.compile(r"A(?:KIA|SIA)[A-Z0-9]{16}|AIza[A-Za-z0-9_\-]{35}")
-_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{10,}")
 _KEY_CHAR = re.compile(r"[A-Za-z0-9_\-]")
 _PROVIDER = re.compile(
-    r"(?:sk-(?:proj-|ant-(?:api\d\d-)?|live-|test-|svcacct-)?|[srp]k_(?:live|test)_|gh[pousr]_|github_pat_|xox[abposr]-|glpat-|A(?:KIA|SIA|Iza)|eyJ)"
+    r"sk-(?:proj-|ant-(?:api\d\d-)?|live-|test-|svcacct-)?|[srp]k_(?:live|test)_|gh[pousr]_"
+    r"|github_pat_|xox[abposr]-|glpat-|A(?:KIA|SIA|Iza)|eyJ"
 )
 
 
 def api_keys(text: str) -> Iterator[Finding]:
-    for m in _DASHED.finditer(text):
-        before = int(m.lastgroup[1:])
-        yield from _key(text, m.start() - before, m.end())
-    for pattern in (_PLAIN, _JWT):  # apart: "eyJ" alone is a literal the engine looks for fast
+    for pattern in _KEYS:
         for m in pattern.finditer(text):
-            yield from _key(text, m.start(), m.end())
+            start = m.start()
+            if m[0].startswith("k_"):
+                if not start or text[start - 1] not in "srp":
+                    continue
+                start -= 1
+            yield from _key(text, start, m.end())
 
 
 def _key(text: str, start: int, end: int) -> Iterator[Finding]:

@@ -16,7 +16,7 @@ _FOLDABLE = re.compile("[" + re.escape("".join(_FOLD)) + "]")
 
 def fold(text: str) -> str:
     """`text` with full-width letters, digits and signs, dashes and odd spaces as ASCII."""
-    if _FOLDABLE.search(text) is None:  # the common case costs one scan, no copy
+    if text.isascii() or _FOLDABLE.search(text) is None:  # the common cases: no copy
         return text
     return _FOLDABLE.sub(lambda m: _FOLD[m[0]], text)
 
