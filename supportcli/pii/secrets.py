@@ -93,8 +93,8 @@ def passwords(text: str) -> Iterator[Finding]:
 
 
 # Keys by their prefix. Each pattern starts with a literal, which the regex engine finds
-# much faster than a character class (memchr on ASCII text): five literal passes cost less
-# than one pass looking for "-" or "_".
+# much faster than a character class (memchr on ASCII text): these eight passes cost less
+# than one pass stopping at every "-" and "_".
 _KEYS = tuple(
     re.compile(pattern)
     for pattern in (
@@ -173,7 +173,7 @@ _SECRET_WORD = re.compile(
 _SECRET_VALUE = re.compile(
     r"(?:[_\-][A-Za-z_\-]{0,20}|s)?(?:\s*값)?['\"]?"
     r"[ \t]*(?:[:=]|은|는|이|가|[ \t]is[ \t]|[ \t]was[ \t])?"
-    r"[ \t]*[:=]?[ \t]*['\"(]?(?P<value>[A-Za-z0-9+/_\-=~.]{20,200})"
+    r"[ \t]*[:=]?[ \t]*['\"(]?(?P<value>[A-Za-z0-9+/_\-=~.]{20,})"
 )
 
 
@@ -187,9 +187,7 @@ def secrets(text: str) -> Iterator[Finding]:
             continue
         start = m.start("value")
         value = m["value"].rstrip(".")
-        if len(value) < 20 or _KEY_CHAR.match(text, start + len(m["value"])):
-            continue
-        if not _random_looking(value):
+        if len(value) < 20 or not _random_looking(value):
             continue
         at = start + len(value)
         yield Finding("secret", start, at, "****" + value[-4:], 0.8)
