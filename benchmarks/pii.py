@@ -172,7 +172,7 @@ def speed(corpus: list[dict], runs: int) -> dict:
         "findings": len(scan(body)),
         "ms": wall,
         "cpu_ms": cpu,
-        "english_ms": best_ms(english, runs)[0],
+        "english_ms": best_ms(english, runs),
         "hostile_ms": {name: best_ms(text, max(1, runs // 3))[0] for name, text in hostile.items()},
     }
 
@@ -204,7 +204,8 @@ def report(result: dict) -> None:
         f"{fast['ms']:.1f} ms, best of {result['runs']} (target < {MS_TARGET:g} ms); "
         f"CPU time {fast['cpu_ms']:.1f} ms"
     )
-    print(f"  1 MB of English only (1 byte a character): {fast['english_ms']:.1f} ms")
+    wall, cpu = fast["english_ms"]
+    print(f"  1 MB of English only (1 byte a character): {wall:.1f} ms; CPU time {cpu:.1f} ms")
     for name, ms in fast["hostile_ms"].items():
         print(f"  hostile 1 MB, {name}: {ms:.1f} ms")
     if quality["misses"]:
