@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "pii" / "corpus.jsonl"
 sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+sys.path.append(str(HERE))  # for corpus.py; last, so that it shadows nothing when imported
 
 from corpus import TOPIC_WEIGHTS, TOPICS, TextMaker  # noqa: E402
 
