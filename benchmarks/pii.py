@@ -183,7 +183,7 @@ def pct(value: float | None) -> str:
 
 def report(result: dict) -> None:
     quality, fp, fast = result["quality"], result["false_positives"], result["speed"]
-    print(f"corpus: {quality['cases']} cases ({CORPUS.relative_to(HERE.parent)})\n")
+    print(f"corpus: {quality['cases']} cases ({result['corpus']})\n")
     print(f"{'kind':<16}{'support':>8}{'recall':>9}{'precision':>11}  target")
     for kind, row in quality["kinds"].items():
         target = STRICT.get(kind, RECALL_TARGET)
@@ -217,6 +217,9 @@ def report(result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--corpus", type=Path, default=CORPUS, help="the labelled cases (or pii/holdout.jsonl)"
+    )
     parser.add_argument("--inquiries", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument(
@@ -224,12 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    corpus = cases()
+    corpus = cases(args.corpus)
     result = {
         "quality": evaluate(corpus),
         "false_positives": false_positives(args.inquiries, args.db),
         "speed": speed(corpus, args.runs),
         "runs": args.runs,
+        "corpus": str(args.corpus.resolve().relative_to(HERE.parent)),
     }
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

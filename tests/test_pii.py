@@ -229,9 +229,12 @@ def test_a_more_specific_kind_wins_an_overlap():
     assert found("입금 계좌 010-1234-5678") == [("phone", "010-1234-5678")]
 
 
-def test_the_corpus_meets_the_targets():
-    corpus = bench.cases()
-    assert len(corpus) >= 400
+@pytest.mark.parametrize(("name", "size"), [("corpus.jsonl", 400), ("holdout.jsonl", 40)])
+def test_the_corpus_meets_the_targets(name, size):
+    """corpus.jsonl was written before tuning; holdout.jsonl by hand after it, and never
+    tuned on (it passed at its first run)."""
+    corpus = bench.cases(ROOT / "benchmarks" / "pii" / name)
+    assert len(corpus) >= size
     assert {kind for case in corpus for kind, _ in case["expect"]} == set(KINDS)
     result = bench.evaluate(corpus)
     for kind, row in result["kinds"].items():
