@@ -11,8 +11,9 @@ The interface the rest of the program uses (issue 19):
 
 The detectors live in numbers.py (resident, foreign resident, card, phone, account,
 passport and licence numbers) and secrets.py (passwords, API keys, private keys, random
-strings next to a secret-like word); they read a folded copy of the text (text.py:
-full-width digits as ASCII, offsets unchanged). Where two findings overlap, the kind
+strings next to a secret-like word), with the checks in validators.py (dates, check
+digits, entropy); they read a folded copy of the text (text.py: full-width digits as
+ASCII, offsets unchanged). Where two findings overlap, the kind
 earlier in DETECTORS wins: a JWT is an API key, not a secret; `010-1234-5678` after
 "계좌" is a phone number, not an account."""
 

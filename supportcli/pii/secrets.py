@@ -129,7 +129,8 @@ def api_keys(text: str) -> Iterator[Finding]:
 def _key(text: str, start: int, end: int) -> Iterator[Finding]:
     if start < 0 or (start and _KEY_CHAR.match(text, start - 1)) or _KEY_CHAR.match(text, end):
         return  # inside a longer word: "task-...", an identifier that merely contains one
-    prefix = _PROVIDER.match(text, start)[0]
+    provider = _PROVIDER.match(text, start)
+    prefix = provider[0] if provider else ""
     body = text[start + len(prefix) : end]
     if char_classes(body) < 2:  # "sk-aaaaaaaaaaaaaaaaaaaa", a kebab-case name
         return
@@ -155,7 +156,8 @@ def private_keys(text: str) -> Iterator[Finding]:
         if end is not None and end.start() >= begin.end():
             stop = end.end()
         else:
-            stop = _BODY.match(text, begin.end()).end()
+            body = _BODY.match(text, begin.end())  # always matches (all optional)
+            stop = body.end() if body else begin.end()
         at = stop
         if text[begin.end() : stop].strip().startswith("****"):
             continue  # a block mask() wrote: already masked
