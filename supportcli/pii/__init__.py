@@ -9,47 +9,76 @@ The interface the rest of the program uses (issue 19):
 * `mask(text, findings)` replaces each given finding's span by its masked form;
 * `label(kind)` is the kind's name for people, in the interface's language.
 
-This first version finds resident registration numbers and Luhn-valid card numbers only;
-the detectors for every kind of issue 19 replace its internals behind the same interface."""
+The detectors live in numbers.py (resident, foreign resident, card, phone, account,
+passport and licence numbers) and secrets.py (passwords, API keys, private keys, random
+strings next to a secret-like word), with the checks in validators.py (dates, check
+digits, entropy); they read a folded copy of the text (text.py: full-width digits as
+ASCII, offsets unchanged). Where two findings overlap, the kind
+earlier in DETECTORS wins: a JWT is an API key, not a secret; `010-1234-5678` after
+"계좌" is a phone number, not an account."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import bisect
+from collections.abc import Callable, Iterable, Iterator
 
 from supportcli.i18n import N_, _
+from supportcli.pii import numbers, secrets
+from supportcli.pii.finding import Finding
+from supportcli.pii.text import fold
+
+__all__ = ["KINDS", "Finding", "label", "mask", "scan"]
 
 KINDS: dict[str, str] = {
     "rrn": N_("resident registration number"),
+    "frn": N_("foreign resident registration number"),
     "card": N_("card number"),
+    "phone": N_("phone number"),
+    "account": N_("bank account number"),
+    "passport": N_("passport number"),
+    "driver_license": N_("driver's licence number"),
+    "password": N_("password"),
+    "api_key": N_("API key"),
+    "private_key": N_("private key"),
+    "secret": N_("secret token"),
 }
 
+Detector = Callable[..., Iterator[Finding]]
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    kind: str
-    start: int
-    end: int
-    masked: str
-    confidence: float = 1.0
+# Most specific first: the order decides overlaps (see the module's docstring). The
+# number detectors (True) read only the spans around runs of digits, found once.
+DETECTORS: tuple[tuple[Detector, bool], ...] = (
+    (secrets.private_keys, False),
+    (secrets.api_keys, False),
+    (numbers.residents, True),
+    (numbers.cards, True),
+    (numbers.licences, True),
+    (numbers.phones, True),
+    (numbers.passports, False),
+    (numbers.accounts, True),
+    (secrets.passwords, False),
+    (secrets.secrets, False),
+)
 
 
 def label(kind: str) -> str:
     return _(KINDS[kind]) if kind in KINDS else kind
 
 
-_RRN = re.compile(r"(?<![0-9])(\d{2})(\d{2})(\d{2})[- ]?([1-8])(\d{6})(?![0-9])")
-_CARD = re.compile(r"(?<![0-9])\d(?:[ -]?\d){12,18}(?![0-9])")
-
-
 def scan(text: str) -> list[Finding]:
-    found = [*_rrns(text), *_cards(text)]
-    found.sort(key=lambda f: (f.start, -f.end))
+    folded = fold(text)
+    spans = numbers.windows(folded)
+    starts: list[int] = []
     kept: list[Finding] = []
-    for finding in found:
-        if not kept or finding.start >= kept[-1].end:
-            kept.append(finding)
+    for detector, needs_numbers in DETECTORS:
+        for finding in detector(folded, spans) if needs_numbers else detector(folded):
+            i = bisect.bisect_left(starts, finding.start)
+            if (i and kept[i - 1].end > finding.start) or (
+                i < len(kept) and kept[i].start < finding.end
+            ):
+                continue  # overlaps a finding of an earlier (more specific) detector
+            starts.insert(i, finding.start)
+            kept.insert(i, finding)
     return kept
 
 
@@ -61,26 +90,3 @@ def mask(text: str, findings: Iterable[Finding]) -> str:
         at = finding.end
     parts.append(text[at:])
     return "".join(parts)
-
-
-def _rrns(text: str) -> Iterable[Finding]:
-    for match in _RRN.finditer(text):
-        month, day = int(match[2]), int(match[3])
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            shown = f"{match[1]}{match[2]}{match[3]}-{match[4]}******"
-            yield Finding("rrn", match.start(), match.end(), shown)
-
-
-def _cards(text: str) -> Iterable[Finding]:
-    for match in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", match[0])
-        if 13 <= len(digits) <= 19 and _luhn(digits):
-            yield Finding("card", match.start(), match.end(), "**** **** **** " + digits[-4:])
-
-
-def _luhn(digits: Sequence[str]) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
