@@ -362,6 +362,14 @@ def outbox_table(rows: list[Inquiry], width: int) -> Group:
     return Group(*lines)
 
 
+def print_kb_hits(hits: list[dict[str, object]]) -> None:
+    """`support kb search`'s lines on standard output, each as rich's console prints it
+    (through styled.Writer: rich's console costs more to import than the search)."""
+    out = styled.writer() or console.out()
+    for line in kb_hits(hits):
+        out.print(line)
+
+
 def kb_hits(hits: list[dict[str, object]]) -> list[Text]:
     """Help articles found for a question (as `kb search --json` gives them): title,
     where it belongs, and its link."""

@@ -314,12 +314,14 @@ def scores(
     language: str | None,
     topic: str | None,
     topic_boost: float,
+    limit: int | None = None,
 ) -> list[tuple[int, str, str, str, float, float]]:
     """BM25 of every article holding any of the terms, best first: (id, slug, topic,
-    language, score, matched weight). `weights` is (term, query weight, idf) for the terms
-    the index holds. Computed by the engine over kb_term's primary key, so ranking costs
-    this one query whatever the number of articles."""
-    if not weights:
+    language, score, matched weight), the first `limit` of them when given. `weights` is
+    (term, query weight, idf) for the terms the index holds. Computed by the engine over
+    kb_term's primary key, so ranking costs this one query whatever the number of
+    articles."""
+    if not weights or limit == 0:
         return []
     values = ", ".join("(?, ?, ?)" for _ in weights)
     params: list[Any] = [value for triple in weights for value in triple]
@@ -343,11 +345,14 @@ def scores(
         FROM s JOIN kb_article AS a {narrow} ON a.id = s.id
         WHERE s.score > 0
         ORDER BY ranked DESC, a.slug, a.id
+        {"LIMIT ?" if limit is not None else ""}
     """
     params.append(average_length)
     if language:
         params.append(language)
     params += [topic or "", topic_boost]
+    if limit is not None:
+        params.append(limit)
     return db.execute(sql, params).fetchall()
 
 

@@ -160,6 +160,16 @@ class StoredIndex(Index):
             )
         return self._weights[term]
 
+    def search(
+        self, text: str, *, language: str | None = None, limit: int | None = None
+    ) -> list[Hit]:
+        """`retrieval.Index.search`; with `limit`, only the best `limit` hits (the same
+        first ones): the engine keeps them while it ranks (`kb search` of a common word
+        matches thousands of articles and shows five)."""
+        if limit is None:
+            return super().search(text, language=language)
+        return self._rank(Counter(retrieval.terms(text)), language, None, limit)
+
     def rank(
         self,
         query: Counter[str] | dict[str, float],
@@ -175,7 +185,11 @@ class StoredIndex(Index):
         return list(self._ranked[key])
 
     def _rank(
-        self, query: Counter[str] | dict[str, float], language: str | None, topic: str | None
+        self,
+        query: Counter[str] | dict[str, float],
+        language: str | None,
+        topic: str | None,
+        limit: int | None = None,
     ) -> list[Hit]:
         """The same figures as retrieval.Index.rank: idf from the document frequencies
         (over every language, as there), BM25 summed by the engine."""
@@ -187,7 +201,7 @@ class StoredIndex(Index):
         weights = [(t, float(w), idf[t]) for t, w in query.items() if t in idf]
         rows = store.scores(
             db, weights, k1=K1, b=B, average_length=self.avg, language=language,
-            topic=topic, topic_boost=TOPIC_BOOST,
+            topic=topic, topic_boost=TOPIC_BOOST, limit=limit,
         )  # fmt: skip
         return [self._hit(row, total) for row in rows]
 
