@@ -11,7 +11,6 @@ answer quotes one)."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import sys
 from collections import Counter
@@ -40,11 +39,26 @@ ANALYZER_MODULES = (
 )
 
 
+def sha256(data: bytes = b"") -> Any:
+    """hashlib's sha256, without importing hashlib where CPython has its own: hashlib
+    loads OpenSSL (~3 ms here), more than a `kb search` spends on its query. The digests
+    are the same (hashlib falls back to this very module when OpenSSL lacks one)."""
+    # Imported here: one of the three is there, and which depends on the Python.
+    try:
+        from _sha256 import sha256 as own  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256 as own  # type: ignore[no-redef]  # CPython 3.12+
+        except ImportError:
+            from hashlib import sha256 as own  # type: ignore[assignment]
+    return own(data)
+
+
 def analyzer_version() -> str:
     """A fingerprint of the code that turns text into index terms. When it changes, stored
     terms are rebuilt (minutes for 10,000 articles, so this module, which only stores them,
     is left out)."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for name in ANALYZER_MODULES:
         path = Path(str(sys.modules[name].__file__))
         digest.update(name.encode() + b"\0" + path.read_bytes())
