@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import IO, Any
 
-from rich._wrap import divide_line
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 
 Span = tuple[int, int, str]
@@ -255,7 +254,7 @@ def _divide_line(text: str, cells: list[int] | None, width: int, fold: bool) -> 
     per line, never a step per word (rich measures each word twice, most of `show`'s
     time on a long answer). A word wider than a line is left to rich."""
     if cells is None or width < 1:
-        return divide_line(text, width, fold=fold)
+        return _rich_divide_line(text, width, fold)
     breaks: list[int] = []
     start, end = 0, len(text)
     while True:
@@ -274,9 +273,16 @@ def _divide_line(text: str, cells: list[int] | None, width: int, fold: bool) -> 
             following = found.end() if found else start
             whole_word = _NON_SPACE.search(text, start, following) is not None
         if not whole_word:  # the line's first word is wider than the line
-            return divide_line(text, width, fold=fold)
+            return _rich_divide_line(text, width, fold)
         breaks.append(following)
         start = following
+
+
+def _rich_divide_line(text: str, width: int, fold: bool) -> list[int]:
+    # Imported here: only a word wider than a line, or graphemes, need rich's own.
+    from rich._wrap import divide_line
+
+    return divide_line(text, width, fold=fold)
 
 
 def _divide(plain: str, spans: list[Span], bounds: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
