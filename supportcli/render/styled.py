@@ -215,11 +215,24 @@ def _wrapped(text: Styled, width: int) -> Iterable[tuple[str, list[Span]]]:
         for start, line, line_spans in pieces:
             used = cell_len(line) if cells is None else cells[start + len(line)] - cells[start]
             if used > width:
-                line = set_cell_size(line, width)
+                line = (
+                    set_cell_size(line, width)
+                    if cells is None
+                    else _crop(line, cells, start, width)
+                )
                 line_spans = _trimmed(line_spans, len(line))
             elif text.justify == "left" and used < width:
                 line += " " * (width - used)
             yield line, line_spans
+
+
+def _crop(line: str, cells: list[int], start: int, width: int) -> str:
+    """rich's set_cell_size(line, width) for a line wider than `width`, which starts at
+    `start` of the text `cells` measures: cut after the last character that fits, a wide
+    character cut in half becoming a space (rich walks the line's graphemes for this)."""
+    end = bisect_right(cells, cells[start] + width, start, start + len(line) + 1) - 1
+    cut = line[: end - start]
+    return cut if cells[end] - cells[start] == width else cut + " "
 
 
 def _cells(text: str) -> list[int] | None:
