@@ -159,10 +159,7 @@ class _Frozen:
         return f"{type(self).__qualname__}({shown})"
 
 
-_RECORD = dataclass(init=False, repr=False, eq=False)
-
-
-@_RECORD
+@dataclass(init=False, repr=False, eq=False)
 class Message(_Frozen):
     """One message of an inquiry."""
 
@@ -216,7 +213,7 @@ class Message(_Frozen):
         return found
 
 
-@_RECORD
+@dataclass(init=False, repr=False, eq=False)
 class Envelope(_Frozen):
     """How an email inquiry went out."""
 
@@ -255,7 +252,7 @@ class Envelope(_Frozen):
         }
 
 
-@_RECORD
+@dataclass(init=False, repr=False, eq=False)
 class Attachment(_Frozen):
     """A file that came with a message (kept by its sha256)."""
 
@@ -288,7 +285,7 @@ class Attachment(_Frozen):
         }
 
 
-@_RECORD
+@dataclass(init=False, repr=False, eq=False)
 class Inquiry(_Frozen):
     """One chat or email inquiry. The first fields are the inquiry table's columns in the
     order the store selects them (INQUIRY_COLUMNS); the rest are filled from other tables."""
