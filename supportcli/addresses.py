@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from email.utils import parseaddr
 
 from supportcli.errors import BadInput
 from supportcli.i18n import _
@@ -59,4 +58,8 @@ def _with_name(name: str, addr: str) -> str:
 
 def bare_address(value: str) -> str:
     """The addr-spec of a normalized address (`Name <a@b>` -> `a@b`)."""
+    # Imported here: email.utils (socket, random, calendar...) costs more than reading the
+    # settings that import this module (`kb search` reads chat.kb_dir).
+    from email.utils import parseaddr
+
     return parseaddr(value)[1] or value

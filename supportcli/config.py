@@ -7,7 +7,6 @@ there is no password key, so nothing secret can land in config.toml.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -337,11 +336,19 @@ def _checked(key: Key, value: object, path: Path) -> object:
 
 def _read_toml(path: Path) -> dict[str, object]:
     try:
-        with path.open("rb") as handle:
-            paths.check_private(path, "config file")
-            data = tomllib.load(handle)
+        handle = path.open("rb")
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise SupportError(tr("cannot read {path}: {reason}", path=path, reason=exc)) from exc
+    # Imported here: tomllib compiles its patterns when imported (~1 ms), which a command
+    # run without a config file (`kb search` in a fresh home) need not pay.
+    import tomllib
+
+    try:
+        with handle:
+            paths.check_private(path, "config file")
+            data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SupportError(tr("cannot read {path}: {reason}", path=path, reason=exc)) from exc
     return _flatten(data)

@@ -1,27 +1,34 @@
-"""What `support kb search` and `kb show` call: the kb agent over the history's index,
-without the chat session's machinery (session, identity, the history's writers), which a
-lookup never needs and which cost more to import than the lookup itself."""
+"""What `support kb search` and `kb show` call: the help center's stored index, without
+the chat agent (its small talk, Korean query reading and answer composing) or the chat
+session's machinery, which a lookup never needs and which cost more to import than the
+lookup itself (issue 18: `kb search` under 150 ms)."""
 
 from __future__ import annotations
 
 from supportcli.chat.articles import Article
-from supportcli.chat.kb import KbAgent
+from supportcli.chat.helpcenter.folders import open_index
+from supportcli.chat.helpcenter.index import StoredIndex
 from supportcli.chat.retrieval import Hit, language_of
-from supportcli.config import Settings
 from supportcli.errors import NotFound
 from supportcli.i18n import _
 
 
-def kb_agent() -> KbAgent:
-    return KbAgent(Settings.load())
+def kb_index() -> tuple[StoredIndex, list[str]]:
+    """The index with the bundled articles and chat.kb_dir brought up to date, as a chat
+    opens it (`KbAgent`), and the article files that had to be skipped."""
+    # Imported here: the settings (tomllib, the address checks) only once they are read.
+    from supportcli.config import Settings
+
+    return open_index(Settings.load())
 
 
-def kb_search(agent: KbAgent, text: str) -> list[Hit]:
-    return agent.search(text, language=language_of(text))
+def kb_search(index: StoredIndex, text: str, limit: int | None = None) -> list[Hit]:
+    """The best `limit` articles for `text`, as `KbAgent.search` ranks them."""
+    return index.search(text, language=language_of(text), limit=limit)
 
 
-def kb_article(agent: KbAgent, slug: str) -> Article:
-    found = agent.index.article(slug)
+def kb_article(index: StoredIndex, slug: str) -> Article:
+    found = index.article(slug)
     if found is None:
         raise NotFound(_("no help article {slug}; see `support kb search`").format(slug=repr(slug)))
     return found

@@ -14,7 +14,7 @@ from supportcli.text import visible
 
 if TYPE_CHECKING:  # for annotations only: command bodies import what they run
     from supportcli.account import Ask
-    from supportcli.chat.kb import KbAgent
+    from supportcli.chat.helpcenter.index import StoredIndex
     from supportcli.store.dialect import Database
 
 kb_app = typer.Typer(
@@ -195,13 +195,13 @@ def _say(line: str) -> None:
     print(visible(particles(line)), file=sys.stderr, flush=True)
 
 
-def _kb_agent() -> KbAgent:
+def _kb_index() -> StoredIndex:
     from supportcli.chat import lookup
 
-    agent = lookup.kb_agent()
-    for problem in agent.skipped:
+    index, skipped = lookup.kb_index()
+    for problem in skipped:
         _say(tr("support: skipped a help article: {problem}", problem=problem))
-    return agent
+    return index
 
 
 @kb_app.command(
@@ -218,7 +218,8 @@ def kb_search(
 ) -> None:
     from supportcli.chat import lookup
 
-    hits = [hit.as_json() for hit in lookup.kb_search(_kb_agent(), " ".join(text))[:limit]]
+    found = lookup.kb_search(_kb_index(), " ".join(text), limit if limit >= 0 else None)
+    hits = [hit.as_json() for hit in found[:limit]]
     if as_json:
         from supportcli.render.export import json_text
 
@@ -227,10 +228,9 @@ def kb_search(
     if not hits:
         console.err().print(_("No article matches. Try other words, or ask in `support chat`."))
         raise typer.Exit(1)
-    from supportcli.render.human import kb_hits
+    from supportcli.render.human import print_kb_hits
 
-    for line in kb_hits(hits):
-        console.out().print(line)
+    print_kb_hits(hits)
 
 
 @kb_app.command(
@@ -242,7 +242,7 @@ def kb_show(
     from supportcli.chat import lookup
     from supportcli.render.human import article
 
-    found = lookup.kb_article(_kb_agent(), slug)
+    found = lookup.kb_article(_kb_index(), slug)
     console.out().print(article(found.title, found.body, found.link))
 
 

@@ -11,7 +11,6 @@ from rich.cells import cell_len
 
 from supportcli import console
 from supportcli.i18n import N_, NP_, _, ngettext, pgettext, tr
-from supportcli.records import Attachment, Inquiry, Message, Role
 from supportcli.render import styled
 from supportcli.render.columns import fit, pad, screen_rows, wrap
 from supportcli.render.styled import Styled as Text
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from supportcli.mailrecords import UnreadMail
+    from supportcli.records import Attachment, Inquiry, Message
 
 # `list` and `show` print through styled.Writer (rich's console and Markdown cost more
 # than the rest of such a read); `Text` here is styled.Styled, which rich prints too.
@@ -284,7 +284,9 @@ def is_markdown(message: Message, chat_agent: str | None = None) -> bool:
     customer, an answer that came by mail, a live counsellor) is shown as the text it is,
     its line breaks and asterisks kept. A kb answer says so in its meta; one stored
     without meta is the kb agent's when its chat is."""
-    if message.role != Role.AGENT or len(message.body) > MARKDOWN_LIMIT:
+    # "agent" is records.Role.AGENT, named as text: `kb search` prints through this module
+    # and never needs the records.
+    if message.role != "agent" or len(message.body) > MARKDOWN_LIMIT:
         return False
     meta = message.meta or {}
     return meta.get("agent", chat_agent if not meta else None) == "kb"
@@ -384,6 +386,14 @@ def outbox_table(rows: list[Inquiry], width: int) -> Group:
             said = tr("Last error: {error}", error=one_line(error))
             lines.append(Text(fit("  " + said, width), style="red"))
     return Group(*lines)
+
+
+def print_kb_hits(hits: list[dict[str, object]]) -> None:
+    """`support kb search`'s lines on standard output, each as rich's console prints it
+    (through styled.Writer: rich's console costs more to import than the search)."""
+    out = styled.writer() or console.out()
+    for line in kb_hits(hits):
+        out.print(line)
 
 
 def kb_hits(hits: list[dict[str, object]]) -> list[Text]:

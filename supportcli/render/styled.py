@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import IO, Any
 
-from rich._wrap import divide_line
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 
 Span = tuple[int, int, str]
@@ -31,9 +30,6 @@ Span = tuple[int, int, str]
 # What rich's Text drops from any text it is given (rich.control.strip_control_codes).
 _STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
 _TRAILING_SPACE = re.compile(r"\s+$")
-# rich's "word" (rich._wrap.re_word: a run of non-space with the spaces around it), the
-# end of its visible part in group 1
-_WORD_END = re.compile(r"(\s*\S+)\s*")
 # rich's Style: attribute bits in the order their SGR codes are written, and colours.
 _ATTRIBUTES = {
     "bold": "1",
@@ -219,11 +215,24 @@ def _wrapped(text: Styled, width: int) -> Iterable[tuple[str, list[Span]]]:
         for start, line, line_spans in pieces:
             used = cell_len(line) if cells is None else cells[start + len(line)] - cells[start]
             if used > width:
-                line = set_cell_size(line, width)
+                line = (
+                    set_cell_size(line, width)
+                    if cells is None
+                    else _crop(line, cells, start, width)
+                )
                 line_spans = _trimmed(line_spans, len(line))
             elif text.justify == "left" and used < width:
                 line += " " * (width - used)
             yield line, line_spans
+
+
+def _crop(line: str, cells: list[int], start: int, width: int) -> str:
+    """rich's set_cell_size(line, width) for a line wider than `width`, which starts at
+    `start` of the text `cells` measures: cut after the last character that fits, a wide
+    character cut in half becoming a space (rich walks the line's graphemes for this)."""
+    end = bisect_right(cells, cells[start] + width, start, start + len(line) + 1) - 1
+    cut = line[: end - start]
+    return cut if cells[end] - cells[start] == width else cut + " "
 
 
 def _cells(text: str) -> list[int] | None:
@@ -231,42 +240,62 @@ def _cells(text: str) -> list[int] | None:
     where rich measures graphemes rather than characters (a zero-width joiner, VS16)."""
     if "\u200d" in text or "\ufe0f" in text:
         return None
-    return list(accumulate(map(int, text.translate(_WIDTHS)), initial=0))
+    # Each character's width as a byte (0, 1 or 2), summed at C speed.
+    return list(accumulate(text.translate(_WIDTHS).encode("latin-1"), initial=0))
 
 
 class _Widths(dict[int, str]):
-    """Code point -> its rich cell width as a digit, learnt as characters are met."""
+    """Code point -> its rich cell width as a character (chr(0), chr(1), chr(2)), learnt
+    as characters are met."""
 
     def __missing__(self, code: int) -> str:
-        width = str(get_character_cell_size(chr(code)))
+        width = chr(get_character_cell_size(chr(code)))
         self[code] = width
         return width
 
 
 _WIDTHS = _Widths()
+_NON_SPACE = re.compile(r"\S")
+_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)  # greedy: ends after the last space
 
 
 def _divide_line(text: str, cells: list[int] | None, width: int, fold: bool) -> list[int]:
     """rich._wrap.divide_line, with the same breaks, found a line at a time: rich puts a
-    word on the line while the line up to the word's last visible cell fits, so the last
-    word of a line is a bisection over those cells (rich measures each word twice, most
-    of `show`'s time on a long answer). A word wider than a line is left to rich."""
-    if cells is None:
-        return divide_line(text, width, fold=fold)
-    words = [(m.start(), cells[m.start()], cells[m.end(1)]) for m in _WORD_END.finditer(text)]
-    if any(end - start > width for _, start, end in words):
-        return divide_line(text, width, fold=fold)
-    ends = [end for _, _, end in words]
+    word (`\\s*\\S+\\s*`) on the line while the line up to the word's last visible cell
+    fits, so a line ends before the word holding the last character that fits, or after
+    the space that character is. Found with a bisection over the cells and two searches
+    per line, never a step per word (rich measures each word twice, most of `show`'s
+    time on a long answer). A word wider than a line is left to rich."""
+    if cells is None or width < 1:
+        return _rich_divide_line(text, width, fold)
     breaks: list[int] = []
-    if not words:
-        return breaks
-    first = 0
+    start, end = 0, len(text)
     while True:
-        last = bisect_right(ends, words[first][1] + width, first) - 1
-        if last + 1 >= len(words):
+        # text[start:fit] is the longest piece that fits in the width
+        fit = bisect_right(cells, cells[start] + width, start) - 1
+        if fit >= end:
             return breaks
-        first = last + 1
-        breaks.append(words[first][0])
+        if text[fit].isspace():  # every word before it fits; the next one starts the line
+            found = _NON_SPACE.search(text, fit)
+            if found is None:
+                return breaks  # only the last word's spaces are left
+            following = found.start()
+            whole_word = _NON_SPACE.search(text, start, fit) is not None
+        else:  # inside a word: the line ends before it
+            found = _UP_TO_LAST_SPACE.match(text, start, fit)
+            following = found.end() if found else start
+            whole_word = _NON_SPACE.search(text, start, following) is not None
+        if not whole_word:  # the line's first word is wider than the line
+            return _rich_divide_line(text, width, fold)
+        breaks.append(following)
+        start = following
+
+
+def _rich_divide_line(text: str, width: int, fold: bool) -> list[int]:
+    # Imported here: only a word wider than a line, or graphemes, need rich's own.
+    from rich._wrap import divide_line
+
+    return divide_line(text, width, fold=fold)
 
 
 def _divide(plain: str, spans: list[Span], bounds: list[tuple[int, int]]):  # type: ignore[no-untyped-def]

@@ -12,10 +12,13 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportcli.store.db import now, transaction
 from supportcli.store.dialect import Database, is_postgres
+
+if TYPE_CHECKING:
+    from supportcli.store.kb_rows import ArticleRow, Stored
 
 SOURCE_COLUMNS = (
     "id, kind, origin, location, name, locales, enabled, added_at, synced_at, fingerprint, problems"
@@ -35,35 +38,6 @@ class Source:
     synced_at: str | None
     fingerprint: str | None
     problems: str
-
-
-@dataclass(frozen=True)
-class Stored:
-    """What a sync compares with the source's own version of an article."""
-
-    id: int
-    updated_at: str | None
-    etag: str | None
-    last_modified: str | None
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    source_id: int
-    key: str
-    slug: str
-    link: str
-    title: str
-    topic: str
-    category: str
-    language: str
-    keywords: str
-    body: str
-    content_hash: str
-    updated_at: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 # --- sources -----------------------------------------------------------------------------
@@ -152,6 +126,9 @@ def stored(db: Database, source_id: int) -> dict[str, Stored]:
         "WHERE source_id = ?",
         (source_id,),
     )
+    # Imported here: see __getattr__ at the end.
+    from supportcli.store.kb_rows import Stored
+
     return {row[0]: Stored(*row[1:]) for row in rows}
 
 
@@ -314,12 +291,14 @@ def scores(
     language: str | None,
     topic: str | None,
     topic_boost: float,
+    limit: int | None = None,
 ) -> list[tuple[int, str, str, str, float, float]]:
     """BM25 of every article holding any of the terms, best first: (id, slug, topic,
-    language, score, matched weight). `weights` is (term, query weight, idf) for the terms
-    the index holds. Computed by the engine over kb_term's primary key, so ranking costs
-    this one query whatever the number of articles."""
-    if not weights:
+    language, score, matched weight), the first `limit` of them when given. `weights` is
+    (term, query weight, idf) for the terms the index holds. Computed by the engine over
+    kb_term's primary key, so ranking costs this one query whatever the number of
+    articles."""
+    if not weights or limit == 0:
         return []
     values = ", ".join("(?, ?, ?)" for _ in weights)
     params: list[Any] = [value for triple in weights for value in triple]
@@ -343,11 +322,14 @@ def scores(
         FROM s JOIN kb_article AS a {narrow} ON a.id = s.id
         WHERE s.score > 0
         ORDER BY ranked DESC, a.slug, a.id
+        {"LIMIT ?" if limit is not None else ""}
     """
     params.append(average_length)
     if language:
         params.append(language)
     params += [topic or "", topic_boost]
+    if limit is not None:
+        params.append(limit)
     return db.execute(sql, params).fetchall()
 
 
@@ -417,3 +399,15 @@ def set_topic(db: Database, source_id: int, category: str, topic: str, chosen: s
             "INSERT INTO kb_topic (source_id, category, topic, chosen) VALUES (?, ?, ?, ?)",
             (source_id, category, topic, chosen),
         )
+
+
+def __getattr__(name: str) -> Any:
+    """`Stored` and `ArticleRow`, which only an import or a sync uses, live in kb_rows:
+    a frozen dataclass costs ~1.5 ms to build when imported, and `kb search` and every
+    chat import this module."""
+    if name in ("Stored", "ArticleRow"):
+        # Imported here: only an import or a sync asks for them.
+        from supportcli.store import kb_rows
+
+        return getattr(kb_rows, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,13 +9,18 @@ date this way, and rebuilds every article's terms when the analyzer changed."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportcli.chat.articles import BUNDLED, ArticleError, parse
-from supportcli.chat.helpcenter.index import StoredIndex, analyzer_version, as_article, doc_terms
+from supportcli.chat.helpcenter.index import (
+    StoredIndex,
+    analyzer_version,
+    as_article,
+    doc_terms,
+    sha256,
+)
 from supportcli.store import kb as store
 from supportcli.store.db import connect, now, transaction
 from supportcli.store.dialect import Database
@@ -28,7 +33,7 @@ BUNDLED_LOCATION = "bundled"
 
 
 def fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
+    digest = sha256()
     for path in sorted(folder.glob("*.md")):
         try:
             info = os.stat(path)

@@ -11,7 +11,6 @@ answer quotes one)."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import sys
 from collections import Counter
@@ -40,11 +39,26 @@ ANALYZER_MODULES = (
 )
 
 
+def sha256(data: bytes = b"") -> Any:
+    """hashlib's sha256, without importing hashlib where CPython has its own: hashlib
+    loads OpenSSL (~3 ms here), more than a `kb search` spends on its query. The digests
+    are the same (hashlib falls back to this very module when OpenSSL lacks one)."""
+    # Imported here: one of the three is there, and which depends on the Python.
+    try:
+        from _sha256 import sha256 as own  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256 as own  # type: ignore[no-redef]  # CPython 3.12+
+        except ImportError:
+            from hashlib import sha256 as own  # type: ignore[assignment]
+    return own(data)
+
+
 def analyzer_version() -> str:
     """A fingerprint of the code that turns text into index terms. When it changes, stored
     terms are rebuilt (minutes for 10,000 articles, so this module, which only stores them,
     is left out)."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for name in ANALYZER_MODULES:
         path = Path(str(sys.modules[name].__file__))
         digest.update(name.encode() + b"\0" + path.read_bytes())
@@ -160,6 +174,16 @@ class StoredIndex(Index):
             )
         return self._weights[term]
 
+    def search(
+        self, text: str, *, language: str | None = None, limit: int | None = None
+    ) -> list[Hit]:
+        """`retrieval.Index.search`; with `limit`, only the best `limit` hits (the same
+        first ones): the engine keeps them while it ranks (`kb search` of a common word
+        matches thousands of articles and shows five)."""
+        if limit is None:
+            return super().search(text, language=language)
+        return self._rank(Counter(retrieval.terms(text)), language, None, limit)
+
     def rank(
         self,
         query: Counter[str] | dict[str, float],
@@ -175,7 +199,11 @@ class StoredIndex(Index):
         return list(self._ranked[key])
 
     def _rank(
-        self, query: Counter[str] | dict[str, float], language: str | None, topic: str | None
+        self,
+        query: Counter[str] | dict[str, float],
+        language: str | None,
+        topic: str | None,
+        limit: int | None = None,
     ) -> list[Hit]:
         """The same figures as retrieval.Index.rank: idf from the document frequencies
         (over every language, as there), BM25 summed by the engine."""
@@ -187,7 +215,7 @@ class StoredIndex(Index):
         weights = [(t, float(w), idf[t]) for t, w in query.items() if t in idf]
         rows = store.scores(
             db, weights, k1=K1, b=B, average_length=self.avg, language=language,
-            topic=topic, topic_boost=TOPIC_BOOST,
+            topic=topic, topic_boost=TOPIC_BOOST, limit=limit,
         )  # fmt: skip
         return [self._hit(row, total) for row in rows]
 
