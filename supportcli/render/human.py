@@ -160,7 +160,7 @@ def _line(
 
 def waiting_on_you(row: Inquiry) -> bool:
     """Whether the desk has spoken last and the inquiry is still going: your turn."""
-    return row.last_role == Role.AGENT and row.status in ("open", "answered")
+    return row.last_role == "agent" and row.status in ("open", "answered")
 
 
 def last_word(row: Inquiry) -> Text:
