@@ -441,6 +441,18 @@ def test_every_older_schema_migrates_to_the_declared_one(shared, monkeypatch, de
     assert_same(_catalog_of(shared), declared)
 
 
+def test_a_link_the_server_dropped_is_a_storage_error_not_psycopgs(shared, db):
+    """Once psycopg has closed a link the server dropped, even opening a cursor raises:
+    that too must reach the customer as the store's one clear error (a chat then keeps the
+    line it could not store), never as psycopg's OperationalError."""
+    from supportcli.errors import StorageError
+
+    db._conn.close()  # what psycopg does itself when the server goes away
+    assert db.closed
+    with pytest.raises(StorageError):
+        db.execute("SELECT 1")
+
+
 def test_the_database_refuses_a_status_its_channel_does_not_have(shared, db):
     from supportcli.errors import StorageError
 

@@ -60,8 +60,9 @@ class PgConnection:
         self.where = where
 
     def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor[Any]:
-        cursor = self._conn.cursor()
         try:
+            # cursor() itself raises once the server has gone and psycopg closed the link
+            cursor = self._conn.cursor()
             cursor.execute(translate(sql), _without_nul(params) if params else ())
         except psycopg.Error as exc:
             raise StorageFailure(self.where, describe(exc)) from exc
