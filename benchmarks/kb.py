@@ -116,6 +116,9 @@ def support(args: list[str], home: Path, stdin: str = "") -> float:
         "SUPPORT_USER_NAME": "Bench",
         "SUPPORT_USER_EMAIL": "bench@example.com",
     }
+    # As run.py: from .pyc files, as an install leaves them (with this set, an editable
+    # checkout compiles the modules it never ran from source on every run).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "supportcli", *args],
