@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import os
+import sys
 
 from smtpserver import SmtpServer
 
@@ -34,3 +36,31 @@ def secret_forms(password: str = PASSWORD) -> list[bytes]:
 def text_part(message) -> str:  # type: ignore[no-untyped-def]
     part = message.get_body(("plain",))
     return part.get_payload(decode=True).decode(part.get_content_charset())
+
+
+def spawn_support(
+    srv: SmtpServer,
+    *args: str,
+    command: str = "email",
+    editor: str | None = None,
+    lang: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """`support COMMAND ARGS` in a real 60x120 pseudo-terminal, sending through `srv`;
+    no EDITOR unless one is given (the composer then writes the body in its own field)."""
+    import pexpect
+
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
+    if lang:
+        env["SUPPORT_LANG"] = lang
+    env.pop("EDITOR", None)
+    env.pop("VISUAL", None)
+    if editor:
+        env["EDITOR"] = editor
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "supportcli", command, *args],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(60, 120),
+    )

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
 
 import pexpect
 import pytest
-from mailtest import smtp_env, text_part
+from mailtest import smtp_env, spawn_support, text_part
 from screen import Terminal
 from smtpserver import SmtpServer
 from wcwidth import wcswidth
@@ -36,20 +34,7 @@ def srv():
         yield server
 
 
-def spawn(srv, *args, command="email", editor=None):
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
-    env.pop("EDITOR", None)
-    env.pop("VISUAL", None)
-    if editor:
-        env["EDITOR"] = editor
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "supportcli", command, *args],
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(60, 120),
-    )
+spawn = spawn_support
 
 
 def fill_until_tried(child):

@@ -5,12 +5,10 @@ receiving exactly what was chosen; the same for `support reply`, and a chat's wa
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import pexpect
 import pytest
-from mailtest import smtp_env, text_part
+from mailtest import smtp_env, spawn_support, text_part
 from screen import Terminal
 from smtpserver import SmtpServer
 
@@ -28,22 +26,7 @@ def srv():
         yield server
 
 
-def spawn(srv, *args, command="email", editor=None, lang=None):
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", **smtp_env(srv)}
-    if lang:
-        env["SUPPORT_LANG"] = lang
-    env.pop("EDITOR", None)
-    env.pop("VISUAL", None)
-    if editor:
-        env["EDITOR"] = editor
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "supportcli", command, *args],
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(60, 120),
-    )
+spawn = spawn_support
 
 
 def draft(run, srv, body=BODY):
