@@ -311,3 +311,39 @@ def test_click_messages_in_korean(korean):
         "'--limit'의 값이 올바르지 않습니다: 'x'는 올바른 정수가 아닙니다."
     )
     assert translated("Something Click never says.") == "Something Click never says."
+
+
+def test_the_marshalled_catalog_is_the_mo_file_as_gettext_reads_it():
+    """translation() loads support.marshal (no parse of the whole .mo at every start): it
+    must answer every message, plural and context exactly as gettext reading the .mo."""
+    import gettext
+
+    folder = i18n.LOCALE_DIR / "ko" / "LC_MESSAGES"
+    with open(folder / "support.mo", "rb") as mo:
+        parsed = gettext.GNUTranslations(mo)
+    fast = i18n._marshalled("ko")
+    assert fast is not None
+    assert fast._catalog == parsed._catalog  # type: ignore[attr-defined]
+    for n in (0, 1, 2, 5, 11, 21, 101):
+        assert fast.plural(n) == parsed.plural(n)  # type: ignore[attr-defined]
+    assert fast.ngettext("{n} inquiry", "{n} inquiries", 3) == parsed.ngettext(
+        "{n} inquiry", "{n} inquiries", 3
+    )
+
+
+def test_a_missing_or_broken_marshalled_catalog_falls_back_to_the_mo(tmp_path, monkeypatch):
+    folder = tmp_path / "ko" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    real = i18n.LOCALE_DIR / "ko" / "LC_MESSAGES" / "support.mo"
+    (folder / "support.mo").write_bytes(real.read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    assert i18n._marshalled("ko") is None
+    (folder / "support.marshal").write_bytes(b"\x00not marshal")
+    assert i18n._marshalled("ko") is None
+    monkeypatch.setenv("SUPPORT_LANG", "ko")
+    i18n.reset()
+    try:
+        assert i18n._("card number") == "카드 번호"
+    finally:
+        monkeypatch.undo()
+        i18n.reset()

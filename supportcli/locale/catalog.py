@@ -79,6 +79,29 @@ def mo_bytes(catalog: Catalog) -> bytes:
     return out.getvalue()
 
 
+def marshal_bytes(mo: bytes) -> bytes:
+    """The .mo as the program loads it: the dict gettext would build from it, marshalled,
+    with the plural expression. Parsing a 700-message .mo costs gettext 2.5-4 ms at every
+    start in Korean; unmarshalling the same dict a fraction of that (i18n.translation)."""
+    import gettext
+    import marshal
+
+    parsed = gettext.GNUTranslations(io.BytesIO(mo))
+    plural = parsed._info.get("plural-forms", "nplurals=1; plural=0;")  # type: ignore[attr-defined]
+    expr = plural.split(";")[1].split("plural=")[1] if "plural=" in plural else "0"
+    catalog = parsed._catalog  # type: ignore[attr-defined]
+    return marshal.dumps({"plural": expr.strip(), "catalog": catalog}, 4)
+
+
+def _loads(data: bytes) -> object:
+    import marshal
+
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
 def updated(lang: str, pot: Catalog) -> Catalog:
     catalog = read(lang)
     catalog.update(pot, no_fuzzy_matching=True)
@@ -107,6 +130,10 @@ def problems(lang: str, pot: Catalog | None = None) -> list[str]:
     mo = po_path(lang).with_suffix(".mo")
     if not mo.exists() or mo.read_bytes() != mo_bytes(current):
         found.append(f"{lang}: {mo.name} is stale: compile the catalog")
+    fast = po_path(lang).with_suffix(".marshal")
+    # compared as loaded: marshal's bytes may differ with how objects were shared
+    if not fast.exists() or _loads(fast.read_bytes()) != _loads(marshal_bytes(mo_bytes(current))):
+        found.append(f"{lang}: {fast.name} is stale: compile the catalog")
     return found
 
 
@@ -142,6 +169,7 @@ def main(argv: list[str]) -> int:
         path.write_bytes(po_bytes(catalog))
         catalog = read(lang)  # as written: the .mo is compiled from the file
         path.with_suffix(".mo").write_bytes(mo_bytes(catalog))
+        path.with_suffix(".marshal").write_bytes(marshal_bytes(mo_bytes(catalog)))
         untranslated = sum(1 for m in catalog if m.id and not all(_strings(m)))
         print(f"{path}: {len(catalog) - 1} messages, {untranslated} untranslated")
     return 0
