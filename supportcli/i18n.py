@@ -76,7 +76,7 @@ def _marshalled(lang: str) -> _gettext.GNUTranslations | None:
     """The catalog as catalog.py marshalled it beside the .mo (support.marshal): the same
     dict gettext builds from the .mo, without parsing 700 messages at every start. None
     (then the .mo) when it is missing or unreadable."""
-    import marshal
+    import marshal  # only in Korean (English needs no catalog)
 
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.marshal"
     try:

@@ -83,6 +83,7 @@ def marshal_bytes(mo: bytes) -> bytes:
     """The .mo as the program loads it: the dict gettext would build from it, marshalled,
     with the plural expression. Parsing a 700-message .mo costs gettext 2.5-4 ms at every
     start in Korean; unmarshalling the same dict a fraction of that (i18n.translation)."""
+    # Here, not at the top: the tool's other commands need neither
     import gettext
     import marshal
 
@@ -94,7 +95,7 @@ def marshal_bytes(mo: bytes) -> bytes:
 
 
 def _loads(data: bytes) -> object:
-    import marshal
+    import marshal  # as in marshal_bytes
 
     try:
         return marshal.loads(data)
