@@ -7,15 +7,11 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from supportcli.addresses import normalize_address
 from supportcli.errors import BadInput
 from supportcli.i18n import _
 from supportcli.text import header_problem
-
-if TYPE_CHECKING:
-    import ssl
 
 SUBJECT_MAX = 250
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
@@ -107,21 +103,3 @@ def check_total_size(files: list[CheckedFile], limit_mb: float) -> None:
                 "the limit is {limit:g} MB (email.max_attachment_mb)"
             ).format(size=total / 1048576, limit=limit_mb)
         )
-
-
-def tls_context(ca_file: str | None, *, setting: str) -> ssl.SSLContext:
-    """System CAs plus an extra CA bundle; hostname and certificate are always checked."""
-    # Imported here: ssl (~10 ms) only when a connection is made.
-    import ssl
-
-    context = ssl.create_default_context()
-    if ca_file:
-        try:
-            context.load_verify_locations(cafile=ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise BadInput(
-                _("{setting}: cannot load {path}: {reason}").format(
-                    setting=setting, path=ca_file, reason=exc
-                )
-            ) from None
-    return context

@@ -33,8 +33,8 @@ from urllib.parse import urljoin, urlsplit
 from supportcli.errors import BadInput
 from supportcli.i18n import _
 from supportcli.mail import providers
-from supportcli.mail.checks import tls_context
 from supportcli.mail.providers import ADDRESS, Provider, Server
+from supportcli.tls import tls_context
 
 LOOKUP_TIMEOUT = 3.0  # one HTTP fetch or DNS query; a live server answers well within it
 TOTAL_TIMEOUT = 10.0  # the customer is waiting at a prompt

@@ -19,9 +19,9 @@ from supportcli.config import PASSWORD_ENV, Settings, load_password
 from supportcli.errors import SupportError
 from supportcli.i18n import N_, _
 from supportcli.mail import oauth, providers
-from supportcli.mail.checks import tls_context
 from supportcli.mail.mailbox import _quote, folder_name
 from supportcli.mail.sender import APP_PASSWORD_HINT, _login_utf8
+from supportcli.tls import tls_context
 
 # N_: translated where used (`_(SETUP_FIX)`), in the language of that moment.
 SETUP_FIX = N_("run `support setup --email ADDRESS`, or `support config set KEY VALUE`")

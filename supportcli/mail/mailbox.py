@@ -19,7 +19,7 @@ from datetime import datetime
 from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput, SupportError
 from supportcli.i18n import _
-from supportcli.mail.checks import tls_context
+from supportcli.tls import tls_context
 
 HEADER_FIELDS = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"
 BATCH = 500

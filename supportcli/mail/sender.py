@@ -33,8 +33,8 @@ from supportcli.config import Settings, load_password
 from supportcli.errors import BadInput
 from supportcli.i18n import N_, _
 from supportcli.mail import oauth
-from supportcli.mail.checks import tls_context
 from supportcli.mail.message import AttachmentChanged, Outgoing, envelope_address, render
+from supportcli.tls import tls_context
 
 # N_: translated where used (`_(APP_PASSWORD_HINT)`), in the language of that moment.
 APP_PASSWORD_HINT = N_(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import httpx
 
 from supportcli.errors import BadInput, SupportError
 from supportcli.i18n import tr
+from supportcli.tls import tls_context
 
 API = "/_matrix/client/v3"
 CONNECT_TIMEOUT_S = 10.0
@@ -106,7 +106,7 @@ class MatrixClient:
         self.user_id = ""
         self.http = httpx.Client(
             base_url=self.homeserver,
-            verify=_tls(ca_file),
+            verify=tls_context(ca_file, setting="chat.matrix.ca_file"),
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
             trust_env=False,  # a proxy from the environment would see every message
         )
@@ -229,24 +229,6 @@ class MatrixClient:
         params["filter"] = _room_filter(room_id)
         data = self._call("GET", "/sync", params=params)
         return _batch(data, room_id)
-
-
-def _tls(ca_file: str | None) -> ssl.SSLContext:
-    """The system's CAs plus `ca_file`; hostname and certificate are always checked."""
-    context = ssl.create_default_context()
-    if ca_file:
-        try:
-            context.load_verify_locations(cafile=ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise BadInput(
-                tr(
-                    "{setting}: cannot load {path}: {reason}",
-                    setting="chat.matrix.ca_file",
-                    path=ca_file,
-                    reason=exc,
-                )
-            ) from None
-    return context
 
 
 def _room_filter(room_id: str) -> str:
